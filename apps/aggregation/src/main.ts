@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { startGrpcService } from '@exportd/grpc';
+import { AggregationModule } from './app.module';
+import { loadAggregationEnv } from './config/env';
+
+async function main(): Promise<void> {
+  const env = loadAggregationEnv();
+  await startGrpcService({
+    name: 'aggregation',
+    module: AggregationModule.forRoot(env),
+    packages: ['analytics'],
+    bindHost: env.GRPC_BIND_HOST,
+    address: env.AGGREGATION_GRPC_ADDR,
+    internalToken: env.INTERNAL_TOKEN,
+  });
+}
+
+void main();

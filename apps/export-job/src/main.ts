@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { startGrpcService } from '@exportd/grpc';
+import { ExportJobModule } from './app.module';
+import { loadExportJobEnv } from './config/env';
+
+async function main(): Promise<void> {
+  const env = loadExportJobEnv();
+  await startGrpcService({
+    name: 'export-job',
+    module: ExportJobModule.forRoot(env),
+    packages: ['exports'],
+    bindHost: env.GRPC_BIND_HOST,
+    address: env.EXPORT_JOB_GRPC_ADDR,
+    internalToken: env.INTERNAL_TOKEN,
+  });
+}
+
+void main();

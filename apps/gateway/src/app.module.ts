@@ -1,0 +1,16 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AdminController } from './admin/admin.controller';
+import { GatewayEnv } from './config/env';
+import { GrpcClientsModule } from './grpc-clients/grpc-clients.module';
+import { HealthController } from './health/health.controller';
+
+@Module({})
+export class GatewayModule {
+  static forRoot(env: GatewayEnv): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [GrpcClientsModule.forRoot(env)],
+      controllers: [HealthController, AdminController],
+    };
+  }
+}

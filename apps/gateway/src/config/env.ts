@@ -1,0 +1,23 @@
+import { env, EnvOf, internalServiceEnv, loadEnvOrExit, serviceAddressEnv } from '@exportd/config';
+
+export const gatewayEnvSchema = {
+  NODE_ENV: internalServiceEnv.NODE_ENV,
+  INTERNAL_TOKEN: internalServiceEnv.INTERNAL_TOKEN,
+  ...serviceAddressEnv,
+  PORT: env.int('HTTP port of the public API', 3000, 1, 65535),
+  HOST: env.string('address the HTTP server binds to', '0.0.0.0'),
+  ADMIN_TOKEN: env.secret('Bearer token of the admin API; required outside development', 16, ''),
+};
+
+export type GatewayEnv = EnvOf<typeof gatewayEnvSchema>;
+
+export function loadGatewayEnv(): GatewayEnv {
+  const loaded = loadEnvOrExit(gatewayEnvSchema, 'gateway');
+  if (!loaded.ADMIN_TOKEN && loaded.NODE_ENV !== 'development') {
+    process.stderr.write('gateway: Invalid configuration:\n  - ADMIN_TOKEN is required outside development\n');
+    process.exit(1);
+  }
+  return loaded;
+}
+
+export const GATEWAY_ENV = Symbol('GATEWAY_ENV');

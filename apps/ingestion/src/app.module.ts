@@ -1,0 +1,19 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { GrpcHealthController } from '@exportd/grpc';
+import { Clock, MongoModule, SystemClock } from '@exportd/runtime';
+import { AppsModule } from './apps/apps.module';
+import { IngestionEnv } from './config/env';
+
+@Global()
+@Module({})
+export class IngestionModule {
+  static forRoot(env: IngestionEnv, clock: Clock = new SystemClock()): DynamicModule {
+    return {
+      module: IngestionModule,
+      imports: [MongoModule.forRoot(env.MONGO_URL), AppsModule],
+      controllers: [GrpcHealthController],
+      providers: [{ provide: Clock, useValue: clock }],
+      exports: [Clock],
+    };
+  }
+}

@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { startGrpcService } from '@exportd/grpc';
+import { IngestionModule } from './app.module';
+import { loadIngestionEnv } from './config/env';
+
+async function main(): Promise<void> {
+  const env = loadIngestionEnv();
+  await startGrpcService({
+    name: 'ingestion',
+    module: IngestionModule.forRoot(env),
+    packages: ['tenancy', 'tracking'],
+    bindHost: env.GRPC_BIND_HOST,
+    address: env.INGESTION_GRPC_ADDR,
+    internalToken: env.INTERNAL_TOKEN,
+  });
+}
+
+void main();

@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { startGrpcService } from '@exportd/grpc';
+import { NotificationModule } from './app.module';
+import { loadNotificationEnv } from './config/env';
+
+async function main(): Promise<void> {
+  const env = loadNotificationEnv();
+  await startGrpcService({
+    name: 'notification',
+    module: NotificationModule.forRoot(env),
+    packages: ['notifications'],
+    bindHost: env.GRPC_BIND_HOST,
+    address: env.NOTIFICATION_GRPC_ADDR,
+    internalToken: env.INTERNAL_TOKEN,
+  });
+}
+
+void main();

@@ -1,0 +1,6 @@
+export * from './paths';
+export * from './process';
+export * from './binaries';
+export * from './mongo-server';
+export * from './s3-server';
+export * from './smtp-capture';

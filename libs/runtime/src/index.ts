@@ -1,0 +1,3 @@
+export * from './clock';
+export * from './mongo.module';
+export * from './ids';
