@@ -151,6 +151,10 @@ export const mongoEnv = {
 
 export const s3Env = {
   S3_ENDPOINT: env.string('S3 endpoint URL; empty means AWS', ''),
+  S3_PUBLIC_ENDPOINT: env.string(
+    'endpoint presigned download links are signed for, when clients reach S3 by another address',
+    '',
+  ),
   S3_REGION: env.string('S3 region', 'us-east-1'),
   S3_ACCESS_KEY_ID: env.string('S3 access key id'),
   S3_SECRET_ACCESS_KEY: env.secret('S3 secret access key', 1),

@@ -36,6 +36,8 @@ export interface GrpcClientOptions {
   internalToken: string;
   /** Deadline of unary calls, in ms. */
   timeoutMs?: number;
+  /** Wait (up to the deadline) for a reconnecting channel instead of failing at once. */
+  waitForReady?: boolean;
   channelCredentials?: ChannelCredentials;
 }
 
@@ -45,20 +47,22 @@ export function createGrpcClient<S extends ServiceDefinitionLike>(definition: S,
     'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_GRPC_MESSAGE_BYTES,
     'grpc.keepalive_time_ms': 30_000,
+    // Reconnect quickly after a service restarts (the default backoff grows to two minutes).
+    'grpc.initial_reconnect_backoff_ms': 200,
+    'grpc.max_reconnect_backoff_ms': 2_000,
   }) as Client & Record<string, (...args: unknown[]) => unknown>;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const client: Record<string, unknown> = { raw, close: () => raw.close() };
 
   for (const [name, method] of Object.entries(definition)) {
     if (method.responseStream) {
-      client[name] = (request: unknown, callOptions: CallOptions = {}) =>
-        raw[name](request, tokenMetadata(options.internalToken), callOptions);
+      client[name] = (request: unknown, callOptions: CallOptions = {}) => raw[name](request, tokenMetadata(options), callOptions);
     } else {
       client[name] = (request: unknown, callOptions: CallOptions = {}) =>
         new Promise((resolve, reject) => {
           raw[name](
             request,
-            tokenMetadata(options.internalToken),
+            tokenMetadata(options),
             { deadline: Date.now() + timeoutMs, ...callOptions },
             (error: ServiceError | null, response: unknown) => (error ? reject(error) : resolve(response)),
           );
@@ -68,8 +72,8 @@ export function createGrpcClient<S extends ServiceDefinitionLike>(definition: S,
   return client as GrpcClient<S>;
 }
 
-function tokenMetadata(token: string): Metadata {
-  const metadata = new Metadata();
-  metadata.set(INTERNAL_TOKEN_METADATA, token);
+function tokenMetadata(options: GrpcClientOptions): Metadata {
+  const metadata = new Metadata({ waitForReady: options.waitForReady ?? false });
+  metadata.set(INTERNAL_TOKEN_METADATA, options.internalToken);
   return metadata;
 }

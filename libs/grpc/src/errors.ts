@@ -112,7 +112,13 @@ function kindFromTransportStatus(code: number | undefined): ErrorKind {
  */
 export function fromGrpcError(error: unknown): RemoteError {
   if (error instanceof DomainError) {
-    return { httpStatus: httpStatusByKind[error.kind], kind: error.kind, code: error.code, message: error.message, details: error.details };
+    return {
+      httpStatus: httpStatusByKind[error.kind],
+      kind: error.kind,
+      code: error.code,
+      message: error.message,
+      details: error.details,
+    };
   }
   if (isGrpcError(error)) {
     const kind = error.metadata?.get(METADATA_ERROR_KIND)[0]?.toString() as ErrorKind | undefined;

@@ -4,3 +4,4 @@ export * from './binaries';
 export * from './mongo-server';
 export * from './s3-server';
 export * from './smtp-capture';
+export * from './platform';

@@ -15,6 +15,8 @@ export class AdminGuard implements CanActivate {
     const expected = Buffer.from(this.env.ADMIN_TOKEN);
     const given = Buffer.from(token);
     if (expected.length > 0 && given.length === expected.length && timingSafeEqual(given, expected)) return true;
-    throw new UnauthorizedException(errorBody(401, 'unauthenticated', 'a valid admin token is required (Authorization: Bearer <ADMIN_TOKEN>)'));
+    throw new UnauthorizedException(
+      errorBody(401, 'unauthenticated', 'a valid admin token is required (Authorization: Bearer <ADMIN_TOKEN>)'),
+    );
   }
 }

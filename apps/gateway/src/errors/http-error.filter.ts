@@ -27,11 +27,19 @@ export function toHttpError(exception: unknown): { status: number; body: unknown
   if (exception instanceof HttpException) {
     const response = exception.getResponse();
     const status = exception.getStatus();
-    if (typeof response === 'object' && response !== null && ('error' in response || 'errors' in response) && !('statusCode' in response)) {
+    if (
+      typeof response === 'object' &&
+      response !== null &&
+      ('error' in response || 'errors' in response) &&
+      !('statusCode' in response)
+    ) {
       return { status, body: response };
     }
     const message = typeof response === 'string' ? response : ((response as { message?: unknown }).message ?? exception.message);
-    return { status, body: errorBody(status, codeForStatus(status), Array.isArray(message) ? message.join('; ') : String(message)) };
+    return {
+      status,
+      body: errorBody(status, codeForStatus(status), Array.isArray(message) ? message.join('; ') : String(message)),
+    };
   }
   // Fastify's own errors (body too large, bad JSON, wrong content type) carry a statusCode.
   const fastifyStatus = (exception as { statusCode?: unknown })?.statusCode;

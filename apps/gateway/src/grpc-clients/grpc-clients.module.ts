@@ -27,7 +27,8 @@ export class ServiceClients implements OnApplicationShutdown {
     this.exportJobs = createGrpcClient(exportsV1.ExportJobsServiceService, at(env.EXPORT_JOB_GRPC_ADDR));
     this.notifications = createGrpcClient(notifications.NotificationsServiceService, at(env.NOTIFICATION_GRPC_ADDR));
     this.webhookEndpoints = createGrpcClient(notifications.WebhookEndpointsServiceService, at(env.NOTIFICATION_GRPC_ADDR));
-    const healthAt = (address: string) => createGrpcClient(health.HealthService, { ...at(address), timeoutMs: 2_000 });
+    const healthAt = (address: string) =>
+      createGrpcClient(health.HealthService, { ...at(address), timeoutMs: 2_000, waitForReady: true });
     this.health = {
       ingestion: healthAt(env.INGESTION_GRPC_ADDR),
       aggregation: healthAt(env.AGGREGATION_GRPC_ADDR),
@@ -37,7 +38,17 @@ export class ServiceClients implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
-    for (const client of [this.apps, this.tracking, this.rows, this.features, this.segments, this.exportJobs, this.notifications, this.webhookEndpoints, ...Object.values(this.health)]) {
+    for (const client of [
+      this.apps,
+      this.tracking,
+      this.rows,
+      this.features,
+      this.segments,
+      this.exportJobs,
+      this.notifications,
+      this.webhookEndpoints,
+      ...Object.values(this.health),
+    ]) {
       client.close();
     }
   }

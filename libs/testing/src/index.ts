@@ -1,0 +1,3 @@
+export * from './test-servers';
+export * from './test-platform';
+export * from './http';

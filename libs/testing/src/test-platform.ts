@@ -1,0 +1,48 @@
+import { ProcessName, RunningPlatform, startPlatform } from '@exportd/local-stack';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTestBucket, testMongoUrl, testServers, uniqueName } from './test-servers';
+
+export interface TestPlatform extends RunningPlatform {
+  adminToken: string;
+  internalToken: string;
+  bucket: string;
+  mongoUrl: string;
+}
+
+/**
+ * The five real processes for an end-to-end test, with a database and bucket of their own, against the
+ * servers of the run. Call `stop()` in afterAll.
+ */
+export async function startTestPlatform(extraEnv: NodeJS.ProcessEnv = {}): Promise<TestPlatform> {
+  const servers = testServers();
+  const adminToken = `adm_${randomBytes(16).toString('hex')}`;
+  const internalToken = randomBytes(16).toString('hex');
+  const bucket = await createTestBucket('e2e');
+  const mongoUrl = testMongoUrl('e2e');
+  const logDir = join(servers.tmpDir, 'logs', uniqueName('platform'));
+  mkdirSync(logDir, { recursive: true });
+  const platform = await startPlatform({
+    logDir,
+    env: {
+      NODE_ENV: 'test',
+      ADMIN_TOKEN: adminToken,
+      INTERNAL_TOKEN: internalToken,
+      MONGO_URL: mongoUrl,
+      S3_ENDPOINT: servers.s3Endpoint,
+      S3_REGION: 'us-east-1',
+      S3_ACCESS_KEY_ID: servers.s3AccessKeyId,
+      S3_SECRET_ACCESS_KEY: servers.s3SecretAccessKey,
+      S3_BUCKET: bucket,
+      SMTP_URL: servers.smtpUrl,
+      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
+      DELIVERY_RETRY_SCHEDULE: '1s,1s,2s',
+      ...extraEnv,
+    },
+  });
+  return { ...platform, adminToken, internalToken, bucket, mongoUrl };
+}
+
+export type { ProcessName };
