@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { health } from '@exportd/contracts';
 import { createGrpcClient, DomainError, ErrorKind, startGrpcService } from '@exportd/grpc';
-import { freePort } from '@exportd/local-stack';
+import { freePort } from '@exportd/testing';
 import { status } from '@grpc/grpc-js';
 import request from 'supertest';
 import { HttpErrorFilter } from '../src/errors/http-error.filter';

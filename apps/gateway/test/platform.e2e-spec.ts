@@ -1,9 +1,8 @@
 import { health, tenancy } from '@exportd/contracts';
 import { status } from '@grpc/grpc-js';
 import { createGrpcClient } from '@exportd/grpc';
-import { createApp, requestJson, startTestPlatform, TestPlatform } from '@exportd/testing';
+import { createApp, entryOf, nodeArgsFor, REPO_ROOT, requestJson, startTestPlatform, TestPlatform } from '@exportd/testing';
 import { spawnSync } from 'node:child_process';
-import { entryOf, nodeArgsFor, REPO_ROOT } from '@exportd/local-stack';
 
 describe('the platform, as real processes', () => {
   let platform: TestPlatform;

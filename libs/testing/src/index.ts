@@ -1,3 +1,5 @@
 export * from './test-servers';
 export * from './test-platform';
 export * from './http';
+// Process helpers end-to-end tests use directly.
+export { entryOf, freePort, nodeArgsFor, REPO_ROOT } from '@exportd/local-stack';

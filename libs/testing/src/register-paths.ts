@@ -1,6 +1,10 @@
 // Jest's global setup runs outside jest's module mapper: resolve the workspace path aliases here.
-import { register } from 'tsconfig-paths';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compilerOptions } from '../../../tsconfig.base.json';
+import { register } from 'tsconfig-paths';
 
-register({ baseUrl: join(__dirname, '..', '..', '..'), paths: compilerOptions.paths });
+const root = join(__dirname, '..', '..', '..');
+const { compilerOptions } = JSON.parse(readFileSync(join(root, 'tsconfig.base.json'), 'utf8')) as {
+  compilerOptions: { paths: Record<string, string[]> };
+};
+register({ baseUrl: root, paths: compilerOptions.paths });

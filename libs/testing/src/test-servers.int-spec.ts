@@ -1,12 +1,12 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { createTestBucket, eventually, messagesFor, testMongoUrl, testS3Client } from '@exportd/testing';
+import { createTestBucket, eventually, messagesFor, testMongoUrl, testS3Client, testServers } from './test-servers';
 import mongoose from 'mongoose';
 import { createHash, randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { createTransport } from 'nodemailer';
-import { testServers } from '@exportd/testing';
+
 
 describe('the real servers of the test run', () => {
   it('MongoDB-compatible server: a unique index, an atomic upsert with $inc, a simple aggregation', async () => {
