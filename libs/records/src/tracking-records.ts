@@ -1,0 +1,133 @@
+/**
+ * The raw collections ingestion writes and aggregation reads (read-only, for speed). Ingestion is their only
+ * writer; this file is the one description of their shape. Every document carries its `appId`, and every
+ * query filters on it.
+ */
+
+export const RAW_COLLECTIONS = {
+  /** One document per accepted tracking call, any type. */
+  calls: 'tracking_calls',
+  /** One document per user: first/last seen, merged attributes, companies. */
+  users: 'user_profiles',
+  /** One document per company: first/last seen, merged attributes, users. */
+  companies: 'company_profiles',
+  /** Per app, company, event and UTC day: how many times the event happened. */
+  usageDaily: 'usage_daily',
+  /** Per app, company and UTC day: the company's merged attributes at the end of that day (after a company call). */
+  companyAttributesDaily: 'company_attributes_daily',
+} as const;
+
+export type CallType = 'user' | 'company' | 'event' | 'feedback';
+
+/**
+ * How each call type is named in exports (`event_type` of the Bulk Data Export API):
+ * user -> identify_user, company -> identify_company, event -> track, feedback -> feedback.
+ */
+export const EXPORT_EVENT_TYPE: Record<CallType, string> = {
+  user: 'identify_user',
+  company: 'identify_company',
+  event: 'track',
+  feedback: 'feedback',
+};
+
+/** JSON text of a free-form object; kept as text so keys with `.`, a leading `$` or `__proto__` survive intact. */
+export type JsonText = string;
+
+export interface TrackingCallRecord {
+  /** `<appId>:m:<messageId>` when the client sent a messageId (a retry then collides), else a random id. */
+  _id: string;
+  appId: string;
+  type: CallType;
+  messageId?: string;
+  userId?: string;
+  companyId?: string;
+  /** event calls: the event name. */
+  event?: string;
+  /** feedback calls. */
+  featureId?: string;
+  score?: number;
+  comment?: string;
+  attributes: JsonText;
+  /** context.active; false leaves last seen unchanged. */
+  active: boolean;
+  /** When it happened (client timestamp or time received). */
+  timestamp: Date;
+  /** UTC day of `timestamp`, YYYY-MM-DD. */
+  day: string;
+  receivedAt: Date;
+  /**
+   * Companies the call counts for: its own companyId, or, for events and feedback without one, the companies
+   * the user belonged to when the call arrived.
+   */
+  companyIds: string[];
+}
+
+export interface UserProfileRecord {
+  /** `<appId>:<userId>` */
+  _id: string;
+  appId: string;
+  userId: string;
+  firstSeen: Date;
+  lastSeen?: Date | null;
+  /** Merged attributes: a map of escaped key -> JSON text of the value (see escapeAttributeKey). */
+  attributes: Record<string, JsonText>;
+  companyIds: string[];
+  updatedAt: Date;
+}
+
+export interface CompanyProfileRecord {
+  /** `<appId>:<companyId>` */
+  _id: string;
+  appId: string;
+  companyId: string;
+  firstSeen: Date;
+  lastSeen?: Date | null;
+  attributes: Record<string, JsonText>;
+  userIds: string[];
+  updatedAt: Date;
+}
+
+export interface UsageDailyRecord {
+  /** `<appId>|<companyId>|<event>|<day>` */
+  _id: string;
+  appId: string;
+  companyId: string;
+  event: string;
+  /** YYYY-MM-DD (UTC) */
+  day: string;
+  count: number;
+}
+
+export interface CompanyAttributesDailyRecord {
+  /** `<appId>|<companyId>|<day>` */
+  _id: string;
+  appId: string;
+  companyId: string;
+  day: string;
+  /** All of the company's attributes as of the end of `day`, JSON text of a plain object. */
+  attributes: JsonText;
+}
+
+/**
+ * Attribute keys become MongoDB field names in profiles; escape the characters MongoDB and FerretDB treat
+ * specially (`.`, a leading `$`) and `%` itself, so every key round-trips.
+ */
+export function escapeAttributeKey(key: string): string {
+  return key.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/^\$/, '%24');
+}
+
+export function unescapeAttributeKey(key: string): string {
+  return key.replace(/%2E/g, '.').replace(/%24/g, '$').replace(/%25/g, '%');
+}
+
+/** Decodes a profile's stored attributes into a plain object (null prototype, so `__proto__` is just a key). */
+export function decodeAttributes(stored: Record<string, JsonText> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [key, json] of Object.entries(stored ?? {})) out[unescapeAttributeKey(key)] = JSON.parse(json);
+  return out;
+}
+
+/** UTC day of a date, YYYY-MM-DD. */
+export function utcDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
