@@ -6,7 +6,7 @@ ENV NODE_ENV=production SWC_NODE_PROJECT=tsconfig.base.json
 COPY package.json package-lock.json ./
 COPY tools/codegen ./tools/codegen
 COPY proto ./proto
-RUN npm ci --no-audit --no-fund
+RUN npm install --no-audit --no-fund
 COPY . .
 RUN node tools/codegen/generate-contracts.mjs
 USER node

@@ -8,7 +8,7 @@ started=$(date +%s)
 step() { printf '\n== %s (%ss)\n' "$1" "$(( $(date +%s) - started ))"; }
 
 step "install"
-[ -d node_modules/.bin ] || npm ci
+[ -d node_modules/.bin ] || npm install --no-audit --no-fund
 bash tools/servers/install.sh
 if ! command -v docker-compose >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
