@@ -12,6 +12,12 @@ mkdir -p "$bin" "$work"
 
 command -v go >/dev/null || { echo "go is required to build the local servers (https://go.dev/dl/)" >&2; exit 1; }
 
+# Prints elapsed time every 15 s while a build runs (killed when it ends).
+progress() {
+  local start=$SECONDS
+  while sleep 15; do echo "  ... still building ($((SECONDS - start)) s)"; done
+}
+
 build() { # name module package versions...
   local name="$1" module="$2" pkg="$3"; shift 3
   if [ -x "$bin/$name" ]; then return 0; fi
@@ -22,17 +28,20 @@ build() { # name module package versions...
     printf 'module local/%s-build\n\ngo 1.22\n\nrequire %s %s\n' "$name" "$module" "$version" > "$dir/go.mod"
     printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" > "$dir/tools.go"
     echo "building $name $version (first run only; a few minutes)..."
+    progress & local ticker=$!
     if (cd "$dir" && go mod tidy && go mod vendor) >"$dir/build.log" 2>&1; then
       if [ "$name" = ferretdb ]; then
         chmod -R u+w "$dir/vendor"
         echo "$version" > "$dir/vendor/$module/build/version/version.txt"
       fi
       if (cd "$dir" && go build -mod=vendor -trimpath -o "$bin/$name" "$pkg") >>"$dir/build.log" 2>&1; then
+        kill "$ticker" 2>/dev/null || true
         echo "built $name $version into $bin/$name"
         rm -rf "$dir/vendor"
         return 0
       fi
     fi
+    kill "$ticker" 2>/dev/null || true
     echo "could not build $name $version (log: $dir/build.log); trying the next candidate" >&2
   done
   echo "failed to build $name" >&2

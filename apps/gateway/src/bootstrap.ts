@@ -9,7 +9,7 @@ import { createValidationPipe } from './errors/validation';
 export async function createGateway(env: GatewayEnv): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot(env),
-    new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy: true }),
+    new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
     { bufferLogs: false },
   );
   app.useGlobalPipes(createValidationPipe());
