@@ -6,5 +6,4 @@ export const OUTBOX_OPTIONS = Symbol('OUTBOX_OPTIONS');
 export interface OutboxOptions {
   pollIntervalMs: number;
   concurrency: number;
-  smtpFrom: string;
 }
