@@ -87,6 +87,11 @@ const notificationSchema = new Schema<NotificationRecord>(
   { versionKey: false, collection: 'notifications' },
 );
 
+/** Empty arrays may not survive an upsert's $setOnInsert on every server; read them back as empty. */
+function withArrays(delivery: DeliveryRecord): DeliveryRecord {
+  return { ...delivery, attempts: delivery.attempts ?? [], attemptCount: delivery.attemptCount ?? 0 };
+}
+
 export interface AttemptResult {
   attempt: AttemptRecord;
   status: DeliveryStatus;
@@ -123,14 +128,14 @@ export class DeliveryRepository implements OnModuleInit {
         .findOneAndUpdate(filter, { $setOnInsert: rest }, { upsert: true, new: true })
         .lean<NotificationRecord>()
         .exec();
-      if (stored) return stored;
+      if (stored) return { ...stored, deliveries: stored.deliveries ?? [] };
     } catch (error) {
       // Two callers upserting at once: one insert wins, the other sees a duplicate key and reads it.
       if ((error as { code?: number }).code !== 11000) throw error;
     }
     const stored = await this.notifications.findOne(filter).lean<NotificationRecord>().exec();
     if (!stored) throw new Error(`notification ${notification._id} vanished`);
-    return stored;
+    return { ...stored, deliveries: stored.deliveries ?? [] };
   }
 
   /** Writes the deliveries that do not exist yet (by id); existing ones are left as they are. */
@@ -144,20 +149,27 @@ export class DeliveryRepository implements OnModuleInit {
     );
   }
 
-  listForJob(appId: string, jobId: string): Promise<DeliveryRecord[]> {
-    return this.deliveries.find({ appId, jobId }).sort({ createdAt: 1, _id: 1 }).lean<DeliveryRecord[]>().exec();
+  async listForJob(appId: string, jobId: string): Promise<DeliveryRecord[]> {
+    const found = await this.deliveries.find({ appId, jobId }).sort({ createdAt: 1, _id: 1 }).lean<DeliveryRecord[]>().exec();
+    return found.map(withArrays);
   }
 
-  listForEndpoint(appId: string, endpointId: string, limit = 100): Promise<DeliveryRecord[]> {
-    return this.deliveries.find({ appId, endpointId }).sort({ createdAt: -1, _id: 1 }).limit(limit).lean<DeliveryRecord[]>().exec();
+  async listForEndpoint(appId: string, endpointId: string, limit = 100): Promise<DeliveryRecord[]> {
+    const found = await this.deliveries
+      .find({ appId, endpointId })
+      .sort({ createdAt: -1, _id: 1 })
+      .limit(limit)
+      .lean<DeliveryRecord[]>()
+      .exec();
+    return found.map(withArrays);
   }
 
   /**
    * Worker side (across apps, by design: one outbox serves every tenant): claims the most overdue pending
    * delivery by moving its next attempt to the end of a lease, so no other worker takes it meanwhile.
    */
-  claimDue(now: Date, leaseUntil: Date, leaseToken: string): Promise<DeliveryRecord | null> {
-    return this.deliveries
+  async claimDue(now: Date, leaseUntil: Date, leaseToken: string): Promise<DeliveryRecord | null> {
+    const claimed = await this.deliveries
       .findOneAndUpdate(
         { status: 'pending', nextAttemptAt: { $lte: now } },
         { $set: { nextAttemptAt: leaseUntil, leaseToken } },
@@ -165,6 +177,7 @@ export class DeliveryRepository implements OnModuleInit {
       )
       .lean<DeliveryRecord>()
       .exec();
+    return claimed ? withArrays(claimed) : null;
   }
 
   /** Records one attempt of a claimed delivery; false when the lease was lost to another worker. */
