@@ -92,6 +92,14 @@ function withArrays(delivery: DeliveryRecord): DeliveryRecord {
   return { ...delivery, attempts: delivery.attempts ?? [], attemptCount: delivery.attemptCount ?? 0 };
 }
 
+/** A worker's claim on one state of a delivery; the unique _id is what makes the claim exclusive. */
+interface ClaimRecord {
+  _id: string;
+  appId: string;
+  at: Date;
+}
+const claimSchema = new Schema<ClaimRecord>({ _id: String, appId: String, at: Date }, { versionKey: false, collection: 'delivery_claims' });
+
 export interface AttemptResult {
   attempt: AttemptRecord;
   status: DeliveryStatus;
@@ -103,10 +111,12 @@ export interface AttemptResult {
 export class DeliveryRepository implements OnModuleInit {
   private readonly deliveries: Model<DeliveryRecord>;
   private readonly notifications: Model<NotificationRecord>;
+  private readonly claims: Model<ClaimRecord>;
 
   constructor(@InjectConnection() connection: Connection) {
     this.deliveries = connection.model('Delivery', deliverySchema);
     this.notifications = connection.model('Notification', notificationSchema);
+    this.claims = connection.model('DeliveryClaim', claimSchema);
   }
 
   async onModuleInit(): Promise<void> {
@@ -167,17 +177,43 @@ export class DeliveryRepository implements OnModuleInit {
   /**
    * Worker side (across apps, by design: one outbox serves every tenant): claims the most overdue pending
    * delivery by moving its next attempt to the end of a lease, so no other worker takes it meanwhile.
+   *
+   * findOneAndUpdate alone is not enough: FerretDB (SQLite) does not make it atomic between concurrent
+   * callers, and two workers were seen claiming the same delivery. So a claim first inserts a document whose
+   * unique _id names the delivery's state (id, attempts made, scheduled time): exactly one insert succeeds, and
+   * only that worker moves the delivery on. A claim document left by a worker that died between the two steps
+   * is removed once it is older than a lease, so the delivery is not stuck.
    */
-  async claimDue(now: Date, leaseUntil: Date, leaseToken: string): Promise<DeliveryRecord | null> {
-    const claimed = await this.deliveries
-      .findOneAndUpdate(
-        { status: 'pending', nextAttemptAt: { $lte: now } },
-        { $set: { nextAttemptAt: leaseUntil, leaseToken } },
-        { sort: { nextAttemptAt: 1 }, new: true },
-      )
-      .lean<DeliveryRecord>()
+  async claimDue(now: Date, leaseUntil: Date, leaseToken: string, leaseMs: number): Promise<DeliveryRecord | null> {
+    const candidates = await this.deliveries
+      .find({ status: 'pending', nextAttemptAt: { $lte: now } }, { _id: 1, appId: 1, attemptCount: 1, nextAttemptAt: 1 })
+      .sort({ nextAttemptAt: 1 })
+      .limit(20)
+      .lean<Pick<DeliveryRecord, '_id' | 'appId' | 'attemptCount' | 'nextAttemptAt'>[]>()
       .exec();
-    return claimed ? withArrays(claimed) : null;
+    for (const candidate of candidates) {
+      const scheduled = candidate.nextAttemptAt as Date;
+      const attemptCount = candidate.attemptCount ?? 0;
+      const key = `${candidate._id}:${attemptCount}:${scheduled.getTime()}`;
+      try {
+        await this.claims.create({ _id: key, appId: candidate.appId, at: now });
+      } catch (error) {
+        if ((error as { code?: number }).code !== 11000) throw error;
+        await this.claims.deleteOne({ _id: key, at: { $lt: new Date(now.getTime() - leaseMs) } }).exec();
+        continue;
+      }
+      const claimed = await this.deliveries
+        .findOneAndUpdate(
+          { _id: candidate._id, appId: candidate.appId, status: 'pending', nextAttemptAt: scheduled },
+          { $set: { nextAttemptAt: leaseUntil, leaseToken } },
+          { new: true },
+        )
+        .lean<DeliveryRecord>()
+        .exec();
+      await this.claims.deleteOne({ _id: key }).exec();
+      if (claimed) return withArrays(claimed);
+    }
+    return null;
   }
 
   /** Records one attempt of a claimed delivery; false when the lease was lost to another worker. */

@@ -72,7 +72,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
       while (!this.stopped && this.inFlight.size < this.options.concurrency) {
         const now = this.clock.now();
         const token = `${this.owner}.${randomToken(12)}`;
-        const delivery = await this.deliveries.claimDue(now, new Date(now.getTime() + LEASE_MS), token);
+        const delivery = await this.deliveries.claimDue(now, new Date(now.getTime() + LEASE_MS), token, LEASE_MS);
         if (!delivery) break;
         const work = this.attempt(delivery, token).catch((error: unknown) =>
           this.logger.error(`delivery ${delivery._id}: ${(error as Error).stack ?? String(error)}`),
