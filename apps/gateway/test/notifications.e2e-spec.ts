@@ -26,7 +26,6 @@ interface ParsedMail {
   html?: string | false;
 }
 // mailparser ships no type declarations; this is the one function the tests use.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { simpleParser } = require('mailparser') as { simpleParser: (raw: string) => Promise<ParsedMail> };
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -102,7 +101,12 @@ function completed(app: CreatedApp, job: string, extra: Partial<notifications.No
   };
 }
 
-async function registerWebhook(platform: TestPlatform, app: CreatedApp, url: string, eventTypes = ['export.completed', 'export.failed']) {
+async function registerWebhook(
+  platform: TestPlatform,
+  app: CreatedApp,
+  url: string,
+  eventTypes = ['export.completed', 'export.failed'],
+) {
   const created = await requestJson<{ id: string; secret: string; url: string; eventTypes: string[] }>(
     platform.gatewayUrl,
     'POST',
@@ -248,7 +252,9 @@ describe('notifications: email and signed webhooks from the outbox', () => {
       return found[0]?.attempts.count === 1 ? found[0] : undefined;
     });
     expect(waiting.status).toBe('pending');
-    expect(Date.parse(waiting.nextAttemptAt as string) - Date.parse(waiting.attempts.list[0]?.at as string)).toBeGreaterThanOrEqual(5_000);
+    expect(
+      Date.parse(waiting.nextAttemptAt as string) - Date.parse(waiting.attempts.list[0]?.at as string),
+    ).toBeGreaterThanOrEqual(5_000);
 
     await platform.processes.get('notification')?.stop('SIGKILL');
     await platform.restart('notification');
@@ -266,6 +272,7 @@ describe('notifications: email and signed webhooks from the outbox', () => {
     expect(await client.notifyExportFinished(completed(app, job))).toEqual({ deliveries: 1 });
     await new Promise((r) => setTimeout(r, 2_500));
     expect(hook.requests).toHaveLength(2);
+    expect(await deliveriesOf(platform, app, `/api/v1/webhooks/${endpoint.id}/deliveries`)).toHaveLength(1);
   });
 
   it('a 410 answer disables the endpoint and records why; later exports do not go to it', async () => {
@@ -317,7 +324,10 @@ describe('notifications while the SMTP server is down', () => {
 
   beforeAll(async () => {
     smtpPort = await freePort();
-    platform = await startTestPlatform({ SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, DELIVERY_RETRY_SCHEDULE: '1s,1s,1s,1s,1s,1s,1s,1s' });
+    platform = await startTestPlatform({
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      DELIVERY_RETRY_SCHEDULE: '1s,1s,1s,1s,1s,1s,1s,1s',
+    });
     client = createGrpcClient(notifications.NotificationsServiceService, {
       address: platform.env.NOTIFICATION_GRPC_ADDR as string,
       internalToken: platform.internalToken,

@@ -38,7 +38,11 @@ describe('webhook endpoints API', () => {
 
     const updated = await call('PATCH', `/api/v1/webhooks/${id}`, { eventTypes: ['export.failed'], disabled: true });
     expect(updated.status).toBe(200);
-    expect(updated.body).toMatchObject({ eventTypes: ['export.failed'], disabled: true, disabledReason: 'disabled through the API' });
+    expect(updated.body).toMatchObject({
+      eventTypes: ['export.failed'],
+      disabled: true,
+      disabledReason: 'disabled through the API',
+    });
     const enabled = await call('PATCH', `/api/v1/webhooks/${id}`, { disabled: false, url: 'http://127.0.0.1:8443/v2' });
     expect(enabled.body).toMatchObject({ url: 'http://127.0.0.1:8443/v2', disabled: false, disabledReason: null });
 

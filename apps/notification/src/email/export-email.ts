@@ -51,9 +51,7 @@ export function renderExportEmail(outcome: ExportOutcome): EmailContent {
   }
   const count = outcome.files.length;
   const expiry = outcome.linksExpireAt ? `The links expire on ${utc(outcome.linksExpireAt)}.` : '';
-  const lines = outcome.files.map(
-    (f) => `- ${f.filename} (${formatBytes(f.bytes)}, ${f.rows} rows)\n  ${f.url}`,
-  );
+  const lines = outcome.files.map((f) => `- ${f.filename} (${formatBytes(f.bytes)}, ${f.rows} rows)\n  ${f.url}`);
   const items = outcome.files.map(
     (f) =>
       `<li><a href="${escapeHtml(f.url)}">${escapeHtml(f.filename)}</a> (${escapeHtml(formatBytes(f.bytes))}, ${f.rows} rows)</li>`,

@@ -34,7 +34,10 @@ describe(NodeOutboundHttp.name, () => {
 
   it('posts to an allowed address and reports the status and Retry-After', async () => {
     const sut = new NodeOutboundHttp({ allowPrivateNetworks: true });
-    expect(await sut.post(`http://localhost:${port}/ok`, { 'webhook-id': 'x' }, '{}')).toEqual({ statusCode: 200, retryAfter: undefined });
+    expect(await sut.post(`http://localhost:${port}/ok`, { 'webhook-id': 'x' }, '{}')).toEqual({
+      statusCode: 200,
+      retryAfter: undefined,
+    });
     expect(await sut.post(`http://127.0.0.1:${port}/busy`, {}, '{}')).toEqual({ statusCode: 429, retryAfter: '7' });
   });
 
@@ -67,7 +70,9 @@ describe(NodeOutboundHttp.name, () => {
   it('checks a URL at registration', async () => {
     expect(await checkWebhookUrl('https://localhost/x', { allowPrivateNetworks: false })).toContain('loopback');
     expect(await checkWebhookUrl('http://localhost/x', { allowPrivateNetworks: true })).toBeUndefined();
-    expect(await checkWebhookUrl('https://user:pw@localhost/x', { allowPrivateNetworks: true })).toBe('url must not carry credentials');
+    expect(await checkWebhookUrl('https://user:pw@localhost/x', { allowPrivateNetworks: true })).toBe(
+      'url must not carry credentials',
+    );
     expect(await checkWebhookUrl('ftp://localhost/x', { allowPrivateNetworks: true })).toBe('url must use https or http');
   });
 });

@@ -71,7 +71,12 @@ export function checkedLookup(policy: OutboundPolicy): LookupFunction {
       if (error) return callback(error, '', 4);
       for (const { address } of addresses) {
         const refusal = refusalFor(address, policy.allowPrivateNetworks);
-        if (refusal) return callback(new AddressRefused(`host ${hostname} resolves to ${refusal.replace(`${address} is`, `${address}, which is`)}`), '', 4);
+        if (refusal)
+          return callback(
+            new AddressRefused(`host ${hostname} resolves to ${refusal.replace(`${address} is`, `${address}, which is`)}`),
+            '',
+            4,
+          );
       }
       if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
       const first = addresses[0];

@@ -98,7 +98,10 @@ interface ClaimRecord {
   appId: string;
   at: Date;
 }
-const claimSchema = new Schema<ClaimRecord>({ _id: String, appId: String, at: Date }, { versionKey: false, collection: 'delivery_claims' });
+const claimSchema = new Schema<ClaimRecord>(
+  { _id: String, appId: String, at: Date },
+  { versionKey: false, collection: 'delivery_claims' },
+);
 
 export interface AttemptResult {
   attempt: AttemptRecord;

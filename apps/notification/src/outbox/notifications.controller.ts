@@ -10,7 +10,9 @@ import { NotificationsService } from './notifications.service';
 export class NotificationsController implements notifications.NotificationsServiceController {
   constructor(private readonly notifications: NotificationsService) {}
 
-  async notifyExportFinished(request: notifications.NotifyExportFinishedRequest): Promise<notifications.NotifyExportFinishedResponse> {
+  async notifyExportFinished(
+    request: notifications.NotifyExportFinishedRequest,
+  ): Promise<notifications.NotifyExportFinishedResponse> {
     const deliveries = await this.notifications.notifyExportFinished({
       appId: request.appId,
       jobId: request.jobId,

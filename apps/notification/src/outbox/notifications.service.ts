@@ -33,7 +33,8 @@ export class NotificationsService {
    */
   async notifyExportFinished(event: ExportFinished): Promise<number> {
     if (!event.appId || !event.jobId) throw new InvalidNotification('appId and jobId are required');
-    if (!EVENT_TYPES.includes(event.eventType)) throw new InvalidNotification(`eventType must be one of ${EVENT_TYPES.join(', ')}`);
+    if (!EVENT_TYPES.includes(event.eventType))
+      throw new InvalidNotification(`eventType must be one of ${EVENT_TYPES.join(', ')}`);
     const key = createHash('sha256').update(`${event.appId}\n${event.jobId}\n${event.eventType}`).digest('hex').slice(0, 32);
     const planned = await this.plan(event, `ntf_${key}`);
     const stored = await this.deliveries.recordNotification(planned);
@@ -92,7 +93,14 @@ export class NotificationsService {
         webhookBody: body,
       });
     }
-    return { _id: notificationId, appId: event.appId, jobId: event.jobId, eventType: event.eventType, deliveries: planned, createdAt: now };
+    return {
+      _id: notificationId,
+      appId: event.appId,
+      jobId: event.jobId,
+      eventType: event.eventType,
+      deliveries: planned,
+      createdAt: now,
+    };
   }
 }
 

@@ -77,7 +77,9 @@ describe(OutboxWorker.name, () => {
     const endpointRepository = new WebhookEndpointRepository(connection);
     await deliveries.onModuleInit();
     await endpointRepository.onModuleInit();
-    endpoints = new WebhookEndpointsService(endpointRepository, clock, new SecretBox(randomBytes(32)), { allowPrivateNetworks: true });
+    endpoints = new WebhookEndpointsService(endpointRepository, clock, new SecretBox(randomBytes(32)), {
+      allowPrivateNetworks: true,
+    });
     notifications = new NotificationsService(deliveries, endpointRepository, clock);
   });
 
@@ -98,7 +100,11 @@ describe(OutboxWorker.name, () => {
 
     expect(await run(sut)).toBe(1);
     let [delivery] = await deliveries.listForJob('app_a', 'job_retry');
-    expect(delivery).toMatchObject({ status: 'pending', attemptCount: 1, nextAttemptAt: new Date(clock.now().getTime() + 1_000) });
+    expect(delivery).toMatchObject({
+      status: 'pending',
+      attemptCount: 1,
+      nextAttemptAt: new Date(clock.now().getTime() + 1_000),
+    });
     expect(await run(sut)).toBe(0);
 
     clock.advance(1_000);
@@ -108,7 +114,12 @@ describe(OutboxWorker.name, () => {
     clock.advance(1);
     expect(await run(sut)).toBe(1);
     [delivery] = await deliveries.listForJob('app_a', 'job_retry');
-    expect(delivery).toMatchObject({ status: 'failed', attemptCount: 3, nextAttemptAt: null, lastError: 'SMTP: connect ECONNREFUSED' });
+    expect(delivery).toMatchObject({
+      status: 'failed',
+      attemptCount: 3,
+      nextAttemptAt: null,
+      lastError: 'SMTP: connect ECONNREFUSED',
+    });
     expect(delivery?.attempts.map((a) => a.error)).toEqual(Array(3).fill('SMTP: connect ECONNREFUSED'));
 
     clock.advance(86_400_000);

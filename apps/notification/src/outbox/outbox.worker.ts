@@ -131,12 +131,21 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
       durationMs: finished.getTime() - started.getTime(),
     };
     const attemptsMade = delivery.attemptCount + 1;
-    const next = outcome.success || outcome.final ? null : nextAttemptAt(this.schedule, attemptsMade, finished, outcome.retryAfterMs, this.jitter);
+    const next =
+      outcome.success || outcome.final
+        ? null
+        : nextAttemptAt(this.schedule, attemptsMade, finished, outcome.retryAfterMs, this.jitter);
     const status = outcome.success ? 'delivered' : next ? 'pending' : 'failed';
-    const recorded = await this.deliveries.recordAttempt(delivery.appId, delivery._id, token, { attempt, status, nextAttemptAt: next });
+    const recorded = await this.deliveries.recordAttempt(delivery.appId, delivery._id, token, {
+      attempt,
+      status,
+      nextAttemptAt: next,
+    });
     if (!recorded) this.logger.warn(`delivery ${delivery._id}: lease lost before the attempt was recorded`);
     else if (status === 'failed') {
-      this.logger.warn(`delivery ${delivery._id} (${delivery.channel}) failed for good after ${attemptsMade} attempts: ${outcome.error}`);
+      this.logger.warn(
+        `delivery ${delivery._id} (${delivery.channel}) failed for good after ${attemptsMade} attempts: ${outcome.error}`,
+      );
     }
   }
 
@@ -154,7 +163,8 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
 function classify(statusCode: number | undefined, error: string | undefined, retryAfter: string | undefined, now: Date): Outcome {
   if (statusCode === undefined) return { statusCode: null, error: error ?? 'no answer', success: false, final: false };
   if (statusCode >= 200 && statusCode < 300) return { statusCode, error: null, success: true, final: false };
-  if (statusCode === 410) return { statusCode, error: 'the receiver answered 410 Gone; the endpoint is now disabled', success: false, final: true };
+  if (statusCode === 410)
+    return { statusCode, error: 'the receiver answered 410 Gone; the endpoint is now disabled', success: false, final: true };
   const redirect = statusCode >= 300 && statusCode < 400 ? ' (redirects are not followed)' : '';
   return {
     statusCode,

@@ -19,7 +19,8 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_0
 /** Parses `DELIVERY_RETRY_SCHEDULE`: comma-separated delays such as `5s,5m,30m,2h` (units ms, s, m, h, d). */
 export function parseRetrySchedule(raw: string): number[] {
   const items = raw.split(',').map((item) => item.trim());
-  if (items.length === 0 || items.some((item) => item === '')) throw new Error('must be a comma-separated list of delays such as 5s,5m,30m,2h');
+  if (items.length === 0 || items.some((item) => item === ''))
+    throw new Error('must be a comma-separated list of delays such as 5s,5m,30m,2h');
   return items.map((item) => {
     const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(item);
     if (!match) throw new Error(`"${item}" is not a delay (a number with a unit: ms, s, m, h or d)`);

@@ -23,7 +23,16 @@ export interface WebhookEndpointRecord {
 export type WebhookEndpointChanges = Partial<
   Pick<
     WebhookEndpointRecord,
-    'url' | 'eventTypes' | 'disabled' | 'disabledReason' | 'disabledAt' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt' | 'secretRotatedAt' | 'updatedAt'
+    | 'url'
+    | 'eventTypes'
+    | 'disabled'
+    | 'disabledReason'
+    | 'disabledAt'
+    | 'secret'
+    | 'previousSecret'
+    | 'previousSecretExpiresAt'
+    | 'secretRotatedAt'
+    | 'updatedAt'
   >
 >;
 
@@ -81,7 +90,10 @@ export class WebhookEndpointRepository implements OnModuleInit {
   }
 
   update(appId: string, id: string, changes: WebhookEndpointChanges): Promise<WebhookEndpointRecord | null> {
-    return this.endpoints.findOneAndUpdate({ _id: id, appId }, { $set: changes }, { new: true }).lean<WebhookEndpointRecord>().exec();
+    return this.endpoints
+      .findOneAndUpdate({ _id: id, appId }, { $set: changes }, { new: true })
+      .lean<WebhookEndpointRecord>()
+      .exec();
   }
 
   async delete(appId: string, id: string): Promise<boolean> {

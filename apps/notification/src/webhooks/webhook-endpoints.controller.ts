@@ -9,7 +9,9 @@ import { WebhookEndpointsService } from './webhook-endpoints.service';
 export class WebhookEndpointsController implements notifications.WebhookEndpointsServiceController {
   constructor(private readonly endpoints: WebhookEndpointsService) {}
 
-  async createWebhookEndpoint(request: notifications.CreateWebhookEndpointRequest): Promise<notifications.WebhookEndpointWithSecret> {
+  async createWebhookEndpoint(
+    request: notifications.CreateWebhookEndpointRequest,
+  ): Promise<notifications.WebhookEndpointWithSecret> {
     const { endpoint, secret } = await this.endpoints.create(request.appId, request.url, request.eventTypes);
     return { endpoint: toProto(endpoint), secret };
   }
@@ -18,11 +20,15 @@ export class WebhookEndpointsController implements notifications.WebhookEndpoint
     return { endpoint: toProto(await this.endpoints.get(request.appId, request.id)) };
   }
 
-  async listWebhookEndpoints(request: notifications.ListWebhookEndpointsRequest): Promise<notifications.ListWebhookEndpointsResponse> {
+  async listWebhookEndpoints(
+    request: notifications.ListWebhookEndpointsRequest,
+  ): Promise<notifications.ListWebhookEndpointsResponse> {
     return { endpoints: (await this.endpoints.list(request.appId)).map(toProto) };
   }
 
-  async updateWebhookEndpoint(request: notifications.UpdateWebhookEndpointRequest): Promise<notifications.WebhookEndpointResponse> {
+  async updateWebhookEndpoint(
+    request: notifications.UpdateWebhookEndpointRequest,
+  ): Promise<notifications.WebhookEndpointResponse> {
     const endpoint = await this.endpoints.update(request.appId, request.id, {
       url: request.url ?? undefined,
       eventTypes: request.eventTypes.length > 0 ? request.eventTypes : undefined,
@@ -31,7 +37,9 @@ export class WebhookEndpointsController implements notifications.WebhookEndpoint
     return { endpoint: toProto(endpoint) };
   }
 
-  async deleteWebhookEndpoint(request: notifications.DeleteWebhookEndpointRequest): Promise<notifications.DeleteWebhookEndpointResponse> {
+  async deleteWebhookEndpoint(
+    request: notifications.DeleteWebhookEndpointRequest,
+  ): Promise<notifications.DeleteWebhookEndpointResponse> {
     await this.endpoints.delete(request.appId, request.id);
     return {};
   }

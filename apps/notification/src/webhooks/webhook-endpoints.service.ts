@@ -65,7 +65,8 @@ export class WebhookEndpointsService {
       await this.checkUrl(changes.url);
       update.url = changes.url;
     }
-    if (changes.eventTypes !== undefined && changes.eventTypes.length > 0) update.eventTypes = this.checkEventTypes(changes.eventTypes);
+    if (changes.eventTypes !== undefined && changes.eventTypes.length > 0)
+      update.eventTypes = this.checkEventTypes(changes.eventTypes);
     if (changes.disabled !== undefined) {
       update.disabled = changes.disabled;
       update.disabledReason = changes.disabled ? 'disabled through the API' : null;
