@@ -5,9 +5,12 @@ import { createGrpcClient, GrpcClient } from '@exportd/grpc';
 import {
   createApp,
   CreatedApp,
+  entryOf,
   eventually,
   freePort,
   messagesFor,
+  nodeArgsFor,
+  REPO_ROOT,
   requestJson,
   startSmtpCapture,
   startTestPlatform,
@@ -15,6 +18,7 @@ import {
   testServers,
   TestPlatform,
 } from '@exportd/testing';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -365,5 +369,26 @@ describe('notifications while the SMTP server is down', () => {
     expect(delivered.attempts.count).toBeGreaterThanOrEqual(2);
     const files = readdirSync(mailDir).filter((name) => name.endsWith('.eml'));
     expect(files).toHaveLength(1);
+  });
+});
+
+describe('notification configuration', () => {
+  it('refuses to start with a bad ENCRYPTION_KEY or DELIVERY_RETRY_SCHEDULE, naming both', () => {
+    const result = spawnSync(process.execPath, nodeArgsFor(entryOf('notification')), {
+      cwd: REPO_ROOT,
+      env: {
+        PATH: process.env.PATH,
+        INTERNAL_TOKEN: randomBytes(16).toString('hex'),
+        MONGO_URL: 'mongodb://127.0.0.1:1/x',
+        SMTP_URL: 'smtp://127.0.0.1:1',
+        ENCRYPTION_KEY: randomBytes(16).toString('base64'),
+        DELIVERY_RETRY_SCHEDULE: '5s,soon',
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('ENCRYPTION_KEY: must be 32 bytes');
+    expect(result.stderr).toContain('DELIVERY_RETRY_SCHEDULE: "soon" is not a delay');
   });
 });
