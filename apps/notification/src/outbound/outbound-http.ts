@@ -136,6 +136,7 @@ export class NodeOutboundHttp extends OutboundHttp {
         res.on('data', () => undefined);
         res.on('end', () => finish({ statusCode: res.statusCode, retryAfter }));
         res.on('error', () => finish({ statusCode: res.statusCode, retryAfter }));
+        res.on('close', () => finish({ statusCode: res.statusCode, retryAfter }));
       });
       const timer = setTimeout(() => {
         req.destroy(new Error(`no answer within ${this.timeoutMs / 1000} s`));
