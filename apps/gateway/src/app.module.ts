@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminController } from './admin/admin.controller';
+import { DeliveriesController } from './deliveries/deliveries.controller';
+import { WebhooksController } from './webhooks/webhooks.controller';
 import { GatewayEnv } from './config/env';
 import { GrpcClientsModule } from './grpc-clients/grpc-clients.module';
 import { HealthController } from './health/health.controller';
@@ -10,7 +12,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [GrpcClientsModule.forRoot(env)],
-      controllers: [HealthController, AdminController],
+      controllers: [HealthController, AdminController, WebhooksController, DeliveriesController],
     };
   }
 }

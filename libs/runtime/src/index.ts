@@ -1,3 +1,4 @@
 export * from './clock';
 export * from './mongo.module';
 export * from './ids';
+export * from './secret-box';

@@ -1,0 +1,128 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock, newId, SecretBox } from '@exportd/runtime';
+import { checkWebhookUrl, OutboundPolicy } from '../outbound/outbound-http';
+import { OUTBOUND_POLICY } from '../outbound/outbound.tokens';
+import { WebhookEndpointChanges, WebhookEndpointRecord, WebhookEndpointRepository } from './webhook-endpoint.repository';
+import { InvalidWebhookInput, WebhookEndpointNotFound, WebhookUrlNotAllowed } from './webhook-endpoints.errors';
+import { newWebhookSecret } from './webhook-signer';
+
+export const WEBHOOK_EVENT_TYPES = ['export.completed', 'export.failed'] as const;
+/** How long the secret before a rotation keeps signing, so receivers can switch without losing deliveries. */
+export const PREVIOUS_SECRET_VALIDITY_MS = 24 * 3_600_000;
+const MAX_URL_LENGTH = 2_048;
+
+/** Webhook endpoints: registration (URL checked against the outbound policy), updates, secrets and rotation. */
+@Injectable()
+export class WebhookEndpointsService {
+  constructor(
+    private readonly repository: WebhookEndpointRepository,
+    private readonly clock: Clock,
+    private readonly secrets: SecretBox,
+    @Inject(OUTBOUND_POLICY) private readonly policy: OutboundPolicy,
+  ) {}
+
+  async create(appId: string, url: string, eventTypes: string[]): Promise<{ endpoint: WebhookEndpointRecord; secret: string }> {
+    await this.checkUrl(url);
+    const now = this.clock.now();
+    const secret = newWebhookSecret();
+    const endpoint: WebhookEndpointRecord = {
+      _id: newId('whk'),
+      appId,
+      url,
+      eventTypes: this.checkEventTypes(eventTypes),
+      disabled: false,
+      disabledReason: null,
+      disabledAt: null,
+      secret: this.secrets.seal(secret),
+      previousSecret: null,
+      previousSecretExpiresAt: null,
+      secretRotatedAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.repository.insert(endpoint);
+    return { endpoint, secret };
+  }
+
+  async get(appId: string, id: string): Promise<WebhookEndpointRecord> {
+    const endpoint = await this.repository.find(appId, id);
+    if (!endpoint) throw new WebhookEndpointNotFound(id);
+    return endpoint;
+  }
+
+  list(appId: string): Promise<WebhookEndpointRecord[]> {
+    return this.repository.list(appId);
+  }
+
+  async update(
+    appId: string,
+    id: string,
+    changes: { url?: string; eventTypes?: string[]; disabled?: boolean },
+  ): Promise<WebhookEndpointRecord> {
+    await this.get(appId, id);
+    const update: WebhookEndpointChanges = { updatedAt: this.clock.now() };
+    if (changes.url !== undefined) {
+      await this.checkUrl(changes.url);
+      update.url = changes.url;
+    }
+    if (changes.eventTypes !== undefined && changes.eventTypes.length > 0)
+      update.eventTypes = this.checkEventTypes(changes.eventTypes);
+    if (changes.disabled !== undefined) {
+      update.disabled = changes.disabled;
+      update.disabledReason = changes.disabled ? 'disabled through the API' : null;
+      update.disabledAt = changes.disabled ? this.clock.now() : null;
+    }
+    const updated = await this.repository.update(appId, id, update);
+    if (!updated) throw new WebhookEndpointNotFound(id);
+    return updated;
+  }
+
+  async delete(appId: string, id: string): Promise<void> {
+    if (!(await this.repository.delete(appId, id))) throw new WebhookEndpointNotFound(id);
+  }
+
+  /** A new secret; the old one keeps signing (a second signature) for 24 hours. */
+  async rotateSecret(appId: string, id: string): Promise<{ endpoint: WebhookEndpointRecord; secret: string }> {
+    const current = await this.get(appId, id);
+    const now = this.clock.now();
+    const secret = newWebhookSecret();
+    const endpoint = await this.repository.update(appId, id, {
+      secret: this.secrets.seal(secret),
+      previousSecret: current.secret,
+      previousSecretExpiresAt: new Date(now.getTime() + PREVIOUS_SECRET_VALIDITY_MS),
+      secretRotatedAt: now,
+      updatedAt: now,
+    });
+    if (!endpoint) throw new WebhookEndpointNotFound(id);
+    return { endpoint, secret };
+  }
+
+  /** The plaintext secrets that sign a delivery now: the current one, and the previous one while still valid. */
+  signingSecrets(endpoint: WebhookEndpointRecord): string[] {
+    const secrets = [this.secrets.open(endpoint.secret)];
+    if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > this.clock.now()) {
+      secrets.push(this.secrets.open(endpoint.previousSecret));
+    }
+    return secrets;
+  }
+
+  /** Turns an endpoint off after its receiver answered 410 Gone. */
+  async disableGone(appId: string, id: string, reason: string): Promise<void> {
+    const now = this.clock.now();
+    await this.repository.update(appId, id, { disabled: true, disabledReason: reason, disabledAt: now, updatedAt: now });
+  }
+
+  private async checkUrl(url: string): Promise<void> {
+    if (url.length > MAX_URL_LENGTH) throw new InvalidWebhookInput('url', `must be at most ${MAX_URL_LENGTH} characters`);
+    const refusal = await checkWebhookUrl(url, this.policy);
+    if (refusal) throw new WebhookUrlNotAllowed(refusal);
+  }
+
+  private checkEventTypes(eventTypes: string[]): string[] {
+    const unknown = eventTypes.filter((t) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(t));
+    if (eventTypes.length === 0 || unknown.length > 0) {
+      throw new InvalidWebhookInput('eventTypes', `must be a non-empty list of ${WEBHOOK_EVENT_TYPES.join(', ')}`);
+    }
+    return [...new Set(eventTypes)];
+  }
+}
