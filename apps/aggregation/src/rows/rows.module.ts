@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { ExclusionsRepository } from './exclusions.repository';
+import { RowsController } from './rows.controller';
+import { RowsRepository } from './rows.repository';
+import { RowsService } from './rows.service';
+
+@Module({
+  controllers: [RowsController],
+  providers: [RowsService, RowsRepository, ExclusionsRepository],
+  exports: [ExclusionsRepository],
+})
+export class RowsModule {}
