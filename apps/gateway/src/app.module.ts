@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminController } from './admin/admin.controller';
+import { BulkExportsController } from './bulk-exports/bulk-exports.controller';
+import { ExportsController } from './exports/exports.controller';
 import { GatewayEnv } from './config/env';
 import { GrpcClientsModule } from './grpc-clients/grpc-clients.module';
 import { HealthController } from './health/health.controller';
@@ -10,7 +12,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [GrpcClientsModule.forRoot(env)],
-      controllers: [HealthController, AdminController],
+      controllers: [HealthController, AdminController, BulkExportsController, ExportsController],
     };
   }
 }
