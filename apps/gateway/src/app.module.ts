@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AdminController } from './admin/admin.controller';
 import { BulkExportsController } from './bulk-exports/bulk-exports.controller';
 import { ExportsController } from './exports/exports.controller';
+import { TrailingSlashRoutes } from './bulk-exports/trailing-slash.routes';
 import { GatewayEnv } from './config/env';
 import { GrpcClientsModule } from './grpc-clients/grpc-clients.module';
 import { HealthController } from './health/health.controller';
@@ -13,6 +14,7 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [GrpcClientsModule.forRoot(env)],
       controllers: [HealthController, AdminController, BulkExportsController, ExportsController],
+      providers: [TrailingSlashRoutes],
     };
   }
 }

@@ -3,3 +3,5 @@ export * from './test-platform';
 export * from './http';
 // Process helpers end-to-end tests use directly.
 export { entryOf, freePort, nodeArgsFor, REPO_ROOT } from '@exportd/local-stack';
+export * from './builders/tracking-calls';
+export { startS3Server } from '@exportd/local-stack';

@@ -1,0 +1,225 @@
+import { createApp, CreatedApp, eventually, insertRawRecords, requestJson, startTestPlatform, TestPlatform } from '@exportd/testing';
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { download, expectedCalls, rowsOf, seedCalls } from './export-fixtures';
+
+const SEED_EVENT_TYPES = ['identify_user', 'identify_company', 'page_view', 'track'];
+const DEFAULT_TYPES = ['identify_user', 'identify_company', 'page_view', 'track', 'track_feature', 'interaction'];
+
+describe('Bulk Data Export API (seed 002)', () => {
+  let platform: TestPlatform;
+  let app: CreatedApp;
+  let token: string;
+  const calls = () => seedCalls(app.id);
+  let seeded: ReturnType<typeof seedCalls>;
+
+  const waitForEnd = (jobId: string) =>
+    eventually(
+      async () => {
+        const res = await requestJson(platform.gatewayUrl, 'GET', `/api/v1/analytics/exports/jobs/${jobId}`, { authorization: token });
+        return ['completed', 'failed', 'cancelled'].includes(res.body?.status) ? res : undefined;
+      },
+      60_000,
+      `job ${jobId} to end`,
+    );
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ EXPORT_POLL_INTERVAL_MS: '100', EXPORT_RETRY_BASE_MS: '200', EXPORT_MAX_ATTEMPTS: '10' });
+    app = await createApp(platform.gatewayUrl, platform.adminToken, 'enterprise', 'production');
+    token = `Token ${app.apiKey}`;
+    seeded = calls();
+    await insertRawRecords(platform.mongoUrl, { calls: seeded });
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it("runs the seed's example request: 201 with the seed's body, then the job's files hold exactly the matching rows", async () => {
+    const created = await requestJson(platform.gatewayUrl, 'POST', '/api/v1/analytics/exports/', {
+      authorization: token,
+      body: {
+        from: '2024-05-02',
+        to: '2024-09-30',
+        emails: ['example@work.com'],
+        event_type: SEED_EVENT_TYPES,
+        user_id: ['user_1'],
+        company_id: ['comp_2'],
+        segment_id: '9',
+        format: 'csv',
+        exclusions: true,
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(Object.keys(created.body).sort()).toEqual(['environment_app_token', 'environment_name', 'job_id', 'links', 'start_time']);
+    expect(created.body).toMatchObject({
+      environment_app_token: app.id,
+      environment_name: 'production',
+      links: `/api/v1/analytics/exports/jobs/${created.body.job_id}`,
+    });
+    expect(created.body.job_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(created.body.start_time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/);
+
+    const done = await waitForEnd(created.body.job_id);
+    expect(done.status).toBe(200);
+    const job = done.body;
+    expect(job).toMatchObject({
+      app_token: app.id,
+      job_id: created.body.job_id,
+      status: 'completed',
+      type: 'export',
+      progress: '5 out of 5 partitions',
+      all_chunks: ['2024-05-01', '2024-06-01', '2024-07-01', '2024-08-01', '2024-09-01'],
+      completed_chunks: ['2024-05-01', '2024-06-01', '2024-07-01', '2024-08-01', '2024-09-01'],
+      current_chunk: '2024-09-01',
+    });
+    expect(job.end_time).toMatch(/Z$/);
+    expect(job.presigned_urls.map((u: { filename: string }) => u.filename)).toEqual([
+      '2024-05-01.csv.gz',
+      '2024-06-01.csv.gz',
+      '2024-07-01.csv.gz',
+      '2024-08-01.csv.gz',
+      '2024-09-01.csv.gz',
+    ]);
+    let rows = 0;
+    let text = '';
+    for (const link of job.presigned_urls as { url: string }[]) {
+      expect(link.url).toContain('X-Amz-Signature=');
+      const file = await download(link.url);
+      rows += rowsOf(file, 'csv').length;
+      text += gunzipSync(file).toString('utf8');
+    }
+    const expected = expectedCalls(seeded, { from: '2024-05-02', to: '2024-09-30', eventTypes: SEED_EVENT_TYPES, userIds: ['user_1'], companyIds: ['comp_2'] });
+    expect(expected.length).toBeGreaterThan(3);
+    expect(rows).toBe(expected.length);
+    expect(text.startsWith('event_type,event_name,user_id,company_id,timestamp,day,message_id,feature_id,score,comment,attributes\r\n')).toBe(true);
+    expect(text).toContain(",'=SUM(A1),"); // a cell that would run as a formula is neutralised
+    expect(text).not.toMatch(/(^|,)=SUM/m);
+    expect(text).toContain(',first,');
+    expect(text).toContain(',last,');
+    expect(text).not.toContain(',before,');
+    expect(text).not.toContain(',after,');
+  });
+
+  it('exports JSON by default (a JSON array per file) with a manifest whose sizes and SHA-256 match the files', async () => {
+    const created = await requestJson(platform.gatewayUrl, 'POST', '/api/v1/analytics/exports/', {
+      authorization: token,
+      body: { from: '2024-05-02', to: '2024-09-30' },
+    });
+    expect(created.status).toBe(201);
+    const { body: job } = await waitForEnd(created.body.job_id);
+    expect(job.status).toBe('completed');
+    const manifest = (await (await fetch(job.manifest_url)).json()) as { files: { filename: string; rows: number; bytes: number; sha256: string }[] };
+    let rows = 0;
+    const names: (string | null)[] = [];
+    for (const link of job.presigned_urls as { filename: string; url: string }[]) {
+      expect(link.filename).toMatch(/\.json\.gz$/);
+      const file = await download(link.url);
+      const entry = manifest.files.find((f) => f.filename === link.filename);
+      expect(entry).toMatchObject({ bytes: file.length, sha256: createHash('sha256').update(file).digest('hex') });
+      const parsed = rowsOf(file, 'json');
+      expect(entry?.rows).toBe(parsed.length);
+      rows += parsed.length;
+      names.push(...(parsed as { event_name: string | null }[]).map((r) => r.event_name));
+    }
+    expect(names).toContain('clicked, "button" 0');
+    expect(rows).toBe(expectedCalls(seeded, { from: '2024-05-02', to: '2024-09-30', eventTypes: DEFAULT_TYPES }).length);
+  });
+
+  it('lists the jobs with the seed fields', async () => {
+    const list = await requestJson(platform.gatewayUrl, 'GET', '/api/v1/analytics/exports/jobs/', { authorization: token });
+    expect(list.status).toBe(200);
+    expect(list.body.length).toBeGreaterThanOrEqual(2);
+    for (const item of list.body) {
+      expect(Object.keys(item).sort()).toEqual(['elapsed_time', 'elapsed_time_seconds', 'end_time', 'job_id', 'progress', 'start_time', 'status']);
+      expect(item.elapsed_time).toMatch(/^\d+ seconds?$/);
+      expect(item.progress).toMatch(/^\d+ out of \d+ partitions$/);
+    }
+  });
+
+  it("answers 409 with the seed's body while the app has a job in progress", async () => {
+    // With aggregation down the job cannot finish, so it stays in progress.
+    await platform.processes.get('aggregation')?.stop();
+    const first = await requestJson(platform.gatewayUrl, 'POST', '/api/v1/analytics/exports/', {
+      authorization: token,
+      body: { from: '2024-05-02', to: '2024-06-30' },
+    });
+    expect(first.status).toBe(201);
+    const second = await requestJson(platform.gatewayUrl, 'POST', '/api/v1/analytics/exports/', {
+      authorization: token,
+      body: { from: '2024-05-02', to: '2024-06-30' },
+    });
+    expect(second.status).toBe(409);
+    expect(second.body).toEqual({
+      errors: [
+        {
+          details: 'There is already an export job in progress, you can only have one export job in progress at a time.',
+          error: 'Conflict',
+          error_code: '409',
+          message: 'The request could not be completed due to a conflict with the current state of the target resource.',
+        },
+      ],
+    });
+    await platform.restart('aggregation');
+    const { body } = await waitForEnd(first.body.job_id);
+    expect(body.status).toBe('completed');
+  });
+
+  it("answers 403 with the seed's permission body for a plan without exports", async () => {
+    const free = await createApp(platform.gatewayUrl, platform.adminToken, 'free', 'free app');
+    const response = await requestJson(platform.gatewayUrl, 'POST', '/api/v1/analytics/exports/', {
+      authorization: `Token ${free.apiKey}`,
+      body: { from: '2024-05-02', to: '2024-09-30' },
+    });
+    expect(response.status).toBe(403);
+    expect(response.body).toEqual({
+      errors: [
+        {
+          details: `Your current plan for application ${free.id} does not support the feature you are trying to access.`,
+          error: 'Unauthorized',
+          error_code: '401',
+          message: 'You are not authorized to perform the requested action.',
+        },
+      ],
+    });
+  });
+
+  it("answers 404 with the seed's body for an unknown job and for another app's job", async () => {
+    const missing = await requestJson(platform.gatewayUrl, 'GET', '/api/v1/analytics/exports/jobs/ba111778-f28a-40ca-8c64-e83e2a3bb96ee', {
+      authorization: token,
+    });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual({
+      errors: [
+        {
+          details: null,
+          error: 'Resource not found',
+          error_code: '404',
+          message: `Failed to retrieve job with id ba111778-f28a-40ca-8c64-e83e2a3bb96ee for application ${app.id}: job not found`,
+        },
+      ],
+    });
+    const mine = await requestJson(platform.gatewayUrl, 'GET', '/api/v1/analytics/exports/jobs/', { authorization: token });
+    const other = await createApp(platform.gatewayUrl, platform.adminToken, 'enterprise', 'other');
+    const foreign = await requestJson(platform.gatewayUrl, 'GET', `/api/v1/analytics/exports/jobs/${mine.body[0].job_id}`, {
+      authorization: `Token ${other.apiKey}`,
+    });
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.errors[0].message).toContain(`for application ${other.id}: job not found`);
+  });
+
+  it('answers 400 naming the problem for bad dates, from after to, and invalid emails', async () => {
+    const post = (body: unknown) => requestJson(platform.gatewayUrl, 'POST', '/api/v1/analytics/exports/', { authorization: token, body });
+    const badDate = await post({ from: '05/02/2024', to: '2024-09-30' });
+    expect(badDate.status).toBe(400);
+    expect(JSON.stringify(badDate.body)).toContain('from must be a date in YYYY-MM-DD format');
+    const reversed = await post({ from: '2024-09-30', to: '2024-05-02' });
+    expect(reversed.status).toBe(400);
+    expect(JSON.stringify(reversed.body)).toContain('from must not be after to');
+    const emails = await post({ from: '2024-05-02', to: '2024-09-30', emails: ['ok@work.com', 'not-an-email', 'a b@c.d'] });
+    expect(emails.status).toBe(400);
+    expect(emails.body.error.message).toContain('not-an-email');
+    expect(emails.body.error.message).toContain('a b@c.d');
+    expect(emails.body.error.message).not.toContain('ok@work.com');
+  });
+});
