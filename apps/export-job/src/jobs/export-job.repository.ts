@@ -47,6 +47,7 @@ export interface ExportJobRecord {
   notifyPending: boolean;
   notifyAttempts: number;
   notifyNextAt?: Date | null;
+  finalizeAttempts?: number;
 }
 
 export interface PartitionRecord {
@@ -110,6 +111,7 @@ const jobSchema = new Schema<ExportJobRecord>(
     notifyPending: Boolean,
     notifyAttempts: Number,
     notifyNextAt: Date,
+    finalizeAttempts: Number,
   },
   { versionKey: false, collection: 'export_jobs' },
 );
@@ -206,6 +208,25 @@ export class ExportJobRepository implements OnModuleInit {
       .findOneAndUpdate({ _id: jobId, appId, status: { $in: from } }, { $set: { ...set, status: to } }, { new: true })
       .lean<ExportJobRecord>()
       .exec();
+  }
+
+  /** Jobs not yet ended, across apps (the recovery check of the workers). */
+  activeJobs(limit: number): Promise<ExportJobRecord[]> {
+    return this.jobs
+      .find({ status: { $in: ['pending', 'in_progress'] } })
+      .sort({ createdAt: 1 })
+      .limit(limit)
+      .lean<ExportJobRecord[]>()
+      .exec();
+  }
+
+  /** Counts one failed attempt at ending a job; answers the count. */
+  async countFinalizeAttempt(appId: string, jobId: string): Promise<number> {
+    const job = await this.jobs
+      .findOneAndUpdate({ _id: jobId, appId }, { $inc: { finalizeAttempts: 1 } }, { new: true })
+      .lean<ExportJobRecord>()
+      .exec();
+    return job?.finalizeAttempts ?? 0;
   }
 
   async setFiles(appId: string, jobId: string, files: ExportFileRecord[], manifestKey: string): Promise<void> {

@@ -205,6 +205,29 @@ export class ExportJobsService {
     if (failed) this.logger.warn(`export ${jobId} of app ${appId} failed: ${message}`);
   }
 
+  /**
+   * Ends jobs whose partitions have all ended but whose end was not recorded (the process died between the
+   * last partition and the job's end, or the manifest upload failed): so no job stays in progress.
+   */
+  async recover(maxAttempts: number): Promise<void> {
+    for (const job of await this.repo.activeJobs(50)) {
+      const partitions = await this.repo.listPartitions(job.appId, job._id);
+      if (partitions.length > 0 && partitions.every((p) => p.status === 'done')) {
+        try {
+          await this.partitionDone(job.appId, job._id);
+        } catch (error) {
+          const attempts = await this.repo.countFinalizeAttempt(job.appId, job._id);
+          const message = `writing the manifest failed: S3 upload failed: ${(error as Error).message}`;
+          this.logger.warn(`export ${job._id}: ${message} (attempt ${attempts})`);
+          if (attempts >= maxAttempts) await this.partitionFailed(job.appId, job._id, `${message} (gave up after ${attempts} attempts)`);
+        }
+        continue;
+      }
+      const failed = partitions.find((p) => p.status === 'failed');
+      if (failed) await this.partitionFailed(job.appId, job._id, failed.lastError ?? `partition ${failed.key} failed`);
+    }
+  }
+
   async isActive(appId: string, jobId: string): Promise<boolean> {
     const job = await this.repo.findJob(appId, jobId);
     return !!job && !TERMINAL_STATUSES.includes(job.status);

@@ -25,6 +25,7 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
   private running = false;
   private readonly stop = new AbortController();
   private loops: Promise<void>[] = [];
+  private lastRecovery = -Infinity;
 
   constructor(
     @Inject(EXPORT_JOB_ENV) private readonly env: ExportJobEnv,
@@ -55,7 +56,20 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
       } catch (error) {
         if (this.running) this.logger.error(`worker loop: ${(error as Error).message}`);
       }
+      if (!claimed && this.running) await this.recoverNowAndThen();
       if (!claimed && this.running) await sleep(this.env.EXPORT_POLL_INTERVAL_MS, undefined, { signal: this.stop.signal }).catch(() => undefined);
+    }
+  }
+
+  /** When idle, every few seconds: ends jobs whose partitions all ended but whose end was not recorded. */
+  private async recoverNowAndThen(): Promise<void> {
+    const now = performance.now();
+    if (now - this.lastRecovery < 2_000) return;
+    this.lastRecovery = now;
+    try {
+      await this.jobs.recover(this.env.EXPORT_MAX_ATTEMPTS);
+    } catch (error) {
+      this.logger.warn(`recovery: ${(error as Error).message}`);
     }
   }
 
@@ -108,7 +122,8 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
       clearInterval(heartbeat);
       const file = { partition: partition.key, filename, key, ...written };
       if (await this.repo.completePartition(appId, partition._id, this.owner, file)) {
-        await this.jobs.partitionDone(appId, jobId);
+        // A failure here (manifest upload) is retried by the recovery check.
+        await this.jobs.partitionDone(appId, jobId).catch((error: unknown) => this.logger.warn(`ending export ${jobId}: ${(error as Error).message}`));
       }
     } catch (error) {
       clearInterval(heartbeat);
