@@ -1,4 +1,12 @@
-import { createApp, CreatedApp, eventually, insertRawRecords, requestJson, startTestPlatform, TestPlatform } from '@exportd/testing';
+import {
+  createApp,
+  CreatedApp,
+  eventually,
+  insertRawRecords,
+  requestJson,
+  startTestPlatform,
+  TestPlatform,
+} from '@exportd/testing';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { download, expectedCalls, rowsOf, seedCalls } from './export-fixtures';
@@ -16,7 +24,9 @@ describe('Bulk Data Export API (seed 002)', () => {
   const waitForEnd = (jobId: string) =>
     eventually(
       async () => {
-        const res = await requestJson(platform.gatewayUrl, 'GET', `/api/v1/analytics/exports/jobs/${jobId}`, { authorization: token });
+        const res = await requestJson(platform.gatewayUrl, 'GET', `/api/v1/analytics/exports/jobs/${jobId}`, {
+          authorization: token,
+        });
         return ['completed', 'failed', 'cancelled'].includes(res.body?.status) ? res : undefined;
       },
       60_000,
@@ -24,7 +34,11 @@ describe('Bulk Data Export API (seed 002)', () => {
     );
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ EXPORT_POLL_INTERVAL_MS: '100', EXPORT_RETRY_BASE_MS: '200', EXPORT_MAX_ATTEMPTS: '10' });
+    platform = await startTestPlatform({
+      EXPORT_POLL_INTERVAL_MS: '100',
+      EXPORT_RETRY_BASE_MS: '200',
+      EXPORT_MAX_ATTEMPTS: '10',
+    });
     app = await createApp(platform.gatewayUrl, platform.adminToken, 'enterprise', 'production');
     token = `Token ${app.apiKey}`;
     seeded = calls();
@@ -51,7 +65,13 @@ describe('Bulk Data Export API (seed 002)', () => {
       },
     });
     expect(created.status).toBe(201);
-    expect(Object.keys(created.body).sort()).toEqual(['environment_app_token', 'environment_name', 'job_id', 'links', 'start_time']);
+    expect(Object.keys(created.body).sort()).toEqual([
+      'environment_app_token',
+      'environment_name',
+      'job_id',
+      'links',
+      'start_time',
+    ]);
     expect(created.body).toMatchObject({
       environment_app_token: app.id,
       environment_name: 'production',
@@ -89,10 +109,20 @@ describe('Bulk Data Export API (seed 002)', () => {
       rows += rowsOf(file, 'csv').length;
       text += gunzipSync(file).toString('utf8');
     }
-    const expected = expectedCalls(seeded, { from: '2024-05-02', to: '2024-09-30', eventTypes: SEED_EVENT_TYPES, userIds: ['user_1'], companyIds: ['comp_2'] });
+    const expected = expectedCalls(seeded, {
+      from: '2024-05-02',
+      to: '2024-09-30',
+      eventTypes: SEED_EVENT_TYPES,
+      userIds: ['user_1'],
+      companyIds: ['comp_2'],
+    });
     expect(expected.length).toBeGreaterThan(3);
     expect(rows).toBe(expected.length);
-    expect(text.startsWith('event_type,event_name,user_id,company_id,timestamp,day,message_id,feature_id,score,comment,attributes\r\n')).toBe(true);
+    expect(
+      text.startsWith(
+        'event_type,event_name,user_id,company_id,timestamp,day,message_id,feature_id,score,comment,attributes\r\n',
+      ),
+    ).toBe(true);
     expect(text).toContain(",'=SUM(A1),"); // a cell that would run as a formula is neutralised
     expect(text).not.toMatch(/(^|,)=SUM/m);
     expect(text).toContain(',first,');
@@ -109,7 +139,9 @@ describe('Bulk Data Export API (seed 002)', () => {
     expect(created.status).toBe(201);
     const { body: job } = await waitForEnd(created.body.job_id);
     expect(job.status).toBe('completed');
-    const manifest = (await (await fetch(job.manifest_url)).json()) as { files: { filename: string; rows: number; bytes: number; sha256: string }[] };
+    const manifest = (await (await fetch(job.manifest_url)).json()) as {
+      files: { filename: string; rows: number; bytes: number; sha256: string }[];
+    };
     let rows = 0;
     const names: (string | null)[] = [];
     for (const link of job.presigned_urls as { filename: string; url: string }[]) {
@@ -131,7 +163,15 @@ describe('Bulk Data Export API (seed 002)', () => {
     expect(list.status).toBe(200);
     expect(list.body.length).toBeGreaterThanOrEqual(2);
     for (const item of list.body) {
-      expect(Object.keys(item).sort()).toEqual(['elapsed_time', 'elapsed_time_seconds', 'end_time', 'job_id', 'progress', 'start_time', 'status']);
+      expect(Object.keys(item).sort()).toEqual([
+        'elapsed_time',
+        'elapsed_time_seconds',
+        'end_time',
+        'job_id',
+        'progress',
+        'start_time',
+        'status',
+      ]);
       expect(item.elapsed_time).toMatch(/^\d+ seconds?$/);
       expect(item.progress).toMatch(/^\d+ out of \d+ partitions$/);
     }
@@ -185,9 +225,14 @@ describe('Bulk Data Export API (seed 002)', () => {
   });
 
   it("answers 404 with the seed's body for an unknown job and for another app's job", async () => {
-    const missing = await requestJson(platform.gatewayUrl, 'GET', '/api/v1/analytics/exports/jobs/ba111778-f28a-40ca-8c64-e83e2a3bb96ee', {
-      authorization: token,
-    });
+    const missing = await requestJson(
+      platform.gatewayUrl,
+      'GET',
+      '/api/v1/analytics/exports/jobs/ba111778-f28a-40ca-8c64-e83e2a3bb96ee',
+      {
+        authorization: token,
+      },
+    );
     expect(missing.status).toBe(404);
     expect(missing.body).toEqual({
       errors: [
@@ -209,7 +254,8 @@ describe('Bulk Data Export API (seed 002)', () => {
   });
 
   it('answers 400 naming the problem for bad dates, from after to, and invalid emails', async () => {
-    const post = (body: unknown) => requestJson(platform.gatewayUrl, 'POST', '/api/v1/analytics/exports/', { authorization: token, body });
+    const post = (body: unknown) =>
+      requestJson(platform.gatewayUrl, 'POST', '/api/v1/analytics/exports/', { authorization: token, body });
     const badDate = await post({ from: '05/02/2024', to: '2024-09-30' });
     expect(badDate.status).toBe(400);
     expect(JSON.stringify(badDate.body)).toContain('from must be a date in YYYY-MM-DD format');

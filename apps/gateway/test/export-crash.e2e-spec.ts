@@ -1,4 +1,13 @@
-import { createApp, CreatedApp, eventually, insertRawRecords, requestJson, startTestPlatform, TestPlatform, trackingCall } from '@exportd/testing';
+import {
+  createApp,
+  CreatedApp,
+  eventually,
+  insertRawRecords,
+  requestJson,
+  startTestPlatform,
+  TestPlatform,
+  trackingCall,
+} from '@exportd/testing';
 import { TrackingCallRecord } from '@exportd/records';
 import { createHash } from 'node:crypto';
 import { download } from './export-fixtures';
@@ -64,7 +73,10 @@ describe('export worker crash (SIGKILL mid-export)', () => {
       120_000,
       'the export to complete',
     );
-  const summarize = async (job: { presigned_urls: { filename: string; url: string }[]; files: { filename: string; rows: number }[] }) => {
+  const summarize = async (job: {
+    presigned_urls: { filename: string; url: string }[];
+    files: { filename: string; rows: number }[];
+  }) => {
     const out: FileSummary[] = [];
     for (const link of job.presigned_urls) {
       const bytes = await download(link.url);

@@ -33,10 +33,42 @@ export function seedCalls(appId: string, perMonth = 12): TrackingCallRecord[] {
     }
   }
   // Boundaries: the first and last instants of the range are in it, the instants just outside are not.
-  calls.push(trackingCall(appId, { type: 'event', userId: 'user_1', companyId: 'comp_2', event: 'first', timestamp: '2024-05-02T00:00:00.000Z' }));
-  calls.push(trackingCall(appId, { type: 'event', userId: 'user_1', companyId: 'comp_2', event: 'last', timestamp: '2024-09-30T23:59:59.999Z' }));
-  calls.push(trackingCall(appId, { type: 'event', userId: 'user_1', companyId: 'comp_2', event: 'before', timestamp: '2024-05-01T23:59:59.999Z' }));
-  calls.push(trackingCall(appId, { type: 'event', userId: 'user_1', companyId: 'comp_2', event: 'after', timestamp: '2024-10-01T00:00:00.000Z' }));
+  calls.push(
+    trackingCall(appId, {
+      type: 'event',
+      userId: 'user_1',
+      companyId: 'comp_2',
+      event: 'first',
+      timestamp: '2024-05-02T00:00:00.000Z',
+    }),
+  );
+  calls.push(
+    trackingCall(appId, {
+      type: 'event',
+      userId: 'user_1',
+      companyId: 'comp_2',
+      event: 'last',
+      timestamp: '2024-09-30T23:59:59.999Z',
+    }),
+  );
+  calls.push(
+    trackingCall(appId, {
+      type: 'event',
+      userId: 'user_1',
+      companyId: 'comp_2',
+      event: 'before',
+      timestamp: '2024-05-01T23:59:59.999Z',
+    }),
+  );
+  calls.push(
+    trackingCall(appId, {
+      type: 'event',
+      userId: 'user_1',
+      companyId: 'comp_2',
+      event: 'after',
+      timestamp: '2024-10-01T00:00:00.000Z',
+    }),
+  );
   return calls;
 }
 
@@ -67,6 +99,13 @@ export async function download(url: string): Promise<Buffer> {
 export function rowsOf(file: Buffer, format: 'json' | 'jsonl' | 'csv'): unknown[] {
   const text = gunzipSync(file).toString('utf8');
   if (format === 'json') return JSON.parse(text) as unknown[];
-  if (format === 'jsonl') return text.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as unknown);
-  return text.split('\r\n').filter((l) => l.length > 0).slice(1);
+  if (format === 'jsonl')
+    return text
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => JSON.parse(l) as unknown);
+  return text
+    .split('\r\n')
+    .filter((l) => l.length > 0)
+    .slice(1);
 }

@@ -59,7 +59,11 @@ describe('export while S3 is down', () => {
     return created.body.job_id as string;
   };
   const read = async (jobId: string) =>
-    (await requestJson(platform.gatewayUrl, 'GET', `/api/v1/analytics/exports/jobs/${jobId}`, { authorization: `Token ${app.apiKey}` })).body;
+    (
+      await requestJson(platform.gatewayUrl, 'GET', `/api/v1/analytics/exports/jobs/${jobId}`, {
+        authorization: `Token ${app.apiKey}`,
+      })
+    ).body;
   const ended = (jobId: string) =>
     eventually(async () => {
       const job = await read(jobId);

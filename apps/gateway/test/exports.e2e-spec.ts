@@ -48,7 +48,12 @@ describe('On-demand export API (seed 003)', () => {
   it('POST /api/v1/exports -> 202 with the job and its id; the files hold the rows of every data type asked for', async () => {
     const created = await requestJson(platform.gatewayUrl, 'POST', '/api/v1/exports', {
       token: app.apiKey,
-      body: { startDate: '2024-06-01', endDate: '2024-06-30', dataTypes: ['events', 'users', 'companies', 'feedback'], format: 'jsonl' },
+      body: {
+        startDate: '2024-06-01',
+        endDate: '2024-06-30',
+        dataTypes: ['events', 'users', 'companies', 'feedback'],
+        format: 'jsonl',
+      },
     });
     expect(created.status).toBe(202);
     expect(created.body).toMatchObject({
@@ -75,14 +80,27 @@ describe('On-demand export API (seed 003)', () => {
       expect(byName[file.filename]).toHaveLength(file.rows);
     }
     expect(byName['events-2024-06-01.jsonl.gz']).toHaveLength(
-      expectedCalls(seeded, { from: '2024-06-01', to: '2024-06-30', eventTypes: ['identify_user', 'identify_company', 'track'] }).length,
+      expectedCalls(seeded, { from: '2024-06-01', to: '2024-06-30', eventTypes: ['identify_user', 'identify_company', 'track'] })
+        .length,
     );
     expect(byName['feedback-2024-06-01.jsonl.gz']).toHaveLength(
       expectedCalls(seeded, { from: '2024-06-01', to: '2024-06-30', eventTypes: ['feedback'] }).length,
     );
     expect(byName['users.jsonl.gz']).toEqual([
-      { user_id: 'user_0', company_ids: ['comp_0'], first_seen: '2024-05-01T00:00:00.000Z', last_seen: '2024-05-01T00:00:00.000Z', attributes: { name: 'Ada', 'a.b': 1 } },
-      { user_id: 'user_1', company_ids: ['comp_2'], first_seen: '2024-05-03T00:00:00.000Z', last_seen: '2024-05-03T00:00:00.000Z', attributes: { name: '@mention' } },
+      {
+        user_id: 'user_0',
+        company_ids: ['comp_0'],
+        first_seen: '2024-05-01T00:00:00.000Z',
+        last_seen: '2024-05-01T00:00:00.000Z',
+        attributes: { name: 'Ada', 'a.b': 1 },
+      },
+      {
+        user_id: 'user_1',
+        company_ids: ['comp_2'],
+        first_seen: '2024-05-03T00:00:00.000Z',
+        last_seen: '2024-05-03T00:00:00.000Z',
+        attributes: { name: '@mention' },
+      },
     ]);
     expect(byName['companies.jsonl.gz']).toHaveLength(1);
     expect(job.expiresAt).not.toBeNull();
@@ -96,15 +114,25 @@ describe('On-demand export API (seed 003)', () => {
   it('exports CSV with filters', async () => {
     const created = await requestJson(platform.gatewayUrl, 'POST', '/api/v1/exports', {
       token: app.apiKey,
-      body: { startDate: '2024-07-01', endDate: '2024-07-31', dataTypes: ['events'], format: 'csv', filters: { userIds: ['user_1'] } },
+      body: {
+        startDate: '2024-07-01',
+        endDate: '2024-07-31',
+        dataTypes: ['events'],
+        format: 'csv',
+        filters: { userIds: ['user_1'] },
+      },
     });
     expect(created.status).toBe(202);
     const { body: job } = await waitForEnd(created.body.id);
     expect(job.status).toBe('completed');
     const rows = rowsOf(await download(job.files[0].url), 'csv');
     expect(rows).toHaveLength(
-      expectedCalls(seeded, { from: '2024-07-01', to: '2024-07-31', eventTypes: ['identify_user', 'identify_company', 'track'], userIds: ['user_1'] })
-        .length,
+      expectedCalls(seeded, {
+        from: '2024-07-01',
+        to: '2024-07-31',
+        eventTypes: ['identify_user', 'identify_company', 'track'],
+        userIds: ['user_1'],
+      }).length,
     );
   });
 
@@ -115,7 +143,9 @@ describe('On-demand export API (seed 003)', () => {
       body: { startDate: '2024-07-01', endDate: '2024-07-31', dataTypes: ['events'], format: 'jsonl' },
     });
     expect(created.status).toBe(202);
-    const cancelled = await requestJson(platform.gatewayUrl, 'DELETE', `/api/v1/exports/${created.body.id}`, { token: app.apiKey });
+    const cancelled = await requestJson(platform.gatewayUrl, 'DELETE', `/api/v1/exports/${created.body.id}`, {
+      token: app.apiKey,
+    });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
     await platform.restart('aggregation');
@@ -126,9 +156,9 @@ describe('On-demand export API (seed 003)', () => {
     });
     expect(next.status).toBe(202);
     expect((await waitForEnd(next.body.id)).body.status).toBe('completed');
-    expect((await requestJson(platform.gatewayUrl, 'GET', `/api/v1/exports/${created.body.id}`, { token: app.apiKey })).body.status).toBe(
-      'cancelled',
-    );
+    expect(
+      (await requestJson(platform.gatewayUrl, 'GET', `/api/v1/exports/${created.body.id}`, { token: app.apiKey })).body.status,
+    ).toBe('cancelled');
   });
 
   it('answers 400 for a range over 30 days, an unknown data type or format, and 404 for an unknown id', async () => {

@@ -1,4 +1,10 @@
-import { decodeAttributes, EXPORT_EVENT_TYPE, TrackingCallRecord, UserProfileRecord, CompanyProfileRecord } from '@exportd/records';
+import {
+  decodeAttributes,
+  EXPORT_EVENT_TYPE,
+  TrackingCallRecord,
+  UserProfileRecord,
+  CompanyProfileRecord,
+} from '@exportd/records';
 
 /**
  * Rows as export files show them: one JSON object per row, keys in the column order below. Rows are written
@@ -19,14 +25,26 @@ export const EVENT_COLUMNS = [
   'attributes',
 ] as const;
 
-export const FEEDBACK_COLUMNS = ['user_id', 'company_id', 'feature_id', 'score', 'comment', 'timestamp', 'day', 'message_id', 'attributes'] as const;
+export const FEEDBACK_COLUMNS = [
+  'user_id',
+  'company_id',
+  'feature_id',
+  'score',
+  'comment',
+  'timestamp',
+  'day',
+  'message_id',
+  'attributes',
+] as const;
 
 export const USER_COLUMNS = ['user_id', 'company_ids', 'first_seen', 'last_seen', 'attributes'] as const;
 
 export const COMPANY_COLUMNS = ['company_id', 'user_ids', 'first_seen', 'last_seen', 'attributes'] as const;
 
-const str = (value: string | undefined | null): string => (value === undefined || value === null ? 'null' : JSON.stringify(value));
-const num = (value: number | undefined | null): string => (typeof value === 'number' && Number.isFinite(value) ? String(value) : 'null');
+const str = (value: string | undefined | null): string =>
+  value === undefined || value === null ? 'null' : JSON.stringify(value);
+const num = (value: number | undefined | null): string =>
+  typeof value === 'number' && Number.isFinite(value) ? String(value) : 'null';
 const date = (value: Date | undefined | null): string => (value ? `"${new Date(value).toISOString()}"` : 'null');
 const attrs = (json: string | undefined): string => (json && json.length > 0 ? json : '{}');
 

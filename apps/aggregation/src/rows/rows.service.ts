@@ -48,13 +48,12 @@ export class RowsService {
     if (fromDay > toDay) throw new InvalidRowFilter('from_day must not be after to_day');
     let callTypes: CallType[] = [];
     if (name === 'events') {
-      callTypes =
-        filter?.eventTypes.length
-          ? filter.eventTypes.flatMap((t) => {
-              const callType = CALL_TYPE_BY_EVENT_TYPE.get(t);
-              return callType ? [callType] : [];
-            })
-          : ['user', 'company', 'event'];
+      callTypes = filter?.eventTypes.length
+        ? filter.eventTypes.flatMap((t) => {
+            const callType = CALL_TYPE_BY_EVENT_TYPE.get(t);
+            return callType ? [callType] : [];
+          })
+        : ['user', 'company', 'event'];
     } else if (name === 'feedback') {
       callTypes = ['feedback'];
     }

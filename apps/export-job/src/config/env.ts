@@ -14,7 +14,12 @@ export const exportJobEnvSchema = {
   EXPORT_RETRY_BASE_MS: env.int('back-off before a failed partition is retried (doubles per attempt)', 1_000, 0),
   EXPORT_S3_MAX_ATTEMPTS: env.int('attempts of one S3 request inside the SDK', 3, 1, 20),
   EXPORT_GZIP_LEVEL: env.int('gzip level of export files', 6, 1, 9),
-  EXPORT_LINK_TTL_SECONDS: env.int('validity of presigned download links, from the end of the job', 2 * 24 * 3600, 1, 7 * 24 * 3600),
+  EXPORT_LINK_TTL_SECONDS: env.int(
+    'validity of presigned download links, from the end of the job',
+    2 * 24 * 3600,
+    1,
+    7 * 24 * 3600,
+  ),
   EXPORT_JOB_RETENTION_SECONDS: env.int('how long job information is shown after creation (then 404)', 3 * 24 * 3600, 1),
   EXPORT_FILE_RETENTION_SECONDS: env.int('how long export files are kept after the job was created', 7 * 24 * 3600, 1),
   EXPORT_SWEEP_INTERVAL_MS: env.int('how often the retention sweeper runs', 60_000, 100),

@@ -63,8 +63,10 @@ export class ExportJobsService {
 
   async create(appId: string, input: CreateExportInput): Promise<ExportJobView> {
     if (!appId) throw new InvalidExportRequest('app_id is required');
-    if (!DAY.test(input.fromDay) || !validDay(input.fromDay)) throw new InvalidExportRequest('from must be a date in YYYY-MM-DD format');
-    if (!DAY.test(input.toDay) || !validDay(input.toDay)) throw new InvalidExportRequest('to must be a date in YYYY-MM-DD format');
+    if (!DAY.test(input.fromDay) || !validDay(input.fromDay))
+      throw new InvalidExportRequest('from must be a date in YYYY-MM-DD format');
+    if (!DAY.test(input.toDay) || !validDay(input.toDay))
+      throw new InvalidExportRequest('to must be a date in YYYY-MM-DD format');
     if (input.fromDay > input.toDay) throw new InvalidExportRequest('from must not be after to');
     const format = (input.format || 'json') as ExportFormat;
     if (!FORMATS.includes(format)) throw new InvalidExportRequest(`format must be one of ${FORMATS.join(', ')}`);
@@ -177,7 +179,14 @@ export class ExportJobsService {
       from: job.fromDay,
       to: job.toDay,
       datasets: job.datasets,
-      files: files.map((f) => ({ filename: f.filename, key: f.key, partition: f.partition, rows: f.rows, bytes: f.bytes, sha256: f.sha256 })),
+      files: files.map((f) => ({
+        filename: f.filename,
+        key: f.key,
+        partition: f.partition,
+        rows: f.rows,
+        bytes: f.bytes,
+        sha256: f.sha256,
+      })),
     };
     await this.storage.put(manifestKey, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
     await this.repo.setFiles(appId, jobId, files, manifestKey);
@@ -219,7 +228,8 @@ export class ExportJobsService {
           const attempts = await this.repo.countFinalizeAttempt(job.appId, job._id);
           const message = `writing the manifest failed: S3 upload failed: ${(error as Error).message}`;
           this.logger.warn(`export ${job._id}: ${message} (attempt ${attempts})`);
-          if (attempts >= maxAttempts) await this.partitionFailed(job.appId, job._id, `${message} (gave up after ${attempts} attempts)`);
+          if (attempts >= maxAttempts)
+            await this.partitionFailed(job.appId, job._id, `${message} (gave up after ${attempts} attempts)`);
         }
         continue;
       }

@@ -92,7 +92,10 @@ export class ExportNotifierLoop implements OnApplicationBootstrap, OnApplication
       });
       await this.repo.notificationSent(job.appId, job._id);
     } catch (error) {
-      const delay = Math.min(this.env.EXPORT_NOTIFY_RETRY_BASE_MS * 2 ** Math.max(0, job.notifyAttempts - 1), this.env.EXPORT_NOTIFY_RETRY_MAX_MS);
+      const delay = Math.min(
+        this.env.EXPORT_NOTIFY_RETRY_BASE_MS * 2 ** Math.max(0, job.notifyAttempts - 1),
+        this.env.EXPORT_NOTIFY_RETRY_MAX_MS,
+      );
       await this.repo.notificationRetryAt(job.appId, job._id, new Date(this.clock.now().getTime() + delay));
       this.logger.debug(`notification of export ${job._id} not delivered (${(error as Error).message}); next in ${delay} ms`);
     }

@@ -57,7 +57,8 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
         if (this.running) this.logger.error(`worker loop: ${(error as Error).message}`);
       }
       if (!claimed && this.running) await this.recoverNowAndThen();
-      if (!claimed && this.running) await sleep(this.env.EXPORT_POLL_INTERVAL_MS, undefined, { signal: this.stop.signal }).catch(() => undefined);
+      if (!claimed && this.running)
+        await sleep(this.env.EXPORT_POLL_INTERVAL_MS, undefined, { signal: this.stop.signal }).catch(() => undefined);
     }
   }
 
@@ -86,16 +87,19 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
     const onStop = () => abort.abort();
     this.stop.signal.addEventListener('abort', onStop, { once: true });
     let lostLease = false;
-    const heartbeat = setInterval(() => {
-      void (async () => {
-        const until = new Date(this.clock.now().getTime() + this.env.EXPORT_LEASE_MS);
-        const held = await this.repo.heartbeat(appId, partition._id, this.owner, until);
-        if (!held || !(await this.jobs.isActive(appId, jobId))) {
-          lostLease = true;
-          abort.abort();
-        }
-      })().catch((error: unknown) => this.logger.warn(`heartbeat: ${(error as Error).message}`));
-    }, Math.max(100, Math.floor(this.env.EXPORT_LEASE_MS / 3)));
+    const heartbeat = setInterval(
+      () => {
+        void (async () => {
+          const until = new Date(this.clock.now().getTime() + this.env.EXPORT_LEASE_MS);
+          const held = await this.repo.heartbeat(appId, partition._id, this.owner, until);
+          if (!held || !(await this.jobs.isActive(appId, jobId))) {
+            lostLease = true;
+            abort.abort();
+          }
+        })().catch((error: unknown) => this.logger.warn(`heartbeat: ${(error as Error).message}`));
+      },
+      Math.max(100, Math.floor(this.env.EXPORT_LEASE_MS / 3)),
+    );
 
     const { filename, key } = this.jobs.fileFor(job, partition.key);
     try {
@@ -123,7 +127,9 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
       const file = { partition: partition.key, filename, key, ...written };
       if (await this.repo.completePartition(appId, partition._id, this.owner, file)) {
         // A failure here (manifest upload) is retried by the recovery check.
-        await this.jobs.partitionDone(appId, jobId).catch((error: unknown) => this.logger.warn(`ending export ${jobId}: ${(error as Error).message}`));
+        await this.jobs
+          .partitionDone(appId, jobId)
+          .catch((error: unknown) => this.logger.warn(`ending export ${jobId}: ${(error as Error).message}`));
       }
     } catch (error) {
       clearInterval(heartbeat);
@@ -131,10 +137,13 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
       const message = `partition ${partition.key}: ${(error as Error).message}`;
       if (partition.attempts >= this.env.EXPORT_MAX_ATTEMPTS) {
         const text = `${message} (gave up after ${partition.attempts} attempts)`;
-        if (await this.repo.failPartition(appId, partition._id, this.owner, text)) await this.jobs.partitionFailed(appId, jobId, text);
+        if (await this.repo.failPartition(appId, partition._id, this.owner, text))
+          await this.jobs.partitionFailed(appId, jobId, text);
       } else {
         const backoff = this.env.EXPORT_RETRY_BASE_MS * 2 ** (partition.attempts - 1);
-        this.logger.warn(`${message}; retrying in ${backoff} ms (attempt ${partition.attempts} of ${this.env.EXPORT_MAX_ATTEMPTS})`);
+        this.logger.warn(
+          `${message}; retrying in ${backoff} ms (attempt ${partition.attempts} of ${this.env.EXPORT_MAX_ATTEMPTS})`,
+        );
         await this.repo.retryPartition(appId, partition._id, this.owner, message, new Date(this.clock.now().getTime() + backoff));
       }
     } finally {

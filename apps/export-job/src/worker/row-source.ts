@@ -35,7 +35,10 @@ export class GrpcRowSource extends RowSource implements OnApplicationShutdown {
 
   constructor(@Inject(EXPORT_JOB_ENV) env: ExportJobEnv) {
     super();
-    this.client = createGrpcClient(analytics.RowsServiceService, { address: env.AGGREGATION_GRPC_ADDR, internalToken: env.INTERNAL_TOKEN });
+    this.client = createGrpcClient(analytics.RowsServiceService, {
+      address: env.AGGREGATION_GRPC_ADDR,
+      internalToken: env.INTERNAL_TOKEN,
+    });
   }
 
   stream(request: RowRequest, signal: AbortSignal): AsyncIterable<RowBatchLike> {

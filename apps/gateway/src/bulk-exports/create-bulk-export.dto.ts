@@ -1,7 +1,15 @@
 import { IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches } from 'class-validator';
 
 /** Event types of the Bulk Data Export API; feedback is this platform's addition. */
-export const BULK_EVENT_TYPES = ['identify_user', 'identify_company', 'page_view', 'track', 'track_feature', 'interaction', 'feedback'];
+export const BULK_EVENT_TYPES = [
+  'identify_user',
+  'identify_company',
+  'page_view',
+  'track',
+  'track_feature',
+  'interaction',
+  'feedback',
+];
 /** The seed's default when `event_type` is omitted. */
 export const DEFAULT_EVENT_TYPES = ['identify_user', 'identify_company', 'page_view', 'track', 'track_feature', 'interaction'];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;

@@ -20,10 +20,13 @@ export class ExportsController {
   async create(@CurrentAuth() auth: ApiKeyAuth, @Body() body: CreateExportDto) {
     assertPlanIncludesExports(auth.app);
     const span = daysBetween(body.startDate, body.endDate);
-    if (Number.isNaN(span)) throw new BadRequestException(errorBody(400, 'invalid_request', 'startDate and endDate must be real dates'));
+    if (Number.isNaN(span))
+      throw new BadRequestException(errorBody(400, 'invalid_request', 'startDate and endDate must be real dates'));
     if (span < 0) throw new BadRequestException(errorBody(400, 'invalid_request', 'startDate must not be after endDate'));
     if (span > MAX_RANGE_DAYS) {
-      throw new BadRequestException(errorBody(400, 'invalid_request', `endDate must be at most ${MAX_RANGE_DAYS} days after startDate`));
+      throw new BadRequestException(
+        errorBody(400, 'invalid_request', `endDate must be at most ${MAX_RANGE_DAYS} days after startDate`),
+      );
     }
     const { job } = await this.clients.exportJobs.createExportJob({
       appId: auth.app.id,

@@ -52,7 +52,13 @@ export function trackingCall(appId: string, input: TrackingCallInput): TrackingC
   };
 }
 
-export function userProfile(appId: string, userId: string, firstSeen: Date, attributes: Record<string, unknown> = {}, companyIds: string[] = []): UserProfileRecord {
+export function userProfile(
+  appId: string,
+  userId: string,
+  firstSeen: Date,
+  attributes: Record<string, unknown> = {},
+  companyIds: string[] = [],
+): UserProfileRecord {
   return {
     _id: `${appId}:${userId}`,
     appId,
@@ -65,7 +71,13 @@ export function userProfile(appId: string, userId: string, firstSeen: Date, attr
   };
 }
 
-export function companyProfile(appId: string, companyId: string, firstSeen: Date, attributes: Record<string, unknown> = {}, userIds: string[] = []): CompanyProfileRecord {
+export function companyProfile(
+  appId: string,
+  companyId: string,
+  firstSeen: Date,
+  attributes: Record<string, unknown> = {},
+  userIds: string[] = [],
+): CompanyProfileRecord {
   return {
     _id: `${appId}:${companyId}`,
     appId,
