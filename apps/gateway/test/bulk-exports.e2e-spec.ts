@@ -1,15 +1,18 @@
 import {
   createApp,
   CreatedApp,
+  downloadExportFile,
   eventually,
+  callsMatching,
   insertRawRecords,
   requestJson,
+  exportFileRows,
+  sampleTrackingCalls,
   startTestPlatform,
   TestPlatform,
 } from '@exportd/testing';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { download, expectedCalls, rowsOf, seedCalls } from './export-fixtures';
 
 const SEED_EVENT_TYPES = ['identify_user', 'identify_company', 'page_view', 'track'];
 const DEFAULT_TYPES = ['identify_user', 'identify_company', 'page_view', 'track', 'track_feature', 'interaction'];
@@ -18,8 +21,8 @@ describe('Bulk Data Export API (seed 002)', () => {
   let platform: TestPlatform;
   let app: CreatedApp;
   let token: string;
-  const calls = () => seedCalls(app.id);
-  let seeded: ReturnType<typeof seedCalls>;
+  const calls = () => sampleTrackingCalls(app.id);
+  let seeded: ReturnType<typeof sampleTrackingCalls>;
 
   const waitForEnd = (jobId: string) =>
     eventually(
@@ -105,11 +108,11 @@ describe('Bulk Data Export API (seed 002)', () => {
     let text = '';
     for (const link of job.presigned_urls as { url: string }[]) {
       expect(link.url).toContain('X-Amz-Signature=');
-      const file = await download(link.url);
-      rows += rowsOf(file, 'csv').length;
+      const file = await downloadExportFile(link.url);
+      rows += exportFileRows(file, 'csv').length;
       text += gunzipSync(file).toString('utf8');
     }
-    const expected = expectedCalls(seeded, {
+    const expected = callsMatching(seeded, {
       from: '2024-05-02',
       to: '2024-09-30',
       eventTypes: SEED_EVENT_TYPES,
@@ -146,16 +149,16 @@ describe('Bulk Data Export API (seed 002)', () => {
     const names: (string | null)[] = [];
     for (const link of job.presigned_urls as { filename: string; url: string }[]) {
       expect(link.filename).toMatch(/\.json\.gz$/);
-      const file = await download(link.url);
+      const file = await downloadExportFile(link.url);
       const entry = manifest.files.find((f) => f.filename === link.filename);
       expect(entry).toMatchObject({ bytes: file.length, sha256: createHash('sha256').update(file).digest('hex') });
-      const parsed = rowsOf(file, 'json');
+      const parsed = exportFileRows(file, 'json');
       expect(entry?.rows).toBe(parsed.length);
       rows += parsed.length;
       names.push(...(parsed as { event_name: string | null }[]).map((r) => r.event_name));
     }
     expect(names).toContain('clicked, "button" 0');
-    expect(rows).toBe(expectedCalls(seeded, { from: '2024-05-02', to: '2024-09-30', eventTypes: DEFAULT_TYPES }).length);
+    expect(rows).toBe(callsMatching(seeded, { from: '2024-05-02', to: '2024-09-30', eventTypes: DEFAULT_TYPES }).length);
   });
 
   it('lists the jobs with the seed fields', async () => {

@@ -1,6 +1,7 @@
 import {
   createApp,
   CreatedApp,
+  downloadExportFile,
   eventually,
   insertRawRecords,
   requestJson,
@@ -10,7 +11,6 @@ import {
 } from '@exportd/testing';
 import { TrackingCallRecord } from '@exportd/records';
 import { createHash } from 'node:crypto';
-import { download } from './export-fixtures';
 
 interface FileSummary {
   filename: string;
@@ -79,7 +79,7 @@ describe('export worker crash (SIGKILL mid-export)', () => {
   }) => {
     const out: FileSummary[] = [];
     for (const link of job.presigned_urls) {
-      const bytes = await download(link.url);
+      const bytes = await downloadExportFile(link.url);
       const rows = job.files.find((f) => f.filename === link.filename)?.rows ?? -1;
       out.push({ filename: link.filename, rows, sha256: createHash('sha256').update(bytes).digest('hex') });
     }

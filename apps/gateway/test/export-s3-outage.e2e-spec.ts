@@ -2,9 +2,13 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   createApp,
   CreatedApp,
+  downloadExportFile,
   eventually,
+  callsMatching,
   insertRawRecords,
   requestJson,
+  exportFileRows,
+  sampleTrackingCalls,
   startS3Server,
   startTestPlatform,
   TestPlatform,
@@ -13,7 +17,6 @@ import {
 } from '@exportd/testing';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { download, expectedCalls, rowsOf, seedCalls } from './export-fixtures';
 
 /** The S3 server goes away mid-export: the job retries with back-off and completes, or fails cleanly. */
 describe('export while S3 is down', () => {
@@ -23,7 +26,7 @@ describe('export while S3 is down', () => {
   const dataDir = join(testServers().tmpDir, uniqueName('s3-outage'));
   const credentials = { accessKeyId: 'outage-access', secretAccessKey: 'outage-secret-0123456789' };
   const bucket = 'outage-exports';
-  let seeded: ReturnType<typeof seedCalls>;
+  let seeded: ReturnType<typeof sampleTrackingCalls>;
 
   beforeAll(async () => {
     s3 = await startS3Server({ dataDir, ...credentials });
@@ -41,7 +44,7 @@ describe('export while S3 is down', () => {
       EXPORT_S3_MAX_ATTEMPTS: '2',
     });
     app = await createApp(platform.gatewayUrl, platform.adminToken, 'enterprise');
-    seeded = seedCalls(app.id);
+    seeded = sampleTrackingCalls(app.id);
     await insertRawRecords(platform.mongoUrl, { calls: seeded });
   }, 120_000);
 
@@ -80,9 +83,10 @@ describe('export while S3 is down', () => {
     const job = await ended(jobId);
     expect(job.status).toBe('completed');
     let rows = 0;
-    for (const link of job.presigned_urls as { url: string }[]) rows += rowsOf(await download(link.url), 'jsonl').length;
+    for (const link of job.presigned_urls as { url: string }[])
+      rows += exportFileRows(await downloadExportFile(link.url), 'jsonl').length;
     expect(rows).toBe(
-      expectedCalls(seeded, {
+      callsMatching(seeded, {
         from: '2024-05-02',
         to: '2024-09-30',
         eventTypes: ['identify_user', 'identify_company', 'page_view', 'track', 'track_feature', 'interaction'],

@@ -2,19 +2,22 @@ import {
   companyProfile,
   createApp,
   CreatedApp,
+  downloadExportFile,
   eventually,
+  callsMatching,
   insertRawRecords,
   requestJson,
+  exportFileRows,
+  sampleTrackingCalls,
   startTestPlatform,
   TestPlatform,
   userProfile,
 } from '@exportd/testing';
-import { download, expectedCalls, rowsOf, seedCalls } from './export-fixtures';
 
 describe('On-demand export API (seed 003)', () => {
   let platform: TestPlatform;
   let app: CreatedApp;
-  let seeded: ReturnType<typeof seedCalls>;
+  let seeded: ReturnType<typeof sampleTrackingCalls>;
 
   const waitForEnd = (id: string) =>
     eventually(
@@ -29,7 +32,7 @@ describe('On-demand export API (seed 003)', () => {
   beforeAll(async () => {
     platform = await startTestPlatform({ EXPORT_POLL_INTERVAL_MS: '100' });
     app = await createApp(platform.gatewayUrl, platform.adminToken, 'pro', 'on demand');
-    seeded = seedCalls(app.id);
+    seeded = sampleTrackingCalls(app.id);
     await insertRawRecords(platform.mongoUrl, {
       calls: seeded,
       users: [
@@ -76,15 +79,15 @@ describe('On-demand export API (seed 003)', () => {
     ]);
     const byName: Record<string, unknown[]> = {};
     for (const file of job.files as { filename: string; url: string; rows: number }[]) {
-      byName[file.filename] = rowsOf(await download(file.url), 'jsonl');
+      byName[file.filename] = exportFileRows(await downloadExportFile(file.url), 'jsonl');
       expect(byName[file.filename]).toHaveLength(file.rows);
     }
     expect(byName['events-2024-06-01.jsonl.gz']).toHaveLength(
-      expectedCalls(seeded, { from: '2024-06-01', to: '2024-06-30', eventTypes: ['identify_user', 'identify_company', 'track'] })
+      callsMatching(seeded, { from: '2024-06-01', to: '2024-06-30', eventTypes: ['identify_user', 'identify_company', 'track'] })
         .length,
     );
     expect(byName['feedback-2024-06-01.jsonl.gz']).toHaveLength(
-      expectedCalls(seeded, { from: '2024-06-01', to: '2024-06-30', eventTypes: ['feedback'] }).length,
+      callsMatching(seeded, { from: '2024-06-01', to: '2024-06-30', eventTypes: ['feedback'] }).length,
     );
     expect(byName['users.jsonl.gz']).toEqual([
       {
@@ -125,9 +128,9 @@ describe('On-demand export API (seed 003)', () => {
     expect(created.status).toBe(202);
     const { body: job } = await waitForEnd(created.body.id);
     expect(job.status).toBe('completed');
-    const rows = rowsOf(await download(job.files[0].url), 'csv');
+    const rows = exportFileRows(await downloadExportFile(job.files[0].url), 'csv');
     expect(rows).toHaveLength(
-      expectedCalls(seeded, {
+      callsMatching(seeded, {
         from: '2024-07-01',
         to: '2024-07-31',
         eventTypes: ['identify_user', 'identify_company', 'track'],
