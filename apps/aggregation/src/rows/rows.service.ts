@@ -13,7 +13,7 @@ import {
   USER_COLUMNS,
 } from './row-encoders';
 import { DatasetNotAvailable, InvalidRowFilter } from './rows.errors';
-import { RowDataset, RowQuery, RowsRepository } from './rows.repository';
+import { RowDataset, RowQuery, RowsRepository, typeFilteredInProcess } from './rows.repository';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 export const DEFAULT_BATCH_SIZE = 500;
@@ -85,6 +85,7 @@ export class RowsService {
     let columns: string[] = [...columnsFor(query.dataset)];
     let rows: string[] = [];
     const cursor = this.rows.cursor(query, Math.max(size, 1000));
+    const types = typeFilteredInProcess(query) ? new Set<string>(query.callTypes) : null;
     const flush = async () => {
       const full = !sink.write({ rowsJson: rows, columns });
       columns = [];
@@ -94,6 +95,7 @@ export class RowsService {
     try {
       for await (const doc of cursor) {
         if (sink.cancelled()) return;
+        if (types && !types.has((doc as { type?: string }).type ?? '')) continue;
         rows.push(encode(doc));
         if (rows.length >= size) await flush();
       }
