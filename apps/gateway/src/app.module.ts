@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AdminController } from './admin/admin.controller';
 import { BulkExportsController } from './bulk-exports/bulk-exports.controller';
 import { ExportsController } from './exports/exports.controller';
+import { LookupsController } from './lookups/lookups.controller';
 import { TrailingSlashRoutes } from './bulk-exports/trailing-slash.routes';
 import { GatewayEnv } from './config/env';
 import { GrpcClientsModule } from './grpc-clients/grpc-clients.module';
@@ -13,7 +14,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [GrpcClientsModule.forRoot(env)],
-      controllers: [HealthController, AdminController, BulkExportsController, ExportsController],
+      controllers: [HealthController, AdminController, BulkExportsController, ExportsController, LookupsController],
       providers: [TrailingSlashRoutes],
     };
   }

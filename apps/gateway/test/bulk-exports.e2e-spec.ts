@@ -10,6 +10,7 @@ import {
   sampleTrackingCalls,
   startTestPlatform,
   TestPlatform,
+  userProfile,
 } from '@exportd/testing';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
@@ -270,5 +271,39 @@ describe('Bulk Data Export API (seed 002)', () => {
     expect(emails.body.error.message).toContain('not-an-email');
     expect(emails.body.error.message).toContain('a b@c.d');
     expect(emails.body.error.message).not.toContain('ok@work.com');
+  });
+
+  it('serves the lookups: properties and events as arrays, event properties with cursor pagination', async () => {
+    await insertRawRecords(platform.mongoUrl, {
+      users: [userProfile(app.id, 'user_0', new Date('2024-05-01T00:00:00Z'), { name: 'Ada', 'a.b': 1 })],
+    });
+    const get = (path: string) =>
+      requestJson(platform.gatewayUrl, 'GET', `/api/v1/analytics/exports/lookups/${path}`, { authorization: token });
+    const users = await get('user_properties');
+    expect(users.status).toBe(200);
+    expect(users.body.map((p: { key: string }) => p.key)).toEqual(['a.b', 'name']);
+    expect(users.body[1]).toMatchObject({ key: 'name', display_name: 'name', data_type: 'string' });
+
+    const events = await get('features_events');
+    expect(events.status).toBe(200);
+    expect(events.body.map((e: { key: string }) => e.key)).toContain('=SUM(A1)');
+
+    const first = await get('events_properties?limit=2');
+    expect(first.status).toBe(200);
+    expect(first.body.data).toHaveLength(2);
+    expect(first.body.metadata).toMatchObject({ limit: 2, cursor: { before: null }, total_count_cap_exceeded: false });
+    const total = first.body.metadata.total_count as number;
+    const seen = [...first.body.data];
+    let after = first.body.metadata.cursor.after as string | null;
+    while (after) {
+      const page = await get(`events_properties?limit=2&after_cursor=${encodeURIComponent(after)}`);
+      expect(page.body.metadata.cursor.before).not.toBeNull();
+      seen.push(...page.body.data);
+      after = page.body.metadata.cursor.after;
+    }
+    expect(seen).toHaveLength(total);
+    expect(new Set(seen.map((p: { id: string }) => p.id)).size).toBe(total);
+
+    expect((await get('flows')).status).toBe(404);
   });
 });

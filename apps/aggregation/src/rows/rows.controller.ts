@@ -2,14 +2,17 @@ import { Controller } from '@nestjs/common';
 import { analytics } from '@exportd/contracts';
 import type { Metadata, ServerWritableStream } from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
-import { LookupNotAvailable } from './rows.errors';
+import { LookupsService } from './lookups.service';
 import { RowsService } from './rows.service';
 
 /** analytics.v1.RowsService: proto <-> domain, nothing else. */
 @Controller()
 @analytics.RowsServiceControllerMethods()
 export class RowsController implements analytics.RowsServiceController {
-  constructor(private readonly rows: RowsService) {}
+  constructor(
+    private readonly rows: RowsService,
+    private readonly lookups: LookupsService,
+  ) {}
 
   /**
    * Writes to the call itself (awaiting 'drain' when `write` answers false) instead of emitting into the
@@ -61,7 +64,14 @@ export class RowsController implements analytics.RowsServiceController {
     return { count: await this.rows.count(query) };
   }
 
-  lookup(request: analytics.LookupRequest): Promise<analytics.LookupResponse> {
-    return Promise.reject(new LookupNotAvailable(request.lookup));
+  async lookup(request: analytics.LookupRequest): Promise<analytics.LookupResponse> {
+    const page = await this.lookups.lookup(request.appId, request.lookup, request.afterCursor, request.limit);
+    return {
+      itemsJson: page.items.map((item) => JSON.stringify(item)),
+      afterCursor: page.afterCursor,
+      beforeCursor: page.beforeCursor,
+      limit: page.limit,
+      totalCount: page.totalCount,
+    };
   }
 }

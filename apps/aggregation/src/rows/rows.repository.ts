@@ -60,7 +60,10 @@ export class RowsRepository implements OnModuleInit {
    * With several call types, a stream leaves the type test to the caller (`typeFilteredInProcess`): on
    * FerretDB an `$in` on a non-indexed field costs more than skipping the few other rows in Node.
    */
-  private plan(query: RowQuery, exact: boolean): { collection: string; filter: Record<string, unknown>; sort: Record<string, 1> } {
+  private plan(
+    query: RowQuery,
+    exact: boolean,
+  ): { collection: string; filter: Record<string, unknown>; sort: Record<string, 1> } {
     const filter: Record<string, unknown> = { appId: query.appId };
     switch (query.dataset) {
       case 'events':
