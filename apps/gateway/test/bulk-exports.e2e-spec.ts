@@ -12,6 +12,7 @@ import {
   TestPlatform,
   userProfile,
 } from '@exportd/testing';
+import mongoose from 'mongoose';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 
@@ -160,6 +161,33 @@ describe('Bulk Data Export API (seed 002)', () => {
     }
     expect(names).toContain('clicked, "button" 0');
     expect(rows).toBe(callsMatching(seeded, { from: '2024-05-02', to: '2024-09-30', eventTypes: DEFAULT_TYPES }).length);
+  });
+
+  it("exclusions: true leaves out the users and companies on the app's exclusion list", async () => {
+    const connection = await mongoose.createConnection(platform.mongoUrl).asPromise();
+    await connection.collection('exclusions').insertMany([
+      { _id: `${app.id}|user|user_1`, appId: app.id, kind: 'user', value: 'user_1', createdAt: new Date() },
+      { _id: `${app.id}|company|comp_0`, appId: app.id, kind: 'company', value: 'comp_0', createdAt: new Date() },
+    ] as never[]);
+    await connection.close();
+    const created = await requestJson(platform.gatewayUrl, 'POST', '/api/v1/analytics/exports/', {
+      authorization: token,
+      body: { from: '2024-05-02', to: '2024-09-30', format: 'jsonl', exclusions: true },
+    });
+    const { body: job } = await waitForEnd(created.body.job_id);
+    expect(job.status).toBe('completed');
+    const rows: { user_id: string | null; company_id: string | null }[] = [];
+    for (const link of job.presigned_urls as { url: string }[]) {
+      rows.push(...(exportFileRows(await downloadExportFile(link.url), 'jsonl') as typeof rows));
+    }
+    const expected = callsMatching(seeded, { from: '2024-05-02', to: '2024-09-30', eventTypes: DEFAULT_TYPES }).filter(
+      (c) => c.userId !== 'user_1' && !c.companyIds.includes('comp_0'),
+    );
+    expect(rows).toHaveLength(expected.length);
+    expect(rows.some((r) => r.user_id === 'user_1' || r.company_id === 'comp_0')).toBe(false);
+    const connection2 = await mongoose.createConnection(platform.mongoUrl).asPromise();
+    await connection2.collection('exclusions').deleteMany({ appId: app.id });
+    await connection2.close();
   });
 
   it('lists the jobs with the seed fields', async () => {

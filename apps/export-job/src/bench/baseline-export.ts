@@ -5,11 +5,11 @@
  * file. No gRPC, no S3: what the full path is measured against.
  *
  * Env: MONGO_URL, APP_ID, FORMAT (json|jsonl|csv), OUT (file), EXPORT_GZIP_LEVEL (default 6).
- * Prints one JSON line: {"rows","bytes","seconds"}.
+ * Prints one JSON line: {"rows","bytes","seconds","peakRssMb"}.
  */
 import { RAW_COLLECTIONS, TrackingCallRecord, EXPORT_EVENT_TYPE } from '@exportd/records';
 import mongoose from 'mongoose';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { RowBatchLike, writeExportFile } from '../formats/export-file-writer';
 import { ExportFormat } from '../formats/row-formatter';
@@ -67,7 +67,8 @@ async function main(): Promise<void> {
     new AbortController().signal,
   );
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(`${JSON.stringify({ ...written, seconds })}\n`);
+  const peakRssMb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? NaN) / 1024;
+  process.stdout.write(`${JSON.stringify({ ...written, seconds, peakRssMb })}\n`);
   await connection.close();
 }
 
