@@ -1,7 +1,8 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { GrpcHealthController } from '@exportd/grpc';
 import { Clock, MongoModule, SystemClock } from '@exportd/runtime';
-import { ExportJobEnv } from './config/env';
+import { EXPORT_JOB_ENV, ExportJobEnv } from './config/env';
+import { ExportJobsModule } from './jobs/export-jobs.module';
 
 @Global()
 @Module({})
@@ -9,10 +10,13 @@ export class ExportJobModule {
   static forRoot(env: ExportJobEnv, clock: Clock = new SystemClock()): DynamicModule {
     return {
       module: ExportJobModule,
-      imports: [MongoModule.forRoot(env.MONGO_URL)],
+      imports: [MongoModule.forRoot(env.MONGO_URL), ExportJobsModule],
       controllers: [GrpcHealthController],
-      providers: [{ provide: Clock, useValue: clock }],
-      exports: [Clock],
+      providers: [
+        { provide: Clock, useValue: clock },
+        { provide: EXPORT_JOB_ENV, useValue: env },
+      ],
+      exports: [Clock, EXPORT_JOB_ENV],
     };
   }
 }

@@ -2,6 +2,10 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AdminController } from './admin/admin.controller';
 import { DeliveriesController } from './deliveries/deliveries.controller';
 import { WebhooksController } from './webhooks/webhooks.controller';
+import { BulkExportsController } from './bulk-exports/bulk-exports.controller';
+import { ExportsController } from './exports/exports.controller';
+import { LookupsController } from './lookups/lookups.controller';
+import { TrailingSlashRoutes } from './bulk-exports/trailing-slash.routes';
 import { GatewayEnv } from './config/env';
 import { GrpcClientsModule } from './grpc-clients/grpc-clients.module';
 import { HealthController } from './health/health.controller';
@@ -12,7 +16,16 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [GrpcClientsModule.forRoot(env)],
-      controllers: [HealthController, AdminController, WebhooksController, DeliveriesController],
+      controllers: [
+        HealthController,
+        AdminController,
+        BulkExportsController,
+        ExportsController,
+        LookupsController,
+        WebhooksController,
+        DeliveriesController,
+      ],
+      providers: [TrailingSlashRoutes],
     };
   }
 }

@@ -7,7 +7,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { createTransport } from 'nodemailer';
 
-
 describe('the real servers of the test run', () => {
   it('MongoDB-compatible server: a unique index, an atomic upsert with $inc, a simple aggregation', async () => {
     const connection = await mongoose.createConnection(testMongoUrl('servers')).asPromise();

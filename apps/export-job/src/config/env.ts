@@ -1,4 +1,4 @@
-import { internalServiceEnv, loadEnvOrExit, mongoEnv, s3Env, serviceAddressEnv } from '@exportd/config';
+import { env, internalServiceEnv, loadEnvOrExit, mongoEnv, s3Env, serviceAddressEnv } from '@exportd/config';
 
 export const exportJobEnvSchema = {
   ...internalServiceEnv,
@@ -7,6 +7,25 @@ export const exportJobEnvSchema = {
   AGGREGATION_GRPC_ADDR: serviceAddressEnv.AGGREGATION_GRPC_ADDR,
   NOTIFICATION_GRPC_ADDR: serviceAddressEnv.NOTIFICATION_GRPC_ADDR,
   EXPORT_JOB_GRPC_ADDR: serviceAddressEnv.EXPORT_JOB_GRPC_ADDR,
+  EXPORT_WORKER_CONCURRENCY: env.int('partitions this process exports at the same time (0 = no worker)', 2, 0, 64),
+  EXPORT_LEASE_MS: env.int('lease of a claimed partition; a worker that stops heartbeating loses it after this', 30_000, 500),
+  EXPORT_POLL_INTERVAL_MS: env.int('how often an idle worker looks for a partition to claim', 500, 10),
+  EXPORT_MAX_ATTEMPTS: env.int('attempts per partition before the job fails', 5, 1, 100),
+  EXPORT_RETRY_BASE_MS: env.int('back-off before a failed partition is retried (doubles per attempt)', 1_000, 0),
+  EXPORT_S3_MAX_ATTEMPTS: env.int('attempts of one S3 request inside the SDK', 3, 1, 20),
+  EXPORT_GZIP_LEVEL: env.int('gzip level of export files', 6, 1, 9),
+  EXPORT_LINK_TTL_SECONDS: env.int(
+    'validity of presigned download links, from the end of the job',
+    2 * 24 * 3600,
+    1,
+    7 * 24 * 3600,
+  ),
+  EXPORT_JOB_RETENTION_SECONDS: env.int('how long job information is shown after creation (then 404)', 3 * 24 * 3600, 1),
+  EXPORT_FILE_RETENTION_SECONDS: env.int('how long export files are kept after the job was created', 7 * 24 * 3600, 1),
+  EXPORT_SWEEP_INTERVAL_MS: env.int('how often the retention sweeper runs', 60_000, 100),
+  EXPORT_NOTIFY_RETRY_BASE_MS: env.int('first back-off of the export-finished notification call', 5_000, 10),
+  EXPORT_NOTIFY_RETRY_MAX_MS: env.int('longest back-off of the export-finished notification call', 10 * 60_000, 10),
 };
 export const loadExportJobEnv = () => loadEnvOrExit(exportJobEnvSchema, 'export-job');
 export type ExportJobEnv = ReturnType<typeof loadExportJobEnv>;
+export const EXPORT_JOB_ENV = 'EXPORT_JOB_ENV';

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ExclusionsRepository } from './exclusions.repository';
+import { LookupsService } from './lookups.service';
+import { RowsController } from './rows.controller';
+import { RowsRepository } from './rows.repository';
+import { RowsService } from './rows.service';
+
+@Module({
+  controllers: [RowsController],
+  providers: [RowsService, RowsRepository, ExclusionsRepository, LookupsService],
+  exports: [ExclusionsRepository],
+})
+export class RowsModule {}

@@ -1,0 +1,116 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { CallType, RAW_COLLECTIONS } from '@exportd/records';
+import { InjectConnection } from '@exportd/runtime';
+import { Connection } from 'mongoose';
+
+export type RowDataset = 'events' | 'feedback' | 'users' | 'companies';
+
+/** What a row stream reads: validated, exclusions already resolved to ids. */
+export interface RowQuery {
+  appId: string;
+  dataset: RowDataset;
+  fromDay: string;
+  toDay: string;
+  /** Call types to read (events and feedback datasets). */
+  callTypes: CallType[];
+  userIds: string[];
+  companyIds: string[];
+  excludedUserIds: string[];
+  excludedCompanyIds: string[];
+}
+
+/**
+ * Reads the raw collections ingestion writes (read-only). Every cursor walks an index in a fixed order
+ * (calls by {appId, day, _id}, profiles by {appId, _id}), so the same query yields the same rows in the
+ * same order on every run: a partition redone after a crash produces the same file.
+ */
+@Injectable()
+export class RowsRepository implements OnModuleInit {
+  private readonly logger = new Logger(RowsRepository.name);
+
+  constructor(@InjectConnection() private readonly connection: Connection) {}
+
+  async onModuleInit(): Promise<void> {
+    // Read indexes on collections ingestion writes; creating an existing index is harmless.
+    for (const [name, keys] of [
+      [RAW_COLLECTIONS.calls, { appId: 1, day: 1, _id: 1 }],
+      [RAW_COLLECTIONS.users, { appId: 1, _id: 1 }],
+      [RAW_COLLECTIONS.companies, { appId: 1, _id: 1 }],
+    ] as const) {
+      try {
+        await this.connection.collection(name).createIndex(keys);
+      } catch (error) {
+        this.logger.warn(`index on ${name} not created: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** An async iterable over the matching documents, in stable order. Close it to stop early. */
+  cursor(query: RowQuery, batchSize = 1000) {
+    const { collection, filter, sort } = this.plan(query, false);
+    return this.connection.collection(collection).find(filter, { sort, batchSize });
+  }
+
+  count(query: RowQuery): Promise<number> {
+    const { collection, filter } = this.plan(query, true);
+    return this.connection.collection(collection).countDocuments(filter);
+  }
+
+  /**
+   * With several call types, a stream leaves the type test to the caller (`typeFilteredInProcess`): on
+   * FerretDB an `$in` on a non-indexed field costs more than skipping the few other rows in Node.
+   */
+  private plan(
+    query: RowQuery,
+    exact: boolean,
+  ): { collection: string; filter: Record<string, unknown>; sort: Record<string, 1> } {
+    const filter: Record<string, unknown> = { appId: query.appId };
+    switch (query.dataset) {
+      case 'events':
+      case 'feedback': {
+        filter.day = { $gte: query.fromDay, $lte: query.toDay };
+        if (query.callTypes.length === 1) filter.type = query.callTypes[0];
+        else if (exact || !typeFilteredInProcess(query)) filter.type = { $in: query.callTypes };
+        const userId: Record<string, string[]> = {};
+        if (query.userIds.length > 0) userId.$in = query.userIds;
+        if (query.excludedUserIds.length > 0) userId.$nin = query.excludedUserIds;
+        if (Object.keys(userId).length > 0) filter.userId = userId;
+        const companyIds: Record<string, string[]> = {};
+        if (query.companyIds.length > 0) companyIds.$in = query.companyIds;
+        if (query.excludedCompanyIds.length > 0) companyIds.$nin = query.excludedCompanyIds;
+        if (Object.keys(companyIds).length > 0) filter.companyIds = companyIds;
+        return { collection: RAW_COLLECTIONS.calls, filter, sort: { day: 1, _id: 1 } };
+      }
+      case 'users': {
+        filter.firstSeen = { $lte: endOfDay(query.toDay) };
+        const userId: Record<string, string[]> = {};
+        if (query.userIds.length > 0) userId.$in = query.userIds;
+        if (query.excludedUserIds.length > 0) userId.$nin = query.excludedUserIds;
+        if (Object.keys(userId).length > 0) filter.userId = userId;
+        const companyIds: Record<string, string[]> = {};
+        if (query.companyIds.length > 0) companyIds.$in = query.companyIds;
+        if (query.excludedCompanyIds.length > 0) companyIds.$nin = query.excludedCompanyIds;
+        if (Object.keys(companyIds).length > 0) filter.companyIds = companyIds;
+        return { collection: RAW_COLLECTIONS.users, filter, sort: { _id: 1 } };
+      }
+      case 'companies': {
+        filter.firstSeen = { $lte: endOfDay(query.toDay) };
+        const companyId: Record<string, string[]> = {};
+        if (query.companyIds.length > 0) companyId.$in = query.companyIds;
+        if (query.excludedCompanyIds.length > 0) companyId.$nin = query.excludedCompanyIds;
+        if (Object.keys(companyId).length > 0) filter.companyId = companyId;
+        if (query.userIds.length > 0) filter.userIds = { $in: query.userIds };
+        return { collection: RAW_COLLECTIONS.companies, filter, sort: { _id: 1 } };
+      }
+    }
+  }
+}
+
+/** Whether a stream of this query must test each row's call type itself. */
+export function typeFilteredInProcess(query: RowQuery): boolean {
+  return (query.dataset === 'events' || query.dataset === 'feedback') && query.callTypes.length > 1;
+}
+
+function endOfDay(day: string): Date {
+  return new Date(`${day}T23:59:59.999Z`);
+}

@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { analytics } from '@exportd/contracts';
+import { CallType, CompanyProfileRecord, EXPORT_EVENT_TYPE, TrackingCallRecord, UserProfileRecord } from '@exportd/records';
+import { ExclusionsRepository } from './exclusions.repository';
+import {
+  COMPANY_COLUMNS,
+  encodeCompanyRow,
+  encodeEventRow,
+  encodeFeedbackRow,
+  encodeUserRow,
+  EVENT_COLUMNS,
+  FEEDBACK_COLUMNS,
+  USER_COLUMNS,
+} from './row-encoders';
+import { DatasetNotAvailable, InvalidRowFilter } from './rows.errors';
+import { RowDataset, RowQuery, RowsRepository, typeFilteredInProcess } from './rows.repository';
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+export const DEFAULT_BATCH_SIZE = 500;
+export const MAX_BATCH_SIZE = 5000;
+
+/** Export event type -> call type (the inverse of EXPORT_EVENT_TYPE). Types this platform has no data for match nothing. */
+const CALL_TYPE_BY_EVENT_TYPE = new Map<string, CallType>(
+  (Object.entries(EXPORT_EVENT_TYPE) as [CallType, string][]).map(([callType, eventType]) => [eventType, callType]),
+);
+
+/** Where a row stream writes: `write` answers false when the reader is behind (then wait for `drained`). */
+export interface RowSink {
+  write(batch: analytics.RowBatch): boolean;
+  drained(): Promise<void>;
+  cancelled(): boolean;
+}
+
+@Injectable()
+export class RowsService {
+  constructor(
+    private readonly rows: RowsRepository,
+    private readonly exclusions: ExclusionsRepository,
+  ) {}
+
+  /** Validates a request into a query; throws before any row is sent. */
+  async query(appId: string, dataset: analytics.Dataset, filter: analytics.RowFilter | undefined): Promise<RowQuery> {
+    const name = datasetName(dataset);
+    if (!appId) throw new InvalidRowFilter('app_id is required');
+    const fromDay = filter?.fromDay ?? '';
+    const toDay = filter?.toDay ?? '';
+    if (!DAY.test(fromDay) || !DAY.test(toDay)) throw new InvalidRowFilter('from_day and to_day must be YYYY-MM-DD');
+    if (fromDay > toDay) throw new InvalidRowFilter('from_day must not be after to_day');
+    let callTypes: CallType[] = [];
+    if (name === 'events') {
+      callTypes = filter?.eventTypes.length
+        ? filter.eventTypes.flatMap((t) => {
+            const callType = CALL_TYPE_BY_EVENT_TYPE.get(t);
+            return callType ? [callType] : [];
+          })
+        : ['user', 'company', 'event'];
+    } else if (name === 'feedback') {
+      callTypes = ['feedback'];
+    }
+    const excluded = filter?.applyExclusions ? await this.exclusions.list(appId) : { userIds: [], companyIds: [] };
+    return {
+      appId,
+      dataset: name,
+      fromDay,
+      toDay,
+      callTypes,
+      userIds: filter?.userIds ?? [],
+      companyIds: filter?.companyIds ?? [],
+      excludedUserIds: excluded.userIds,
+      excludedCompanyIds: excluded.companyIds,
+    };
+  }
+
+  count(query: RowQuery): Promise<number> {
+    return this.rows.count(query);
+  }
+
+  /**
+   * Streams the rows in batches; waits whenever the sink is full, so memory stays bounded by a few batches
+   * whatever the size of the result. Columns go with the first batch (also when there are no rows).
+   */
+  async stream(query: RowQuery, sink: RowSink, batchSize = DEFAULT_BATCH_SIZE): Promise<void> {
+    const size = Math.min(Math.max(batchSize || DEFAULT_BATCH_SIZE, 1), MAX_BATCH_SIZE);
+    const encode = encoderFor(query.dataset);
+    let columns: string[] = [...columnsFor(query.dataset)];
+    let rows: string[] = [];
+    const cursor = this.rows.cursor(query, Math.max(size, 1000));
+    const types = typeFilteredInProcess(query) ? new Set<string>(query.callTypes) : null;
+    const flush = async () => {
+      const full = !sink.write({ rowsJson: rows, columns });
+      columns = [];
+      rows = [];
+      if (full) await sink.drained();
+    };
+    try {
+      for await (const doc of cursor) {
+        if (sink.cancelled()) return;
+        if (types && !types.has((doc as { type?: string }).type ?? '')) continue;
+        rows.push(encode(doc));
+        if (rows.length >= size) await flush();
+      }
+      if (rows.length > 0 || columns.length > 0) await flush();
+    } finally {
+      await cursor.close();
+    }
+  }
+}
+
+export function datasetName(dataset: analytics.Dataset): RowDataset {
+  switch (dataset) {
+    case analytics.Dataset.DATASET_EVENTS:
+      return 'events';
+    case analytics.Dataset.DATASET_FEEDBACK:
+      return 'feedback';
+    case analytics.Dataset.DATASET_USERS:
+      return 'users';
+    case analytics.Dataset.DATASET_COMPANIES:
+      return 'companies';
+    case analytics.Dataset.DATASET_COMPANY_FEATURES:
+      throw new DatasetNotAvailable('company_features');
+    default:
+      throw new InvalidRowFilter('dataset is required');
+  }
+}
+
+function columnsFor(dataset: RowDataset): readonly string[] {
+  switch (dataset) {
+    case 'events':
+      return EVENT_COLUMNS;
+    case 'feedback':
+      return FEEDBACK_COLUMNS;
+    case 'users':
+      return USER_COLUMNS;
+    case 'companies':
+      return COMPANY_COLUMNS;
+  }
+}
+
+function encoderFor(dataset: RowDataset): (doc: unknown) => string {
+  switch (dataset) {
+    case 'events':
+      return (doc) => encodeEventRow(doc as TrackingCallRecord);
+    case 'feedback':
+      return (doc) => encodeFeedbackRow(doc as TrackingCallRecord);
+    case 'users':
+      return (doc) => encodeUserRow(doc as UserProfileRecord);
+    case 'companies':
+      return (doc) => encodeCompanyRow(doc as CompanyProfileRecord);
+  }
+}

@@ -1,0 +1,59 @@
+/** Splits an export into partitions: one file each, redone from scratch when a worker dies. */
+export type ExportDataset = 'events' | 'feedback' | 'users' | 'companies';
+
+export interface PlannedPartition {
+  index: number;
+  /** Stable key: the file's name without extension, and the chunk the Bulk API shows. */
+  key: string;
+  dataset: ExportDataset;
+  fromDay: string;
+  toDay: string;
+}
+
+/**
+ * Time-based datasets (events, feedback) are cut into calendar months (UTC): the key is the first day of the
+ * month, as the Bulk Data Export API's chunks show, and the range is that month clipped to the export's
+ * range. Profile datasets (users, companies) are one partition each. With several datasets, keys carry the
+ * dataset name (`events-2024-05-01`, `users`); a job of the events dataset alone keeps the bare date.
+ */
+export function planPartitions(datasets: readonly ExportDataset[], fromDay: string, toDay: string): PlannedPartition[] {
+  const prefixed = !(datasets.length === 1 && datasets[0] === 'events');
+  const out: PlannedPartition[] = [];
+  for (const dataset of datasets) {
+    if (dataset === 'users' || dataset === 'companies') {
+      out.push({ index: out.length, key: dataset, dataset, fromDay, toDay });
+      continue;
+    }
+    for (const month of monthsBetween(fromDay, toDay)) {
+      const start = month > fromDay ? month : fromDay;
+      const last = lastDayOfMonth(month);
+      const end = last < toDay ? last : toDay;
+      out.push({ index: out.length, key: prefixed ? `${dataset}-${month}` : month, dataset, fromDay: start, toDay: end });
+    }
+  }
+  return out;
+}
+
+/** First days (YYYY-MM-01) of each month touched by [fromDay, toDay]. */
+export function monthsBetween(fromDay: string, toDay: string): string[] {
+  let year = Number(fromDay.slice(0, 4));
+  let month = Number(fromDay.slice(5, 7));
+  const endYear = Number(toDay.slice(0, 4));
+  const endMonth = Number(toDay.slice(5, 7));
+  const months: string[] = [];
+  while (year < endYear || (year === endYear && month <= endMonth)) {
+    months.push(`${year}-${String(month).padStart(2, '0')}-01`);
+    month++;
+    if (month > 12) {
+      month = 1;
+      year++;
+    }
+  }
+  return months;
+}
+
+function lastDayOfMonth(firstDay: string): string {
+  const year = Number(firstDay.slice(0, 4));
+  const month = Number(firstDay.slice(5, 7));
+  return new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10);
+}

@@ -1,0 +1,93 @@
+import { ManualClock } from '@exportd/runtime';
+import { Readable } from 'node:stream';
+import { ExportStorage } from '../storage/export-storage';
+import { ExportJobRecord, ExportJobRepository } from './export-job.repository';
+import { RetentionPolicy } from './retention';
+import { RetentionSweeper } from './retention-sweeper';
+import { ExportJobEnv } from '../config/env';
+
+const DAY = 24 * 3600 * 1000;
+const policy = new RetentionPolicy({
+  linkTtlSeconds: 2 * 24 * 3600,
+  jobRetentionSeconds: 3 * 24 * 3600,
+  fileRetentionSeconds: 7 * 24 * 3600,
+});
+
+describe(RetentionPolicy.name, () => {
+  const created = new Date('2024-09-22T13:17:26.864Z');
+  const finished = new Date('2024-09-22T13:18:11.558Z');
+
+  it('shows job information for 3 days after creation', () => {
+    const clock = new ManualClock(created);
+    expect(policy.isVisible(created, clock.now())).toBe(true);
+    clock.advance(3 * DAY - 1);
+    expect(policy.isVisible(created, clock.now())).toBe(true);
+    clock.advance(1);
+    expect(policy.isVisible(created, clock.now())).toBe(false);
+  });
+
+  it('keeps download links valid for 2 days after the end of the job', () => {
+    const clock = new ManualClock(finished);
+    expect(policy.linksExpireAt(finished).toISOString()).toBe('2024-09-24T13:18:11.558Z');
+    clock.advance(2 * DAY - 1);
+    expect(policy.linksValid(finished, clock.now())).toBe(true);
+    clock.advance(1);
+    expect(policy.linksValid(finished, clock.now())).toBe(false);
+  });
+
+  it('deletes files 7 days after creation', () => {
+    expect(policy.filesDeleteAt(created).toISOString()).toBe('2024-09-29T13:17:26.864Z');
+  });
+});
+
+class FakeStorage extends ExportStorage {
+  deleted: string[] = [];
+  upload(_key: string, _body: Readable): Promise<void> {
+    return Promise.resolve();
+  }
+  put(): Promise<void> {
+    return Promise.resolve();
+  }
+  presign(key: string): Promise<string> {
+    return Promise.resolve(`https://s3/${key}`);
+  }
+  deletePrefix(prefix: string): Promise<number> {
+    this.deleted.push(prefix);
+    return Promise.resolve(1);
+  }
+}
+
+class FakeJobs {
+  constructor(public jobs: ExportJobRecord[]) {}
+  dueForDeletion(now: Date): Promise<ExportJobRecord[]> {
+    return Promise.resolve(this.jobs.filter((j) => !j.filesDeleted && j.filesDeleteAt <= now && j.status !== 'in_progress'));
+  }
+  markFilesDeleted(_appId: string, jobId: string): Promise<void> {
+    const job = this.jobs.find((j) => j._id === jobId);
+    if (job) job.filesDeleted = true;
+    return Promise.resolve();
+  }
+}
+
+describe(RetentionSweeper.name, () => {
+  it('deletes the files of a job once the clock passes its file retention, and only once', async () => {
+    const created = new Date('2024-01-01T00:00:00Z');
+    const job = {
+      _id: 'job1',
+      appId: 'app1',
+      status: 'completed',
+      filesDeleted: false,
+      filesDeleteAt: policy.filesDeleteAt(created),
+    } as ExportJobRecord;
+    const storage = new FakeStorage();
+    const clock = new ManualClock(created);
+    const sut = new RetentionSweeper({} as ExportJobEnv, new FakeJobs([job]) as unknown as ExportJobRepository, storage, clock);
+
+    clock.advance(7 * DAY - 1);
+    expect(await sut.sweep()).toBe(0);
+    clock.advance(1);
+    expect(await sut.sweep()).toBe(1);
+    expect(storage.deleted).toEqual(['apps/app1/exports/job1/']);
+    expect(await sut.sweep()).toBe(0);
+  });
+});

@@ -1,0 +1,154 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Clock } from '@exportd/runtime';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
+import { writeExportFile } from '../formats/export-file-writer';
+import { ExportJobRepository, PartitionRecord, TERMINAL_STATUSES } from '../jobs/export-job.repository';
+import { ExportJobsService } from '../jobs/export-jobs.service';
+import { ExportStorage } from '../storage/export-storage';
+import { RowSource } from './row-source';
+
+const CONTENT_TYPE = { json: 'application/gzip', jsonl: 'application/gzip', csv: 'application/gzip' } as const;
+
+/**
+ * Workers inside each export-job process: each claims a partition with a lease, keeps the lease alive with a
+ * heartbeat, streams the partition's rows to its file and marks it done. A process that dies stops
+ * heartbeating; once the lease runs out another worker claims the partition and redoes it from scratch,
+ * overwriting the same object key with the same bytes (rows come in a stable order, gzip is deterministic).
+ */
+@Injectable()
+export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(PartitionWorker.name);
+  private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private running = false;
+  private readonly stop = new AbortController();
+  private loops: Promise<void>[] = [];
+  private lastRecovery = -Infinity;
+
+  constructor(
+    @Inject(EXPORT_JOB_ENV) private readonly env: ExportJobEnv,
+    private readonly repo: ExportJobRepository,
+    private readonly jobs: ExportJobsService,
+    private readonly storage: ExportStorage,
+    private readonly rows: RowSource,
+    private readonly clock: Clock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    for (let i = 0; i < this.env.EXPORT_WORKER_CONCURRENCY; i++) this.loops.push(this.loop());
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.stop.abort();
+    await Promise.allSettled(this.loops);
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      let claimed: PartitionRecord | null = null;
+      try {
+        claimed = await this.repo.claimPartition(this.owner, this.clock.now(), this.env.EXPORT_LEASE_MS);
+        if (claimed) await this.run(claimed);
+      } catch (error) {
+        if (this.running) this.logger.error(`worker loop: ${(error as Error).message}`);
+      }
+      if (!claimed && this.running) await this.recoverNowAndThen();
+      if (!claimed && this.running)
+        await sleep(this.env.EXPORT_POLL_INTERVAL_MS, undefined, { signal: this.stop.signal }).catch(() => undefined);
+    }
+  }
+
+  /** When idle, every few seconds: ends jobs whose partitions all ended but whose end was not recorded. */
+  private async recoverNowAndThen(): Promise<void> {
+    const now = performance.now();
+    if (now - this.lastRecovery < 2_000) return;
+    this.lastRecovery = now;
+    try {
+      await this.jobs.recover(this.env.EXPORT_MAX_ATTEMPTS);
+    } catch (error) {
+      this.logger.warn(`recovery: ${(error as Error).message}`);
+    }
+  }
+
+  /** Exports one claimed partition; any failure goes back to the queue with back-off, or fails the job. */
+  async run(partition: PartitionRecord): Promise<void> {
+    const { appId, jobId } = partition;
+    const job = await this.repo.findJob(appId, jobId);
+    if (!job || TERMINAL_STATUSES.includes(job.status)) {
+      await this.repo.stopPartitions(appId, jobId);
+      return;
+    }
+    await this.jobs.markStarted(appId, jobId);
+    const abort = new AbortController();
+    const onStop = () => abort.abort();
+    this.stop.signal.addEventListener('abort', onStop, { once: true });
+    let lostLease = false;
+    const heartbeat = setInterval(
+      () => {
+        void (async () => {
+          const until = new Date(this.clock.now().getTime() + this.env.EXPORT_LEASE_MS);
+          const held = await this.repo.heartbeat(appId, partition._id, this.owner, until);
+          if (!held || !(await this.jobs.isActive(appId, jobId))) {
+            lostLease = true;
+            abort.abort();
+          }
+        })().catch((error: unknown) => this.logger.warn(`heartbeat: ${(error as Error).message}`));
+      },
+      Math.max(100, Math.floor(this.env.EXPORT_LEASE_MS / 3)),
+    );
+
+    const { filename, key } = this.jobs.fileFor(job, partition.key);
+    try {
+      const written = await writeExportFile(
+        this.rows.stream(
+          {
+            appId,
+            dataset: partition.dataset,
+            fromDay: partition.fromDay,
+            toDay: partition.toDay,
+            eventTypes: job.eventTypes,
+            userIds: job.userIds,
+            companyIds: job.companyIds,
+            segmentId: job.segmentId,
+            exclusions: job.exclusions,
+          },
+          abort.signal,
+        ),
+        job.format,
+        this.env.EXPORT_GZIP_LEVEL,
+        (body) => this.storage.upload(key, body, CONTENT_TYPE[job.format], abort.signal),
+        abort.signal,
+      );
+      clearInterval(heartbeat);
+      const file = { partition: partition.key, filename, key, ...written };
+      if (await this.repo.completePartition(appId, partition._id, this.owner, file)) {
+        // A failure here (manifest upload) is retried by the recovery check.
+        await this.jobs
+          .partitionDone(appId, jobId)
+          .catch((error: unknown) => this.logger.warn(`ending export ${jobId}: ${(error as Error).message}`));
+      }
+    } catch (error) {
+      clearInterval(heartbeat);
+      if (lostLease || !this.running) return; // someone else owns it now, or the job ended, or we are stopping
+      const message = `partition ${partition.key}: ${(error as Error).message}`;
+      if (partition.attempts >= this.env.EXPORT_MAX_ATTEMPTS) {
+        const text = `${message} (gave up after ${partition.attempts} attempts)`;
+        if (await this.repo.failPartition(appId, partition._id, this.owner, text))
+          await this.jobs.partitionFailed(appId, jobId, text);
+      } else {
+        const backoff = this.env.EXPORT_RETRY_BASE_MS * 2 ** (partition.attempts - 1);
+        this.logger.warn(
+          `${message}; retrying in ${backoff} ms (attempt ${partition.attempts} of ${this.env.EXPORT_MAX_ATTEMPTS})`,
+        );
+        await this.repo.retryPartition(appId, partition._id, this.owner, message, new Date(this.clock.now().getTime() + backoff));
+      }
+    } finally {
+      clearInterval(heartbeat);
+      this.stop.signal.removeEventListener('abort', onStop);
+    }
+  }
+}

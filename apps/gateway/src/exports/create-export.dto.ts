@@ -1,0 +1,45 @@
+import { Type } from 'class-transformer';
+import { ArrayNotEmpty, IsArray, IsIn, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
+
+export const DATA_TYPES = ['events', 'users', 'companies', 'feedback'];
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export class ExportFiltersDto {
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  userIds?: string[];
+
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  companyIds?: string[];
+
+  /** Export event types (identify_user, identify_company, track, feedback) for the events data type. */
+  @IsOptional()
+  @IsArray()
+  @IsIn(['identify_user', 'identify_company', 'track', 'feedback'], { each: true })
+  eventTypes?: string[];
+}
+
+/** POST /api/v1/exports (seed 003's on-demand export). */
+export class CreateExportDto {
+  @Matches(DAY, { message: 'startDate must be a date in YYYY-MM-DD format' })
+  startDate!: string;
+
+  @Matches(DAY, { message: 'endDate must be a date in YYYY-MM-DD format' })
+  endDate!: string;
+
+  @IsArray()
+  @ArrayNotEmpty()
+  @IsIn(DATA_TYPES, { each: true, message: `dataTypes values must be among ${DATA_TYPES.join(', ')}` })
+  dataTypes!: string[];
+
+  @IsIn(['jsonl', 'csv'], { message: 'format must be jsonl or csv' })
+  format!: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ExportFiltersDto)
+  filters?: ExportFiltersDto;
+}
