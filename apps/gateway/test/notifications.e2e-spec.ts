@@ -14,6 +14,9 @@ import {
   requestJson,
   startSmtpCapture,
   startTestPlatform,
+  startWebhookReceiver,
+  ReceiverAnswer,
+  WebhookReceiver,
   testS3Client,
   testServers,
   TestPlatform,
@@ -31,50 +34,6 @@ interface ParsedMail {
 }
 // mailparser ships no type declarations; this is the one function the tests use.
 const { simpleParser } = require('mailparser') as { simpleParser: (raw: string) => Promise<ParsedMail> };
-import { createServer, IncomingMessage, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
-
-interface ReceivedRequest {
-  headers: Record<string, string>;
-  body: string;
-  receivedAt: number;
-  answered: number;
-}
-
-interface Answer {
-  status: number;
-  headers?: Record<string, string>;
-}
-
-interface WebhookReceiver {
-  url: string;
-  requests: ReceivedRequest[];
-  /** Answers in order; the last one repeats. */
-  script: Answer[];
-  close(): Promise<void>;
-}
-
-async function startWebhookReceiver(script: Answer[] = [{ status: 200 }]): Promise<WebhookReceiver> {
-  const requests: ReceivedRequest[] = [];
-  const receiver = { requests, script } as WebhookReceiver;
-  const server: Server = createServer((req: IncomingMessage, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const answer = receiver.script[Math.min(requests.length, receiver.script.length - 1)] ?? { status: 200 };
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
-      requests.push({ headers, body: Buffer.concat(chunks).toString('utf8'), receivedAt: Date.now(), answered: answer.status });
-      res.writeHead(answer.status, answer.headers ?? {});
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/exports`;
-  receiver.close = () => new Promise((resolve) => server.close(() => resolve()));
-  return receiver;
-}
-
 type NotifyClient = GrpcClient<typeof notifications.NotificationsServiceService>;
 
 interface PublicDelivery {
@@ -147,7 +106,7 @@ describe('notifications: email and signed webhooks from the outbox', () => {
     await platform?.stop();
   });
 
-  async function receiver(script: Answer[]): Promise<WebhookReceiver> {
+  async function receiver(script: ReceiverAnswer[]): Promise<WebhookReceiver> {
     const started = await startWebhookReceiver(script);
     receivers.push(started);
     return started;

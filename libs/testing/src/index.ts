@@ -4,3 +4,4 @@ export * from './http';
 // Process helpers end-to-end tests use directly.
 export { entryOf, freePort, nodeArgsFor, REPO_ROOT, startS3Server, startSmtpCapture } from '@exportd/local-stack';
 export * from './builders/tracking-calls';
+export * from './webhook-receiver';
