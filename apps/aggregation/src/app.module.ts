@@ -1,7 +1,10 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { GrpcHealthController } from '@exportd/grpc';
 import { Clock, MongoModule, SystemClock } from '@exportd/runtime';
+import { CompanyUsageModule } from './company-usage/company-usage.module';
 import { AggregationEnv } from './config/env';
+import { FeaturesModule } from './features/features.module';
+import { SegmentsModule } from './segments/segments.module';
 
 @Global()
 @Module({})
@@ -9,7 +12,7 @@ export class AggregationModule {
   static forRoot(env: AggregationEnv, clock: Clock = new SystemClock()): DynamicModule {
     return {
       module: AggregationModule,
-      imports: [MongoModule.forRoot(env.MONGO_URL)],
+      imports: [MongoModule.forRoot(env.MONGO_URL), FeaturesModule, SegmentsModule, CompanyUsageModule],
       controllers: [GrpcHealthController],
       providers: [{ provide: Clock, useValue: clock }],
       exports: [Clock],

@@ -1,16 +1,19 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminController } from './admin/admin.controller';
 import { GatewayEnv } from './config/env';
+import { DataExportModule } from './data-export/data-export.module';
+import { FeaturesController } from './features/features.controller';
 import { GrpcClientsModule } from './grpc-clients/grpc-clients.module';
 import { HealthController } from './health/health.controller';
+import { SegmentsController } from './segments/segments.controller';
 
 @Module({})
 export class GatewayModule {
   static forRoot(env: GatewayEnv): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [GrpcClientsModule.forRoot(env)],
-      controllers: [HealthController, AdminController],
+      imports: [GrpcClientsModule.forRoot(env), DataExportModule],
+      controllers: [HealthController, AdminController, FeaturesController, SegmentsController],
     };
   }
 }

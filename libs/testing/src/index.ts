@@ -1,5 +1,6 @@
 export * from './test-servers';
 export * from './test-platform';
 export * from './http';
+export * from './builders/usage-records';
 // Process helpers end-to-end tests use directly.
 export { entryOf, freePort, nodeArgsFor, REPO_ROOT } from '@exportd/local-stack';
