@@ -265,6 +265,7 @@ export function companyRows(company: CompanyData, features: readonly FeatureRule
   const activity = new Set<number>();
   for (const days of company.eventDays.values()) for (const day of days) activity.add(day);
   for (const record of company.attributes) activity.add(record.day);
+  for (const entry of company.feedback) activity.add(entry.day);
   const activityDays = [...activity].sort((a, b) => a - b);
 
   const perFeature = features.map((feature) => {

@@ -10,10 +10,10 @@ import { InjectConnection } from '@exportd/runtime';
 import type { AbstractCursor } from 'mongodb';
 import { Connection } from 'mongoose';
 
-type ProfileRow = Pick<CompanyProfileRecord, 'companyId' | 'firstSeen' | 'lastSeen'> & { attributes?: { name?: string } };
+type ProfileRow = Pick<CompanyProfileRecord, 'companyId' | 'firstSeen' | 'lastSeen'> & { attributes?: Record<string, string> };
 type UsageRow = Pick<UsageDailyRecord, 'companyId' | 'event' | 'day' | 'count'>;
 type AttributesRow = Pick<CompanyAttributesDailyRecord, 'companyId' | 'day' | 'attributes'>;
-type FeedbackRow = Pick<TrackingCallRecord, 'featureId' | 'score' | 'timestamp' | 'day'> & { companyIds: string };
+type FeedbackRow = Pick<TrackingCallRecord, 'featureId' | 'score' | 'timestamp' | 'day' | 'companyIds'>;
 
 /** One company's raw records, as read (only days <= the last day asked for). */
 export interface CompanyRecords {
@@ -40,7 +40,7 @@ export class CompanyUsageRepository {
     if (!db) throw new Error('MongoDB connection is not open');
     const profiles = db
       .collection<CompanyProfileRecord>(RAW_COLLECTIONS.companies)
-      .find({ appId }, { projection: { _id: 0, companyId: 1, firstSeen: 1, lastSeen: 1, 'attributes.name': 1 }, batchSize: CURSOR_BATCH })
+      .find({ appId }, { projection: { _id: 0, companyId: 1, firstSeen: 1, lastSeen: 1, attributes: 1 }, batchSize: CURSOR_BATCH })
       .sort({ companyId: 1 });
     const usage = db
       .collection<UsageDailyRecord>(RAW_COLLECTIONS.usageDaily)
@@ -50,19 +50,19 @@ export class CompanyUsageRepository {
       .collection<CompanyAttributesDailyRecord>(RAW_COLLECTIONS.companyAttributesDaily)
       .find({ appId, day: { $lte: lastDay } }, { projection: { _id: 0, companyId: 1, day: 1, attributes: 1 }, batchSize: CURSOR_BATCH })
       .sort({ companyId: 1, day: 1 });
-    const feedback = db.collection<TrackingCallRecord>(RAW_COLLECTIONS.calls).aggregate<FeedbackRow>(
-      [
-        { $match: { appId, type: 'feedback', day: { $lte: lastDay } } },
-        { $project: { _id: 0, companyIds: 1, featureId: 1, score: 1, timestamp: 1, day: 1 } },
-        { $unwind: '$companyIds' },
-        { $sort: { companyIds: 1, timestamp: 1 } },
-      ],
-      { batchSize: CURSOR_BATCH },
-    );
+    // Sorted by companyIds: MongoDB and FerretDB order an array by its smallest element. ($unwind would be
+    // the obvious tool, but FerretDB 1.24's drops the other fields.)
+    const feedback = db
+      .collection<TrackingCallRecord>(RAW_COLLECTIONS.calls)
+      .find(
+        { appId, type: 'feedback', day: { $lte: lastDay } },
+        { projection: { _id: 0, companyIds: 1, featureId: 1, score: 1, timestamp: 1, day: 1 }, batchSize: CURSOR_BATCH },
+      )
+      .sort({ companyIds: 1 });
     const readers = {
       usage: new GroupedCursor<UsageRow>(usage, (row) => row.companyId),
       attributes: new GroupedCursor<AttributesRow>(attributes, (row) => row.companyId),
-      feedback: new GroupedCursor<FeedbackRow>(feedback, (row) => row.companyIds),
+      feedback: new FeedbackGroups(feedback as AbstractCursor<FeedbackRow>),
     };
     try {
       for await (const profile of profiles as AsyncIterable<ProfileRow>) {
@@ -106,6 +106,37 @@ export class GroupedCursor<T> {
       if (order > 0) return rows;
       if (order === 0) rows.push(row);
       this.pending = undefined;
+    }
+  }
+}
+
+/**
+ * Feedback calls grouped by company, from a cursor sorted by `companyIds` (so by each call's smallest company
+ * id). A call that counts for several companies is met at its smallest one and kept aside for the others
+ * until their turn: memory holds only such calls, not one entry per company.
+ */
+export class FeedbackGroups {
+  private pending: FeedbackRow | null | undefined;
+  private readonly later = new Map<string, FeedbackRow[]>();
+
+  constructor(private readonly cursor: AbstractCursor<FeedbackRow>) {}
+
+  async take(key: string): Promise<FeedbackRow[]> {
+    const rows = this.later.get(key) ?? [];
+    this.later.delete(key);
+    for (;;) {
+      if (this.pending === undefined) this.pending = await this.cursor.next();
+      const row = this.pending;
+      if (row === null) return rows;
+      const companies = Array.isArray(row.companyIds) ? row.companyIds.filter((c): c is string => typeof c === 'string') : [];
+      const smallest = companies.reduce<string | undefined>((min, c) => (min === undefined || compareKeys(c, min) < 0 ? c : min), undefined);
+      if (smallest !== undefined && compareKeys(smallest, key) > 0) return rows;
+      this.pending = undefined;
+      for (const company of new Set(companies)) {
+        const order = compareKeys(company, key);
+        if (order === 0) rows.push(row);
+        else if (order > 0) this.later.set(company, [...(this.later.get(company) ?? []), row]);
+      }
     }
   }
 }
