@@ -124,13 +124,16 @@ describe('company data export, end to end', () => {
     expect(text).toContain(`"Big spenders"`);
   });
 
-  it.each(['today', '30d-daily', '3m-weekly', '6m-weekly'])('%s: the CSV matches the service rows cell for cell', async (history) => {
-    const expected = (await serviceRows(history)).map((row) => cellsOf(row).map(neutralised));
-    const { status, text } = await download(history);
-    expect(status).toBe(200);
-    const [header, ...rows] = parseCsv(text);
-    expect(header?.join(',')).toBe(HEADER);
-    expect(rows).toEqual(expected);
-    expect(rows.length).toBeGreaterThan(0);
-  });
+  it.each(['today', '30d-daily', '3m-weekly', '6m-weekly'])(
+    '%s: the CSV matches the service rows cell for cell',
+    async (history) => {
+      const expected = (await serviceRows(history)).map((row) => cellsOf(row).map(neutralised));
+      const { status, text } = await download(history);
+      expect(status).toBe(200);
+      const [header, ...rows] = parseCsv(text);
+      expect(header?.join(',')).toBe(HEADER);
+      expect(rows).toEqual(expected);
+      expect(rows.length).toBeGreaterThan(0);
+    },
+  );
 });

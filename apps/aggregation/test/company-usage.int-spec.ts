@@ -44,7 +44,9 @@ describe(CompanyUsageService.name, () => {
     segments = new SegmentsService(new SegmentRepository(connection), clock);
     sut = new CompanyUsageService(new CompanyUsageRepository(connection), features, segments, clock);
     ids.messaging = (await features.create(appId, MESSAGING))._id;
-    ids.slack = (await features.create(appId, { name: 'Slack', companyAttribute: { key: 'hasSlackEnabled', equalsJson: 'true' } }))._id;
+    ids.slack = (
+      await features.create(appId, { name: 'Slack', companyAttribute: { key: 'hasSlackEnabled', equalsJson: 'true' } })
+    )._id;
     ids.bigSpenders = (await segments.create(appId, BIG_SPENDERS))._id;
     const records = usageRecords(appId);
     buildScenario(records, TODAY, ids.messaging);
@@ -87,19 +89,49 @@ describe(CompanyUsageService.name, () => {
     expect(find(daily, 'c-churned', 'Messaging', '2026-02-09').starsStateLabel).toBe('retained');
     expect(find(daily, 'c-churned', 'Messaging', '2026-02-10')).toMatchObject({ starsStateLabel: 'churned', starsState: 4 });
     // Retained: tried until the 5th day (02-26), retained from then; later uses not seen earlier.
-    expect(find(daily, 'c-retained', 'Messaging', '2026-02-25')).toMatchObject({ starsState: 2, lastUsed: '2026-02-22', lastSeen: '2026-02-25' });
+    expect(find(daily, 'c-retained', 'Messaging', '2026-02-25')).toMatchObject({
+      starsState: 2,
+      lastUsed: '2026-02-22',
+      lastSeen: '2026-02-25',
+    });
     expect(find(daily, 'c-retained', 'Messaging', '2026-02-26')).toMatchObject({ starsState: 3, lastUsed: '2026-02-26' });
     // Satisfaction: latest score as of the date, and the count so far.
-    expect(find(daily, 'c-retained', 'Messaging', '2026-02-14')).toMatchObject({ satisfaction: null, satisfactionLabel: null, feedbackCount: 0 });
-    expect(find(daily, 'c-retained', 'Messaging', '2026-02-20')).toMatchObject({ satisfaction: 2, satisfactionLabel: 'dissatisfied', feedbackCount: 1 });
-    expect(find(daily, 'c-retained', 'Messaging', '2026-02-25')).toMatchObject({ satisfaction: 5, satisfactionLabel: 'very satisfied', feedbackCount: 2 });
+    expect(find(daily, 'c-retained', 'Messaging', '2026-02-14')).toMatchObject({
+      satisfaction: null,
+      satisfactionLabel: null,
+      feedbackCount: 0,
+    });
+    expect(find(daily, 'c-retained', 'Messaging', '2026-02-20')).toMatchObject({
+      satisfaction: 2,
+      satisfactionLabel: 'dissatisfied',
+      feedbackCount: 1,
+    });
+    expect(find(daily, 'c-retained', 'Messaging', '2026-02-25')).toMatchObject({
+      satisfaction: 5,
+      satisfactionLabel: 'very satisfied',
+      feedbackCount: 2,
+    });
     // Attribute feature: on from 02-01 until 02-10 (the attribute turned false on 02-11).
-    expect(find(daily, 'c-never', 'Slack', '2026-02-04')).toMatchObject({ starsStateLabel: 'tried', firstUsed: '2026-02-01', lastUsed: '2026-02-04' });
-    expect(find(daily, 'c-never', 'Slack', '2026-02-05')).toMatchObject({ starsStateLabel: 'retained', frequencyLabel: 'quarterly' }); // 5 days, one week
-    expect(find(daily, 'c-never', 'Slack', '2026-02-12')).toMatchObject({ lastUsed: '2026-02-10', frequencyLabel: 'daily', frequency: 3 });
+    expect(find(daily, 'c-never', 'Slack', '2026-02-04')).toMatchObject({
+      starsStateLabel: 'tried',
+      firstUsed: '2026-02-01',
+      lastUsed: '2026-02-04',
+    });
+    expect(find(daily, 'c-never', 'Slack', '2026-02-05')).toMatchObject({
+      starsStateLabel: 'retained',
+      frequencyLabel: 'quarterly',
+    }); // 5 days, one week
+    expect(find(daily, 'c-never', 'Slack', '2026-02-12')).toMatchObject({
+      lastUsed: '2026-02-10',
+      frequencyLabel: 'daily',
+      frequency: 3,
+    });
     // Segment membership as of each date: spend went from 10 to 80 on 02-11.
     expect(find(daily, 'c-never', 'Messaging', '2026-02-10')).toMatchObject({ segmentNames: [], segmentIds: [] });
-    expect(find(daily, 'c-never', 'Messaging', '2026-02-11')).toMatchObject({ segmentNames: ['Big spenders'], segmentIds: [ids.bigSpenders] });
+    expect(find(daily, 'c-never', 'Messaging', '2026-02-11')).toMatchObject({
+      segmentNames: ['Big spenders'],
+      segmentIds: [ids.bigSpenders],
+    });
     // The last day equals the today snapshot.
     expect(daily.filter((r) => r.date === '2026-03-04')).toEqual(await rows('today'));
   });
@@ -135,7 +167,11 @@ describe(CompanyUsageService.name, () => {
     // c-churned's first event was on Monday 01-05: not in the week ending Sunday 01-04 (no row then).
     expect(weekly.some((r) => r.companyId === 'c-churned' && r.date === '2026-01-04')).toBe(false);
     // Its use on Sunday 01-11 belongs to the week ending that day: 4 days, still tried.
-    expect(find(weekly, 'c-churned', 'Messaging', '2026-01-11')).toMatchObject({ starsState: 2, firstUsed: '2026-01-05', lastUsed: '2026-01-11' });
+    expect(find(weekly, 'c-churned', 'Messaging', '2026-01-11')).toMatchObject({
+      starsState: 2,
+      firstUsed: '2026-01-05',
+      lastUsed: '2026-01-11',
+    });
     expect(find(weekly, 'c-churned', 'Messaging', '2026-01-18')).toMatchObject({ starsState: 3, lastUsed: '2026-01-13' });
     expect(find(weekly, 'c-churned', 'Messaging', '2026-02-15')).toMatchObject({ starsState: 4 });
     // The current week (03-02..03-08) is partial: left out, so the use on 03-03 is in no weekly row.

@@ -7,8 +7,12 @@ describe('features, segments and the company data export API', () => {
   let free: CreatedApp;
   let readOnlyKey: string;
 
-  const call = <T = any>(method: string, path: string, token: string, body?: unknown) => // eslint-disable-line @typescript-eslint/no-explicit-any
-    requestJson<T>(platform.gatewayUrl, method, path, { token, body });
+  const call = <T = any>(
+    method: string,
+    path: string,
+    token: string,
+    body?: unknown, // eslint-disable-line @typescript-eslint/no-explicit-any
+  ) => requestJson<T>(platform.gatewayUrl, method, path, { token, body });
 
   beforeAll(async () => {
     platform = await startTestPlatform();
@@ -48,7 +52,9 @@ describe('features, segments and the company data export API', () => {
       const renamed = await call('PATCH', `/api/v1/features/${id}`, pro.apiKey, { name: 'Chat' });
       expect(renamed.status).toBe(200);
       expect(renamed.body).toMatchObject({ id, name: 'Chat', events: ['Sent message'] });
-      const switched = await call('PATCH', `/api/v1/features/${id}`, pro.apiKey, { companyAttribute: { key: 'plan', equals: 'pro' } });
+      const switched = await call('PATCH', `/api/v1/features/${id}`, pro.apiKey, {
+        companyAttribute: { key: 'plan', equals: 'pro' },
+      });
       expect(switched.body).toMatchObject({ name: 'Chat', companyAttribute: { key: 'plan', equals: 'pro' } });
       expect(switched.body.events).toBeUndefined();
 
@@ -88,7 +94,11 @@ describe('features, segments and the company data export API', () => {
     it('creates (201 with its id), reads, lists, updates and deletes a segment', async () => {
       const created = await call('POST', '/api/v1/segments', pro.apiKey, { name: 'Big spenders', filter: 'monthly_spend >= 50' });
       expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ id: expect.stringMatching(/^seg_/), name: 'Big spenders', filter: 'monthly_spend >= 50' });
+      expect(created.body).toMatchObject({
+        id: expect.stringMatching(/^seg_/),
+        name: 'Big spenders',
+        filter: 'monthly_spend >= 50',
+      });
       const id = created.body.id as string;
       expect((await call('GET', `/api/v1/segments/${id}`, readOnlyKey)).body).toMatchObject({ id });
       expect((await call('GET', '/api/v1/segments', readOnlyKey)).body.segments).toHaveLength(1);
@@ -100,14 +110,21 @@ describe('features, segments and the company data export API', () => {
     });
 
     it('rejects an invalid filter with 400 naming the problem and its position', async () => {
-      const response = await call('POST', '/api/v1/segments', pro.apiKey, { name: 'Broken', filter: 'monthly_spend >= AND x == 1' });
+      const response = await call('POST', '/api/v1/segments', pro.apiKey, {
+        name: 'Broken',
+        filter: 'monthly_spend >= AND x == 1',
+      });
       expect(response.status).toBe(400);
       expect(response.body).toEqual({
         error: {
           status: 400,
           code: 'invalid_filter',
           message: 'filter: expected a value (string, number, true, false or null), found "AND" at position 17',
-          details: { field: 'filter', reason: 'expected a value (string, number, true, false or null), found "AND"', position: 17 },
+          details: {
+            field: 'filter',
+            reason: 'expected a value (string, number, true, false or null), found "AND"',
+            position: 17,
+          },
         },
       });
     });

@@ -1,4 +1,12 @@
-import { evaluateFilter, FilterSyntaxError, namedReferences, parseFilter, parseFilters, tokenize, UnresolvedNamedFilter } from './filter';
+import {
+  evaluateFilter,
+  FilterSyntaxError,
+  namedReferences,
+  parseFilter,
+  parseFilters,
+  tokenize,
+  UnresolvedNamedFilter,
+} from './filter';
 
 describe('parseFilter', () => {
   it('parses every comparison operator', () => {
@@ -21,7 +29,10 @@ describe('parseFilter', () => {
         },
       ],
     });
-    expect(parseFilter('(a == 1 OR b == 2) AND c == 3')).toMatchObject({ kind: 'and', children: [{ kind: 'or' }, { kind: 'compare' }] });
+    expect(parseFilter('(a == 1 OR b == 2) AND c == 3')).toMatchObject({
+      kind: 'and',
+      children: [{ kind: 'or' }, { kind: 'compare' }],
+    });
   });
 
   it('parses IN and NOT_IN lists, including an empty one', () => {
@@ -94,7 +105,16 @@ describe('parseFilter', () => {
 });
 
 describe('evaluateFilter', () => {
-  const company = { name: 'Acme Corp', monthly_spend: 120, seats: '15', plan: 'pro', hasSlack: true, tags: ['beta', 'eu'], churn: null, since: '2025-03-01' };
+  const company = {
+    name: 'Acme Corp',
+    monthly_spend: 120,
+    seats: '15',
+    plan: 'pro',
+    hasSlack: true,
+    tags: ['beta', 'eu'],
+    churn: null,
+    since: '2025-03-01',
+  };
   const check = (filter: string) => evaluateFilter(parseFilter(filter), company);
 
   it.each([
@@ -134,7 +154,11 @@ describe('evaluateFilter', () => {
 
   it('resolves $NAME through the hook, and fails clearly without it', () => {
     const tree = parseFilter('$BIG AND plan == "pro"');
-    expect(evaluateFilter(tree, company, { resolveNamed: (name) => (name === 'BIG' ? parseFilter('monthly_spend > 100') : undefined) })).toBe(true);
+    expect(
+      evaluateFilter(tree, company, {
+        resolveNamed: (name) => (name === 'BIG' ? parseFilter('monthly_spend > 100') : undefined),
+      }),
+    ).toBe(true);
     expect(() => evaluateFilter(tree, company)).toThrow(UnresolvedNamedFilter);
   });
 });

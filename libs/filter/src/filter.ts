@@ -59,7 +59,13 @@ export function tokenize(input: string): Token[] {
       continue;
     }
     const start = i;
-    const single: Partial<Record<string, TokenKind>> = { '(': 'lparen', ')': 'rparen', '[': 'lbracket', ']': 'rbracket', ',': 'comma' };
+    const single: Partial<Record<string, TokenKind>> = {
+      '(': 'lparen',
+      ')': 'rparen',
+      '[': 'lbracket',
+      ']': 'rbracket',
+      ',': 'comma',
+    };
     const singleKind = single[ch];
     if (singleKind) {
       tokens.push({ kind: singleKind, text: ch, position: start });
@@ -204,12 +210,14 @@ class Parser {
           values.push(this.parseValue());
           const separator = this.next();
           if (separator.kind === 'rbracket') break;
-          if (separator.kind !== 'comma') throw new FilterSyntaxError(`expected , or ] found ${describe(separator)}`, separator.position);
+          if (separator.kind !== 'comma')
+            throw new FilterSyntaxError(`expected , or ] found ${describe(separator)}`, separator.position);
         }
       }
       return { kind: 'in', field, negated: keyword(operator, 'NOT_IN'), values };
     }
-    if (operator.kind !== 'op') throw new FilterSyntaxError(`expected an operator after ${field}, found ${describe(operator)}`, operator.position);
+    if (operator.kind !== 'op')
+      throw new FilterSyntaxError(`expected an operator after ${field}, found ${describe(operator)}`, operator.position);
     return { kind: 'compare', field, op: operator.text as Operator, value: this.parseValue() };
   }
 
@@ -219,7 +227,10 @@ class Parser {
     if (keyword(token, 'TRUE')) return true;
     if (keyword(token, 'FALSE')) return false;
     if (keyword(token, 'NULL')) return null;
-    throw new FilterSyntaxError(`expected a value (string, number, true, false or null), found ${describe(token)}`, token.position);
+    throw new FilterSyntaxError(
+      `expected a value (string, number, true, false or null), found ${describe(token)}`,
+      token.position,
+    );
   }
 }
 

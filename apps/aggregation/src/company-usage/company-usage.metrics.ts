@@ -11,7 +11,13 @@ export type History = (typeof HISTORY_OPTIONS)[number];
 
 export const STARS_LABELS = { 1: 'never', 2: 'tried', 3: 'retained', 4: 'churned' } as const;
 export const FREQUENCY_LABELS = { 0: 'quarterly', 1: 'monthly', 2: 'weekly', 3: 'daily' } as const;
-export const SATISFACTION_LABELS = { 1: 'very dissatisfied', 2: 'dissatisfied', 3: 'neutral', 4: 'satisfied', 5: 'very satisfied' } as const;
+export const SATISFACTION_LABELS = {
+  1: 'very dissatisfied',
+  2: 'dissatisfied',
+  3: 'neutral',
+  4: 'satisfied',
+  5: 'very satisfied',
+} as const;
 
 /** STARS defaults: adopted = used on ADOPTION_DAYS distinct days within ADOPTION_WINDOW_DAYS. */
 export const ADOPTION_DAYS = 5;
@@ -56,7 +62,8 @@ export function weekdayOf(day: number): number {
  *   so it is left out: the last row is the Sunday before today's week began. On a Monday that is yesterday.
  */
 export function historyDates(history: History, today: number): number[] {
-  const range = (count: number, last: number, step: number) => Array.from({ length: count }, (_, i) => last - (count - 1 - i) * step);
+  const range = (count: number, last: number, step: number) =>
+    Array.from({ length: count }, (_, i) => last - (count - 1 - i) * step);
   switch (history) {
     case 'today':
       return [today];
@@ -256,7 +263,12 @@ export function lastSeenAsOf(company: CompanyData, activityDays: readonly number
  * All rows of one company: for each date (oldest first) on which the company had been seen, one row per
  * feature (in the order given). Memory is bounded by one company's data.
  */
-export function companyRows(company: CompanyData, features: readonly FeatureRule[], segments: readonly SegmentRule[], dates: readonly number[]): CompanyFeatureRow[] {
+export function companyRows(
+  company: CompanyData,
+  features: readonly FeatureRule[],
+  segments: readonly SegmentRule[],
+  dates: readonly number[],
+): CompanyFeatureRow[] {
   const rows: CompanyFeatureRow[] = [];
   const lastDate = dates[dates.length - 1] ?? 0;
   const visibleDates = dates.filter((date) => date >= company.firstSeenDay);

@@ -40,15 +40,24 @@ export class CompanyUsageRepository {
     if (!db) throw new Error('MongoDB connection is not open');
     const profiles = db
       .collection<CompanyProfileRecord>(RAW_COLLECTIONS.companies)
-      .find({ appId }, { projection: { _id: 0, companyId: 1, firstSeen: 1, lastSeen: 1, attributes: 1 }, batchSize: CURSOR_BATCH })
+      .find(
+        { appId },
+        { projection: { _id: 0, companyId: 1, firstSeen: 1, lastSeen: 1, attributes: 1 }, batchSize: CURSOR_BATCH },
+      )
       .sort({ companyId: 1 });
     const usage = db
       .collection<UsageDailyRecord>(RAW_COLLECTIONS.usageDaily)
-      .find({ appId, day: { $lte: lastDay }, count: { $gt: 0 } }, { projection: { _id: 0, companyId: 1, event: 1, day: 1, count: 1 }, batchSize: CURSOR_BATCH })
+      .find(
+        { appId, day: { $lte: lastDay }, count: { $gt: 0 } },
+        { projection: { _id: 0, companyId: 1, event: 1, day: 1, count: 1 }, batchSize: CURSOR_BATCH },
+      )
       .sort({ companyId: 1 });
     const attributes = db
       .collection<CompanyAttributesDailyRecord>(RAW_COLLECTIONS.companyAttributesDaily)
-      .find({ appId, day: { $lte: lastDay } }, { projection: { _id: 0, companyId: 1, day: 1, attributes: 1 }, batchSize: CURSOR_BATCH })
+      .find(
+        { appId, day: { $lte: lastDay } },
+        { projection: { _id: 0, companyId: 1, day: 1, attributes: 1 }, batchSize: CURSOR_BATCH },
+      )
       .sort({ companyId: 1, day: 1 });
     // Sorted by companyIds: MongoDB and FerretDB order an array by its smallest element. ($unwind would be
     // the obvious tool, but FerretDB 1.24's drops the other fields.)
@@ -129,7 +138,10 @@ export class FeedbackGroups {
       const row = this.pending;
       if (row === null) return rows;
       const companies = Array.isArray(row.companyIds) ? row.companyIds.filter((c): c is string => typeof c === 'string') : [];
-      const smallest = companies.reduce<string | undefined>((min, c) => (min === undefined || compareKeys(c, min) < 0 ? c : min), undefined);
+      const smallest = companies.reduce<string | undefined>(
+        (min, c) => (min === undefined || compareKeys(c, min) < 0 ? c : min),
+        undefined,
+      );
       if (smallest !== undefined && compareKeys(smallest, key) > 0) return rows;
       this.pending = undefined;
       for (const company of new Set(companies)) {

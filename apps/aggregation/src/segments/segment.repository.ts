@@ -43,7 +43,11 @@ export class SegmentRepository implements OnModuleInit {
     return this.segments.find({ appId }).sort({ name: 1, _id: 1 }).lean<SegmentRecord[]>().exec();
   }
 
-  update(appId: string, id: string, changes: Partial<Pick<SegmentRecord, 'name' | 'filter' | 'updatedAt'>>): Promise<SegmentRecord | null> {
+  update(
+    appId: string,
+    id: string,
+    changes: Partial<Pick<SegmentRecord, 'name' | 'filter' | 'updatedAt'>>,
+  ): Promise<SegmentRecord | null> {
     return this.segments.findOneAndUpdate({ _id: id, appId }, { $set: changes }, { new: true }).lean<SegmentRecord>().exec();
   }
 

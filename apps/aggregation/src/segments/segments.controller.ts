@@ -11,7 +11,9 @@ export class SegmentsController implements analytics.SegmentsServiceController {
 
   async createSegment(request: analytics.CreateSegmentRequest): Promise<analytics.SegmentResponse> {
     const segment = request.segment;
-    return { segment: toProto(await this.segments.create(request.appId, { name: segment?.name ?? '', filter: segment?.filter ?? '' })) };
+    return {
+      segment: toProto(await this.segments.create(request.appId, { name: segment?.name ?? '', filter: segment?.filter ?? '' })),
+    };
   }
 
   async getSegment(request: analytics.GetSegmentRequest): Promise<analytics.SegmentResponse> {
@@ -39,5 +41,11 @@ export class SegmentsController implements analytics.SegmentsServiceController {
 }
 
 function toProto(segment: SegmentRecord): analytics.Segment {
-  return { id: segment._id, name: segment.name, filter: segment.filter, createdAt: segment.createdAt, updatedAt: segment.updatedAt };
+  return {
+    id: segment._id,
+    name: segment.name,
+    filter: segment.filter,
+    createdAt: segment.createdAt,
+    updatedAt: segment.updatedAt,
+  };
 }

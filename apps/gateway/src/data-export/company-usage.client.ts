@@ -9,7 +9,10 @@ export class CompanyUsageClient implements OnApplicationShutdown {
   readonly client: GrpcClient<typeof CompanyUsageServiceService>;
 
   constructor(@Inject('GATEWAY_ENV') env: GatewayEnv) {
-    this.client = createGrpcClient(CompanyUsageServiceService, { address: env.AGGREGATION_GRPC_ADDR, internalToken: env.INTERNAL_TOKEN });
+    this.client = createGrpcClient(CompanyUsageServiceService, {
+      address: env.AGGREGATION_GRPC_ADDR,
+      internalToken: env.INTERNAL_TOKEN,
+    });
   }
 
   onApplicationShutdown(): void {

@@ -21,9 +21,17 @@ export class DataExportController {
    */
   @Get('companies')
   @RequirePrivileges('exports:read')
-  async companies(@CurrentAuth() auth: ApiKeyAuth, @Query() query: CompanyExportQueryDto, @Res() reply: FastifyReply): Promise<void> {
+  async companies(
+    @CurrentAuth() auth: ApiKeyAuth,
+    @Query() query: CompanyExportQueryDto,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     assertPlanIncludesExports(auth.app);
-    const stream = this.companyUsage.client.streamCompanyFeatureRows({ appId: auth.app.id, history: query.history, batchSize: 500 });
+    const stream = this.companyUsage.client.streamCompanyFeatureRows({
+      appId: auth.app.id,
+      history: query.history,
+      batchSize: 500,
+    });
     const batches = stream[Symbol.asyncIterator]() as AsyncIterator<CompanyFeatureRowBatch>;
     let first: IteratorResult<CompanyFeatureRowBatch>;
     try {

@@ -79,7 +79,12 @@ function publicFeature(feature: analytics.Feature | undefined) {
     id: feature.id,
     name: feature.name,
     ...(feature.usesCompanyAttribute
-      ? { companyAttribute: { key: feature.companyAttributeKey, equals: JSON.parse(feature.companyAttributeEqualsJson) as unknown } }
+      ? {
+          companyAttribute: {
+            key: feature.companyAttributeKey,
+            equals: JSON.parse(feature.companyAttributeEqualsJson) as unknown,
+          },
+        }
       : { events: feature.events }),
     createdAt: feature.createdAt?.toISOString(),
     updatedAt: feature.updatedAt?.toISOString(),

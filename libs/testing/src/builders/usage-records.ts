@@ -99,7 +99,8 @@ export class UsageRecordsBuilder {
     return [...this.companies.entries()].map(([companyId, draft]) => {
       const times = draft.times.map((t) => t.getTime()).sort((a, b) => a - b);
       const firstSeen = draft.firstSeen ?? new Date(times[0] ?? 0);
-      const lastSeen = draft.lastSeen === undefined ? (times.length ? new Date(times[times.length - 1] as number) : null) : draft.lastSeen;
+      const lastSeen =
+        draft.lastSeen === undefined ? (times.length ? new Date(times[times.length - 1] as number) : null) : draft.lastSeen;
       const attributes: Record<string, string> = {};
       for (const [key, value] of Object.entries(draft.attributes)) attributes[escapeAttributeKey(key)] = JSON.stringify(value);
       return {
