@@ -1,6 +1,8 @@
+import { COMPANY_FEATURE_COLUMNS, companyFeatureRecord } from './company-usage.service';
 import {
   adoptionDay,
   CompanyData,
+  CompanyFeatureRow,
   companyRows,
   dayNumber,
   dayString,
@@ -158,6 +160,43 @@ describe('attribute features and rows', () => {
     const rows = companyRows(company, [slack], [], days('2026-01-31', '2026-02-05'));
     expect(rows.map((r) => [r.date, r.firstUsed, r.lastUsed, r.starsStateLabel, r.lastSeen])).toEqual([
       ['2026-02-05', '2026-02-01', '2026-02-05', 'retained', '2026-02-01'],
+    ]);
+  });
+});
+
+describe('companyFeatureRecord', () => {
+  it('keys a row by the 18 export columns, in order', () => {
+    const company: CompanyData = {
+      companyId: 'acme',
+      name: null,
+      firstSeenDay: d('2026-02-01'),
+      lastSeenDay: null,
+      eventDays: new Map([['e', [d('2026-02-02')]]]),
+      attributes: [],
+      feedback: [],
+    };
+    const [row] = companyRows(company, [{ id: 'feat_1', name: 'F', events: ['e'] }], [], days('2026-02-03'));
+    const record = companyFeatureRecord(row as CompanyFeatureRow);
+    expect(Object.keys(record)).toEqual([...COMPANY_FEATURE_COLUMNS]);
+    expect(Object.values(record)).toEqual([
+      'acme',
+      null,
+      'F',
+      'feat_1',
+      '2026-02-03',
+      '2026-02-01',
+      '2026-02-02',
+      '2026-02-02',
+      '2026-02-02',
+      'tried',
+      2,
+      'quarterly',
+      0,
+      null,
+      null,
+      0,
+      '',
+      '',
     ]);
   });
 });

@@ -45,6 +45,35 @@ export const COMPANY_FEATURE_COLUMNS = [
   'Segment IDs',
 ] as const;
 
+/**
+ * A row as one export record keyed by the column names above, in column order (what RowBatch.rows_json
+ * carries for DATASET_COMPANY_FEATURES): nulls stay null, lists are comma-joined text.
+ */
+export function companyFeatureRecord(
+  row: CompanyFeatureRow,
+): Record<(typeof COMPANY_FEATURE_COLUMNS)[number], string | number | null> {
+  return {
+    'Company ID': row.companyId,
+    'Company Name': row.companyName,
+    'Feature Name': row.featureName,
+    'Feature ID': row.featureId,
+    Date: row.date,
+    'First Seen': row.firstSeen,
+    'Last Seen': row.lastSeen,
+    'First Used': row.firstUsed,
+    'Last Used': row.lastUsed,
+    'STARS State Label': row.starsStateLabel,
+    'STARS State': row.starsState,
+    'Frequency Label': row.frequencyLabel,
+    Frequency: row.frequency,
+    'Satisfaction Label': row.satisfactionLabel,
+    Satisfaction: row.satisfaction,
+    'Feedback Count': row.feedbackCount,
+    'Segment Names': row.segmentNames.join(','),
+    'Segment IDs': row.segmentIds.join(','),
+  };
+}
+
 export function isHistory(value: string): value is History {
   return (HISTORY_OPTIONS as readonly string[]).includes(value);
 }
