@@ -1,5 +1,8 @@
 import { createApp, CreatedApp, requestJson, startTestPlatform, TestPlatform } from '@exportd/testing';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
 describe('features, segments and the company data export API', () => {
   let platform: TestPlatform;
   let pro: CreatedApp;
@@ -7,12 +10,8 @@ describe('features, segments and the company data export API', () => {
   let free: CreatedApp;
   let readOnlyKey: string;
 
-  const call = <T = any>(
-    method: string,
-    path: string,
-    token: string,
-    body?: unknown, // eslint-disable-line @typescript-eslint/no-explicit-any
-  ) => requestJson<T>(platform.gatewayUrl, method, path, { token, body });
+  const call = (method: string, path: string, token: string, body?: unknown) =>
+    requestJson<Json>(platform.gatewayUrl, method, path, { token, body });
 
   beforeAll(async () => {
     platform = await startTestPlatform();
