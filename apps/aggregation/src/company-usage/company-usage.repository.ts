@@ -74,8 +74,6 @@ export class CompanyUsageRepository {
       feedback: new FeedbackGroups(feedback as AbstractCursor<FeedbackRow>),
     };
     try {
-      // Start all four queries at once: a server that sorts in memory (FerretDB) works on them side by side.
-      await Promise.all([profiles.hasNext(), usage.hasNext(), attributes.hasNext(), feedback.hasNext()]);
       for await (const profile of profiles as AsyncIterable<ProfileRow>) {
         if (typeof profile.companyId !== 'string') continue;
         yield {
