@@ -1,4 +1,7 @@
+import { CompanyUsageServiceService } from '@exportd/contracts/generated/analytics/v1/company_usage';
+import { createGrpcClient } from '@exportd/grpc';
 import { ManualClock } from '@exportd/runtime';
+import { status } from '@grpc/grpc-js';
 import { createApp, requestJson, startTestPlatform, TestPlatform, usageRecords } from '@exportd/testing';
 import mongoose, { Connection } from 'mongoose';
 import { CompanyFeatureRow } from '../src/company-usage/company-usage.metrics';
@@ -136,4 +139,27 @@ describe('company data export, end to end', () => {
       expect(rows.length).toBeGreaterThan(0);
     },
   );
+
+  it('serves the rows as a gRPC stream in batches, and refuses an unknown history', async () => {
+    const client = createGrpcClient(CompanyUsageServiceService, {
+      address: platform.env.AGGREGATION_GRPC_ADDR as string,
+      internalToken: platform.internalToken,
+    });
+    try {
+      const sizes: number[] = [];
+      for await (const batch of client.streamCompanyFeatureRows({ appId, history: '30d-daily', batchSize: 50 })) {
+        sizes.push((batch as { rows: unknown[] }).rows.length);
+      }
+      expect(sizes.length).toBeGreaterThan(1);
+      expect(Math.max(...sizes)).toBe(50);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe((await serviceRows('30d-daily')).length);
+
+      const refused = async () => {
+        for await (const _ of client.streamCompanyFeatureRows({ appId, history: 'yearly', batchSize: 0 })) void _;
+      };
+      await expect(refused()).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+    } finally {
+      client.close();
+    }
+  });
 });

@@ -22,19 +22,21 @@ export class CompanyUsageController implements companyUsage.CompanyUsageServiceC
   ): Observable<companyUsage.CompanyFeatureRowBatch> {
     const batches = this.usage.streamRows(request.appId, request.history, request.batchSize);
     return new Observable((subscriber) => {
-      let cancelled = false;
+      // Unsubscribing (the client cancelled or went away) aborts a pending wait for drain; leaving the loop
+      // then closes the generator, and with it the database cursors.
+      const abort = new AbortController();
       const run = async () => {
         for await (const batch of batches) {
-          if (cancelled) return;
+          if (abort.signal.aborted) return;
           subscriber.next({ rows: batch.map(toProto) });
-          if (call?.writableNeedDrain) await once(call, 'drain');
+          if (call?.writableNeedDrain) await once(call, 'drain', { signal: abort.signal });
         }
         subscriber.complete();
       };
-      run().catch((error: unknown) => subscriber.error(error));
-      return () => {
-        cancelled = true;
-      };
+      run().catch((error: unknown) => {
+        if (!abort.signal.aborted) subscriber.error(error);
+      });
+      return () => abort.abort();
     });
   }
 }
