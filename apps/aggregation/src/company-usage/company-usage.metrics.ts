@@ -114,6 +114,7 @@ export interface FeedbackEntry {
 /** Everything known about one company, as read from the raw collections (only days <= the last row date). */
 export interface CompanyData {
   companyId: string;
+  /** The profile's current `name` attribute (shown on every row, also older ones), or null. */
   name: string | null;
   firstSeenDay: number;
   /** Day of the profile's last seen, when any. */
