@@ -54,28 +54,75 @@ export function headerLine(): string {
 /**
  * One CSV record (CRLF-terminated). Dates are UTC days in ISO 8601 (YYYY-MM-DD): the Date column and the
  * First/Last Seen and First/Last Used columns alike, since the daily counters they come from are per day.
+ * The STARS, frequency and satisfaction labels are fixed words that never need quoting.
  */
-export function rowLine(row: companyUsage.CompanyFeatureRow): string {
+export function rowLine(row: companyUsage.CompanyFeatureRow, cells: CellCache = new CellCache()): string {
   return (
-    [
-      textCell(row.companyId),
-      textCell(row.companyName),
-      textCell(row.featureName),
-      textCell(row.featureId),
-      row.date,
-      row.firstSeen,
-      row.lastSeen,
-      row.firstUsed ?? '',
-      row.lastUsed ?? '',
-      textCell(row.starsStateLabel),
-      numberCell(row.starsState),
-      textCell(row.frequencyLabel),
-      numberCell(row.frequency),
-      textCell(row.satisfactionLabel),
-      numberCell(row.satisfaction),
-      numberCell(row.feedbackCount),
-      listCell(row.segmentNames),
-      listCell(row.segmentIds),
-    ].join(',') + '\r\n'
+    cells.text(row.companyId) +
+    ',' +
+    cells.text(row.companyName) +
+    ',' +
+    cells.text(row.featureName) +
+    ',' +
+    cells.text(row.featureId) +
+    ',' +
+    row.date +
+    ',' +
+    row.firstSeen +
+    ',' +
+    row.lastSeen +
+    ',' +
+    (row.firstUsed ?? '') +
+    ',' +
+    (row.lastUsed ?? '') +
+    ',' +
+    row.starsStateLabel +
+    ',' +
+    numberCell(row.starsState) +
+    ',' +
+    (row.frequencyLabel ?? '') +
+    ',' +
+    numberCell(row.frequency) +
+    ',' +
+    (row.satisfactionLabel ?? '') +
+    ',' +
+    numberCell(row.satisfaction) +
+    ',' +
+    numberCell(row.feedbackCount) +
+    ',' +
+    cells.list(row.segmentNames) +
+    ',' +
+    cells.list(row.segmentIds) +
+    '\r\n'
   );
+}
+
+/**
+ * Escaped cells of one batch: company, feature and segment texts repeat on many rows, so each is escaped
+ * once. Use one cache per batch (its size is bounded by the batch).
+ */
+export class CellCache {
+  private readonly texts = new Map<string, string>();
+  private readonly lists = new Map<string, string>();
+
+  text(value: string | null | undefined): string {
+    if (value === null || value === undefined || value === '') return '';
+    let cell = this.texts.get(value);
+    if (cell === undefined) {
+      cell = textCell(value);
+      this.texts.set(value, cell);
+    }
+    return cell;
+  }
+
+  list(values: readonly string[]): string {
+    if (values.length === 0) return '';
+    const key = values.join('\u0000');
+    let cell = this.lists.get(key);
+    if (cell === undefined) {
+      cell = listCell(values);
+      this.lists.set(key, cell);
+    }
+    return cell;
+  }
 }

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
 import { assertPlanIncludesExports } from '../auth/plan';
 import { CompanyUsageClient } from './company-usage.client';
-import { headerLine, rowLine } from './csv';
+import { CellCache, headerLine, rowLine } from './csv';
 import { CompanyExportQueryDto } from './data-export.dto';
 
 /** Manual data export: the company data model as a CSV download (Pro and Enterprise plans). */
@@ -46,7 +46,8 @@ export class DataExportController {
         let next = first;
         while (!next.done) {
           let chunk = '';
-          for (const row of next.value.rows) chunk += rowLine(row);
+          const cells = new CellCache();
+          for (const row of next.value.rows) chunk += rowLine(row, cells);
           yield chunk;
           next = await batches.next();
         }
