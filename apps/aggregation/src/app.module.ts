@@ -1,8 +1,11 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { GrpcHealthController } from '@exportd/grpc';
 import { Clock, MongoModule, SystemClock } from '@exportd/runtime';
+import { CompanyUsageModule } from './company-usage/company-usage.module';
 import { AggregationEnv } from './config/env';
 import { RowsModule } from './rows/rows.module';
+import { FeaturesModule } from './features/features.module';
+import { SegmentsModule } from './segments/segments.module';
 
 @Global()
 @Module({})
@@ -10,7 +13,7 @@ export class AggregationModule {
   static forRoot(env: AggregationEnv, clock: Clock = new SystemClock()): DynamicModule {
     return {
       module: AggregationModule,
-      imports: [MongoModule.forRoot(env.MONGO_URL), RowsModule],
+      imports: [MongoModule.forRoot(env.MONGO_URL), RowsModule, FeaturesModule, SegmentsModule, CompanyUsageModule],
       controllers: [GrpcHealthController],
       providers: [{ provide: Clock, useValue: clock }],
       exports: [Clock],

@@ -7,15 +7,18 @@ import { ExportsController } from './exports/exports.controller';
 import { LookupsController } from './lookups/lookups.controller';
 import { TrailingSlashRoutes } from './bulk-exports/trailing-slash.routes';
 import { GatewayEnv } from './config/env';
+import { DataExportModule } from './data-export/data-export.module';
+import { FeaturesController } from './features/features.controller';
 import { GrpcClientsModule } from './grpc-clients/grpc-clients.module';
 import { HealthController } from './health/health.controller';
+import { SegmentsController } from './segments/segments.controller';
 
 @Module({})
 export class GatewayModule {
   static forRoot(env: GatewayEnv): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [GrpcClientsModule.forRoot(env)],
+      imports: [GrpcClientsModule.forRoot(env), DataExportModule],
       controllers: [
         HealthController,
         AdminController,
@@ -24,6 +27,8 @@ export class GatewayModule {
         LookupsController,
         WebhooksController,
         DeliveriesController,
+        FeaturesController,
+        SegmentsController,
       ],
       providers: [TrailingSlashRoutes],
     };

@@ -1,6 +1,7 @@
 export * from './test-servers';
 export * from './test-platform';
 export * from './http';
+export * from './builders/usage-records';
 // Process helpers end-to-end tests use directly.
 export { entryOf, freePort, nodeArgsFor, REPO_ROOT, startS3Server, startSmtpCapture } from '@exportd/local-stack';
 export * from './builders/tracking-calls';

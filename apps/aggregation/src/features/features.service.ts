@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import { Clock, newId } from '@exportd/runtime';
+import { FeatureRecord, FeatureRepository } from './feature.repository';
+import { FeatureNotFound, InvalidFeature } from './features.errors';
+
+/** What a caller sends to create or change a feature; absent parts stay as they are on update. */
+export interface FeatureInput {
+  name?: string;
+  events?: string[];
+  companyAttribute?: { key: string; equalsJson: string };
+}
+
+const MAX_NAME = 200;
+const MAX_EVENTS = 100;
+
+/** Features per app: a name and a usage rule (events, or a company attribute condition). */
+@Injectable()
+export class FeaturesService {
+  constructor(
+    private readonly repository: FeatureRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(appId: string, input: FeatureInput): Promise<FeatureRecord> {
+    const now = this.clock.now();
+    const feature: FeatureRecord = { _id: newId('feat'), appId, name: '', createdAt: now, updatedAt: now };
+    this.apply(feature, input, true);
+    await this.repository.insert(feature);
+    return feature;
+  }
+
+  async get(appId: string, id: string): Promise<FeatureRecord> {
+    const feature = await this.repository.find(appId, id);
+    if (!feature) throw new FeatureNotFound(id);
+    return feature;
+  }
+
+  list(appId: string): Promise<FeatureRecord[]> {
+    return this.repository.list(appId);
+  }
+
+  async update(appId: string, id: string, input: FeatureInput): Promise<FeatureRecord> {
+    const feature = await this.get(appId, id);
+    this.apply(feature, input, false);
+    feature.updatedAt = this.clock.now();
+    const saved = await this.repository.replace(appId, feature);
+    if (!saved) throw new FeatureNotFound(id);
+    return saved;
+  }
+
+  async delete(appId: string, id: string): Promise<void> {
+    if (!(await this.repository.delete(appId, id))) throw new FeatureNotFound(id);
+  }
+
+  private apply(feature: FeatureRecord, input: FeatureInput, creating: boolean): void {
+    if (input.name !== undefined || creating) {
+      const name = (input.name ?? '').trim();
+      if (!name || name.length > MAX_NAME) throw new InvalidFeature(`name must be 1 to ${MAX_NAME} characters`);
+      feature.name = name;
+    }
+    const hasEvents = input.events !== undefined && input.events.length > 0;
+    const hasAttribute = input.companyAttribute !== undefined;
+    if (hasEvents && hasAttribute) throw new InvalidFeature('give either events or companyAttribute, not both');
+    if (creating && !hasEvents && !hasAttribute) throw new InvalidFeature('a feature needs events or a companyAttribute');
+    if (hasEvents) {
+      const events = [...new Set((input.events ?? []).map((e) => e.trim()))];
+      if (events.some((e) => !e) || events.length > MAX_EVENTS) {
+        throw new InvalidFeature(`events must be 1 to ${MAX_EVENTS} non-empty event names`);
+      }
+      feature.events = events;
+      feature.companyAttribute = undefined;
+    }
+    if (hasAttribute && input.companyAttribute) {
+      const { key, equalsJson } = input.companyAttribute;
+      if (!key.trim()) throw new InvalidFeature('companyAttribute.key must not be empty');
+      try {
+        JSON.parse(equalsJson);
+      } catch {
+        throw new InvalidFeature('companyAttribute.equals must be a JSON value');
+      }
+      feature.companyAttribute = { key, equalsJson };
+      feature.events = undefined;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectConnection } from '@exportd/runtime';
+import { Connection, Model, Schema } from 'mongoose';
+
+export interface SegmentRecord {
+  _id: string;
+  appId: string;
+  name: string;
+  /** Filter-language text over company attributes (see @exportd/filter). */
+  filter: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const segmentSchema = new Schema<SegmentRecord>(
+  { _id: String, appId: String, name: String, filter: String, createdAt: Date, updatedAt: Date },
+  { versionKey: false, collection: 'segments' },
+);
+
+/** The `segments` collection (aggregation is its only writer). */
+@Injectable()
+export class SegmentRepository implements OnModuleInit {
+  private readonly segments: Model<SegmentRecord>;
+
+  constructor(@InjectConnection() connection: Connection) {
+    this.segments = connection.model('Segment', segmentSchema);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.segments.collection.createIndex({ appId: 1, name: 1 });
+  }
+
+  async insert(segment: SegmentRecord): Promise<void> {
+    await this.segments.create(segment);
+  }
+
+  find(appId: string, id: string): Promise<SegmentRecord | null> {
+    return this.segments.findOne({ _id: id, appId }).lean<SegmentRecord>().exec();
+  }
+
+  /** All segments of an app, by name then id. */
+  list(appId: string): Promise<SegmentRecord[]> {
+    return this.segments.find({ appId }).sort({ name: 1, _id: 1 }).lean<SegmentRecord[]>().exec();
+  }
+
+  update(
+    appId: string,
+    id: string,
+    changes: Partial<Pick<SegmentRecord, 'name' | 'filter' | 'updatedAt'>>,
+  ): Promise<SegmentRecord | null> {
+    return this.segments.findOneAndUpdate({ _id: id, appId }, { $set: changes }, { new: true }).lean<SegmentRecord>().exec();
+  }
+
+  async delete(appId: string, id: string): Promise<boolean> {
+    const result = await this.segments.deleteOne({ _id: id, appId }).exec();
+    return result.deletedCount === 1;
+  }
+}
