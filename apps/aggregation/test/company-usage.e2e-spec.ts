@@ -1,4 +1,4 @@
-import { CompanyUsageServiceService } from '@exportd/contracts/generated/analytics/v1/company_usage';
+import { companyUsage } from '@exportd/contracts';
 import { createGrpcClient } from '@exportd/grpc';
 import { ManualClock } from '@exportd/runtime';
 import { status } from '@grpc/grpc-js';
@@ -141,7 +141,7 @@ describe('company data export, end to end', () => {
   );
 
   it('serves the rows as a gRPC stream in batches, and refuses an unknown history', async () => {
-    const client = createGrpcClient(CompanyUsageServiceService, {
+    const client = createGrpcClient(companyUsage.CompanyUsageServiceService, {
       address: platform.env.AGGREGATION_GRPC_ADDR as string,
       internalToken: platform.internalToken,
     });

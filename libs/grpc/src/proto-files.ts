@@ -5,12 +5,12 @@ export const PROTO_ROOT = join(__dirname, '..', '..', '..', 'proto');
 
 /** The proto packages each service serves, and the files that declare them. */
 export const PROTO_PACKAGES = {
-  health: { package: 'grpc.health.v1', file: 'grpc/health/v1/health.proto' },
-  tenancy: { package: 'tenancy.v1', file: 'tenancy/v1/tenancy.proto' },
-  tracking: { package: 'tracking.v1', file: 'tracking/v1/tracking.proto' },
-  analytics: { package: 'analytics.v1', file: 'analytics/v1/analytics.proto' },
-  exports: { package: 'exports.v1', file: 'exports/v1/exports.proto' },
-  notifications: { package: 'notifications.v1', file: 'notifications/v1/notifications.proto' },
+  health: { package: 'grpc.health.v1', files: ['grpc/health/v1/health.proto'] },
+  tenancy: { package: 'tenancy.v1', files: ['tenancy/v1/tenancy.proto'] },
+  tracking: { package: 'tracking.v1', files: ['tracking/v1/tracking.proto'] },
+  analytics: { package: 'analytics.v1', files: ['analytics/v1/analytics.proto', 'analytics/v1/company_usage.proto'] },
+  exports: { package: 'exports.v1', files: ['exports/v1/exports.proto'] },
+  notifications: { package: 'notifications.v1', files: ['notifications/v1/notifications.proto'] },
 } as const;
 
 export type ProtoPackageName = keyof typeof PROTO_PACKAGES;

@@ -29,7 +29,7 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<INe
     options: {
       url,
       package: served.map((p) => p.package),
-      protoPath: served.map((p) => join(PROTO_ROOT, p.file)),
+      protoPath: served.flatMap((p) => p.files.map((file) => join(PROTO_ROOT, file))),
       loader: { includeDirs: [PROTO_ROOT], keepCase: false, longs: Number, enums: Number, defaults: true, oneofs: true },
       maxReceiveMessageLength: MAX_GRPC_MESSAGE_BYTES,
       maxSendMessageLength: MAX_GRPC_MESSAGE_BYTES,

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Metadata, ServerWritableStream } from '@grpc/grpc-js';
-import * as companyUsage from '@exportd/contracts/generated/analytics/v1/company_usage';
+import { companyUsage } from '@exportd/contracts';
 import { Observable } from 'rxjs';
 import { once } from 'node:events';
 import { CompanyFeatureRow } from './company-usage.metrics';

@@ -26,11 +26,14 @@ export class RowsController implements analytics.RowsServiceController {
     return new Observable<analytics.RowBatch>((subscriber) => {
       let cancelled = false;
       const run = async () => {
-        const query = await this.rows.query(request.appId, request.dataset, request.filter);
         if (!call) throw new Error('streamRows needs the gRPC call');
+        const source =
+          request.dataset === analytics.Dataset.DATASET_COMPANY_FEATURES
+            ? this.rows.companyFeatureRows(request.appId, request.filter?.history || 'today')
+            : await this.rows.query(request.appId, request.dataset, request.filter);
         call.on('cancelled', () => (cancelled = true));
         await this.rows.stream(
-          query,
+          source,
           {
             write: (batch) => call.write(batch),
             drained: () =>

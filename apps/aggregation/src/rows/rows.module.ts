@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CompanyUsageModule } from '../company-usage/company-usage.module';
 import { ExclusionsRepository } from './exclusions.repository';
 import { LookupsService } from './lookups.service';
 import { RowsController } from './rows.controller';
@@ -6,6 +7,7 @@ import { RowsRepository } from './rows.repository';
 import { RowsService } from './rows.service';
 
 @Module({
+  imports: [CompanyUsageModule],
   controllers: [RowsController],
   providers: [RowsService, RowsRepository, ExclusionsRepository, LookupsService],
   exports: [ExclusionsRepository],

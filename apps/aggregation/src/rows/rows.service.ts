@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { analytics } from '@exportd/contracts';
 import { CallType, CompanyProfileRecord, EXPORT_EVENT_TYPE, TrackingCallRecord, UserProfileRecord } from '@exportd/records';
+import { COMPANY_FEATURE_COLUMNS, companyFeatureRecord, CompanyUsageService } from '../company-usage/company-usage.service';
 import { ExclusionsRepository } from './exclusions.repository';
 import {
   COMPANY_COLUMNS,
@@ -24,6 +25,12 @@ const CALL_TYPE_BY_EVENT_TYPE = new Map<string, CallType>(
   (Object.entries(EXPORT_EVENT_TYPE) as [CallType, string][]).map(([callType, eventType]) => [eventType, callType]),
 );
 
+/** Company-by-feature rows of one history, already computed in batches by CompanyUsageService. */
+export interface CompanyFeatureRows {
+  dataset: 'company_features';
+  batches: AsyncIterable<Record<string, unknown>[]>;
+}
+
 /** Where a row stream writes: `write` answers false when the reader is behind (then wait for `drained`). */
 export interface RowSink {
   write(batch: analytics.RowBatch): boolean;
@@ -36,7 +43,19 @@ export class RowsService {
   constructor(
     private readonly rows: RowsRepository,
     private readonly exclusions: ExclusionsRepository,
+    private readonly companyUsage: CompanyUsageService,
   ) {}
+
+  /** The company_features dataset: the 18 columns of the company data export, for one history option. */
+  companyFeatureRows(appId: string, history: string): CompanyFeatureRows {
+    const batches = this.companyUsage.streamRows(appId, history);
+    return {
+      dataset: 'company_features',
+      batches: (async function* () {
+        for await (const rows of batches) yield rows.map(companyFeatureRecord);
+      })(),
+    };
+  }
 
   /** Validates a request into a query; throws before any row is sent. */
   async query(appId: string, dataset: analytics.Dataset, filter: analytics.RowFilter | undefined): Promise<RowQuery> {
@@ -79,7 +98,18 @@ export class RowsService {
    * Streams the rows in batches; waits whenever the sink is full, so memory stays bounded by a few batches
    * whatever the size of the result. Columns go with the first batch (also when there are no rows).
    */
-  async stream(query: RowQuery, sink: RowSink, batchSize = DEFAULT_BATCH_SIZE): Promise<void> {
+  async stream(query: RowQuery | CompanyFeatureRows, sink: RowSink, batchSize = DEFAULT_BATCH_SIZE): Promise<void> {
+    if (query.dataset === 'company_features') {
+      let columns: string[] = [...COMPANY_FEATURE_COLUMNS];
+      for await (const rows of query.batches) {
+        if (sink.cancelled()) return;
+        const full = !sink.write({ rowsJson: rows.map((row) => JSON.stringify(row)), columns });
+        columns = [];
+        if (full) await sink.drained();
+      }
+      if (columns.length > 0) sink.write({ rowsJson: [], columns });
+      return;
+    }
     const size = Math.min(Math.max(batchSize || DEFAULT_BATCH_SIZE, 1), MAX_BATCH_SIZE);
     const encode = encoderFor(query.dataset);
     let columns: string[] = [...columnsFor(query.dataset)];
@@ -117,7 +147,8 @@ export function datasetName(dataset: analytics.Dataset): RowDataset {
     case analytics.Dataset.DATASET_COMPANIES:
       return 'companies';
     case analytics.Dataset.DATASET_COMPANY_FEATURES:
-      throw new DatasetNotAvailable('company_features');
+      // Streamed through companyFeatureRows; it has no day range to query or count.
+      throw new DatasetNotAvailable('company_features (count)');
     default:
       throw new InvalidRowFilter('dataset is required');
   }

@@ -16,6 +16,7 @@ export function toProtoJob(view: ExportJobView): exportsV1.ExportJob {
     userIds: job.userIds,
     companyIds: job.companyIds,
     segmentId: job.segmentId,
+    history: job.history ?? '',
     exclusions: job.exclusions,
     emails: job.emails,
     filters: job.filters,

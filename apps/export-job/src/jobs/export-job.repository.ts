@@ -31,6 +31,7 @@ export interface ExportJobRecord {
   userIds: string[];
   companyIds: string[];
   segmentId: string;
+  history?: string;
   exclusions: boolean;
   emails: string[];
   filters: string[];
@@ -95,6 +96,7 @@ const jobSchema = new Schema<ExportJobRecord>(
     userIds: [String],
     companyIds: [String],
     segmentId: String,
+    history: String,
     exclusions: Boolean,
     emails: [String],
     filters: [String],

@@ -23,6 +23,7 @@ export class ExportJobsController implements exportsV1.ExportJobsServiceControll
       userIds: job.userIds,
       companyIds: job.companyIds,
       segmentId: job.segmentId,
+      history: job.history,
       exclusions: job.exclusions,
       emails: job.emails,
       filters: job.filters,

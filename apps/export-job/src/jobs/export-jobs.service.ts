@@ -24,6 +24,7 @@ export interface CreateExportInput {
   userIds: string[];
   companyIds: string[];
   segmentId: string;
+  history: string;
   exclusions: boolean;
   emails: string[];
   filters: string[];
@@ -41,7 +42,7 @@ export interface ExportJobView {
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const DATASETS: ExportDataset[] = ['events', 'feedback', 'users', 'companies'];
+const DATASETS: ExportDataset[] = ['events', 'feedback', 'users', 'companies', 'company_features'];
 const FORMATS: ExportFormat[] = ['json', 'jsonl', 'csv'];
 
 export const RETENTION_POLICY = 'RETENTION_POLICY';
@@ -91,6 +92,7 @@ export class ExportJobsService {
       userIds: input.userIds,
       companyIds: input.companyIds,
       segmentId: input.segmentId,
+      history: input.history,
       exclusions: input.exclusions,
       emails: input.emails,
       filters: input.filters,

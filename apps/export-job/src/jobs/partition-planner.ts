@@ -1,5 +1,5 @@
 /** Splits an export into partitions: one file each, redone from scratch when a worker dies. */
-export type ExportDataset = 'events' | 'feedback' | 'users' | 'companies';
+export type ExportDataset = 'events' | 'feedback' | 'users' | 'companies' | 'company_features';
 
 export interface PlannedPartition {
   index: number;
@@ -13,14 +13,15 @@ export interface PlannedPartition {
 /**
  * Time-based datasets (events, feedback) are cut into calendar months (UTC): the key is the first day of the
  * month, as the Bulk Data Export API's chunks show, and the range is that month clipped to the export's
- * range. Profile datasets (users, companies) are one partition each. With several datasets, keys carry the
+ * range. Profile datasets (users, companies) and company_features (one history as of today) are one
+ * partition each. With several datasets, keys carry the
  * dataset name (`events-2024-05-01`, `users`); a job of the events dataset alone keeps the bare date.
  */
 export function planPartitions(datasets: readonly ExportDataset[], fromDay: string, toDay: string): PlannedPartition[] {
   const prefixed = !(datasets.length === 1 && datasets[0] === 'events');
   const out: PlannedPartition[] = [];
   for (const dataset of datasets) {
-    if (dataset === 'users' || dataset === 'companies') {
+    if (dataset === 'users' || dataset === 'companies' || dataset === 'company_features') {
       out.push({ index: out.length, key: dataset, dataset, fromDay, toDay });
       continue;
     }

@@ -114,6 +114,7 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
             userIds: job.userIds,
             companyIds: job.companyIds,
             segmentId: job.segmentId,
+            history: job.history ?? '',
             exclusions: job.exclusions,
           },
           abort.signal,

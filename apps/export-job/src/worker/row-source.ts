@@ -13,6 +13,7 @@ export interface RowRequest {
   userIds: string[];
   companyIds: string[];
   segmentId: string;
+  history: string;
   exclusions: boolean;
 }
 
@@ -55,7 +56,7 @@ export class GrpcRowSource extends RowSource implements OnApplicationShutdown {
         segmentId: request.segmentId,
         applyExclusions: request.exclusions,
         expressions: [],
-        history: '',
+        history: request.history,
       },
     });
     const cancel = () => call.cancel();

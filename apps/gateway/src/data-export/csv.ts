@@ -1,4 +1,4 @@
-import type * as companyUsage from '@exportd/contracts/generated/analytics/v1/company_usage';
+import type { companyUsage } from '@exportd/contracts';
 
 /** The header of the company data export: the 18 columns of seed 000, in its order. */
 export const COMPANY_EXPORT_HEADER = [

@@ -1,10 +1,10 @@
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
-import type { CompanyFeatureRowBatch } from '@exportd/contracts/generated/analytics/v1/company_usage';
+import type { companyUsage } from '@exportd/contracts';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
 import { assertPlanIncludesExports } from '../auth/plan';
-import { CompanyUsageClient } from './company-usage.client';
+import { ServiceClients } from '../grpc-clients/grpc-clients.module';
 import { CellCache, headerLine, rowLine } from './csv';
 import { CompanyExportQueryDto } from './data-export.dto';
 
@@ -12,7 +12,7 @@ import { CompanyExportQueryDto } from './data-export.dto';
 @Controller('api/v1/data-export')
 @UseGuards(ApiKeyGuard)
 export class DataExportController {
-  constructor(private readonly companyUsage: CompanyUsageClient) {}
+  constructor(private readonly clients: ServiceClients) {}
 
   /**
    * Streams rows from aggregation's gRPC stream straight into the response: one batch at a time, pulled as
@@ -27,13 +27,13 @@ export class DataExportController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     assertPlanIncludesExports(auth.app);
-    const stream = this.companyUsage.client.streamCompanyFeatureRows({
+    const stream = this.clients.companyUsage.streamCompanyFeatureRows({
       appId: auth.app.id,
       history: query.history,
       batchSize: 500,
     });
-    const batches = stream[Symbol.asyncIterator]() as AsyncIterator<CompanyFeatureRowBatch>;
-    let first: IteratorResult<CompanyFeatureRowBatch>;
+    const batches = stream[Symbol.asyncIterator]() as AsyncIterator<companyUsage.CompanyFeatureRowBatch>;
+    let first: IteratorResult<companyUsage.CompanyFeatureRowBatch>;
     try {
       first = await batches.next();
     } catch (error) {

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
-import { CompanyUsageClient } from './company-usage.client';
 import { DataExportController } from './data-export.controller';
 
-@Module({ controllers: [DataExportController], providers: [CompanyUsageClient] })
+@Module({ controllers: [DataExportController] })
 export class DataExportModule {}

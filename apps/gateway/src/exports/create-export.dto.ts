@@ -1,7 +1,9 @@
 import { Type } from 'class-transformer';
 import { ArrayNotEmpty, IsArray, IsIn, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
 
-export const DATA_TYPES = ['events', 'users', 'companies', 'feedback'];
+/** company_features: the company-by-feature usage rows (the company data export) for `history`. */
+export const DATA_TYPES = ['events', 'users', 'companies', 'feedback', 'company_features'];
+export const HISTORIES = ['today', '30d-daily', '3m-weekly', '6m-weekly'];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export class ExportFiltersDto {
@@ -42,4 +44,9 @@ export class CreateExportDto {
   @ValidateNested()
   @Type(() => ExportFiltersDto)
   filters?: ExportFiltersDto;
+
+  /** For the company_features data type; default today. */
+  @IsOptional()
+  @IsIn(HISTORIES, { message: `history must be one of ${HISTORIES.join(', ')}` })
+  history?: string;
 }

@@ -24,6 +24,7 @@ export function exportJobRequest(fields: Partial<exportsV1.ExportJob>): exportsV
     error: '',
     api: '',
     manifestUrl: '',
+    history: '',
     ...fields,
   };
 }

@@ -39,6 +39,7 @@ export class ExportsController {
         eventTypes: body.filters?.eventTypes ?? [],
         userIds: body.filters?.userIds ?? [],
         companyIds: body.filters?.companyIds ?? [],
+        history: body.history ?? '',
       }),
     });
     return exportBody(required(job));

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import { analytics, exportsV1, health, notifications, tenancy, tracking } from '@exportd/contracts';
+import { analytics, companyUsage, exportsV1, health, notifications, tenancy, tracking } from '@exportd/contracts';
 import { createGrpcClient, GrpcClient } from '@exportd/grpc';
 import { GatewayEnv } from '../config/env';
 
@@ -11,6 +11,7 @@ export class ServiceClients implements OnApplicationShutdown {
   readonly rows: GrpcClient<typeof analytics.RowsServiceService>;
   readonly features: GrpcClient<typeof analytics.FeaturesServiceService>;
   readonly segments: GrpcClient<typeof analytics.SegmentsServiceService>;
+  readonly companyUsage: GrpcClient<typeof companyUsage.CompanyUsageServiceService>;
   readonly exportJobs: GrpcClient<typeof exportsV1.ExportJobsServiceService>;
   readonly notifications: GrpcClient<typeof notifications.NotificationsServiceService>;
   readonly webhookEndpoints: GrpcClient<typeof notifications.WebhookEndpointsServiceService>;
@@ -24,6 +25,7 @@ export class ServiceClients implements OnApplicationShutdown {
     this.rows = createGrpcClient(analytics.RowsServiceService, at(env.AGGREGATION_GRPC_ADDR));
     this.features = createGrpcClient(analytics.FeaturesServiceService, at(env.AGGREGATION_GRPC_ADDR));
     this.segments = createGrpcClient(analytics.SegmentsServiceService, at(env.AGGREGATION_GRPC_ADDR));
+    this.companyUsage = createGrpcClient(companyUsage.CompanyUsageServiceService, at(env.AGGREGATION_GRPC_ADDR));
     this.exportJobs = createGrpcClient(exportsV1.ExportJobsServiceService, at(env.EXPORT_JOB_GRPC_ADDR));
     this.notifications = createGrpcClient(notifications.NotificationsServiceService, at(env.NOTIFICATION_GRPC_ADDR));
     this.webhookEndpoints = createGrpcClient(notifications.WebhookEndpointsServiceService, at(env.NOTIFICATION_GRPC_ADDR));
@@ -44,6 +46,7 @@ export class ServiceClients implements OnApplicationShutdown {
       this.rows,
       this.features,
       this.segments,
+      this.companyUsage,
       this.exportJobs,
       this.notifications,
       this.webhookEndpoints,
