@@ -4,6 +4,7 @@ import {
   downloadExportFile,
   eventually,
   callsMatching,
+  companyProfile,
   insertRawRecords,
   requestJson,
   exportFileRows,
@@ -25,6 +26,7 @@ describe('Bulk Data Export API (seed 002)', () => {
   let token: string;
   const calls = () => sampleTrackingCalls(app.id);
   let seeded: ReturnType<typeof sampleTrackingCalls>;
+  const segments: Record<string, string> = {};
 
   const waitForEnd = (jobId: string) =>
     eventually(
@@ -47,11 +49,56 @@ describe('Bulk Data Export API (seed 002)', () => {
     app = await createApp(platform.gatewayUrl, platform.adminToken, 'enterprise', 'production');
     token = `Token ${app.apiKey}`;
     seeded = calls();
-    await insertRawRecords(platform.mongoUrl, { calls: seeded });
+    await insertRawRecords(platform.mongoUrl, {
+      calls: seeded,
+      companies: ['comp_0', 'comp_1', 'comp_2'].map((id) =>
+        companyProfile(app.id, id, new Date('2024-01-01T00:00:00Z'), { tier: id === 'comp_2' ? 'gold' : 'basic' }),
+      ),
+    });
+    for (const tier of ['gold', 'basic']) {
+      const segment = await requestJson(platform.gatewayUrl, 'POST', '/api/v1/segments', {
+        authorization: token,
+        body: { name: `${tier} tier`, filter: `tier == "${tier}"` },
+      });
+      segments[tier] = segment.body.id as string;
+    }
   });
 
   afterAll(async () => {
     await platform?.stop();
+  });
+
+  it('segment_id keeps the rows of the segment\'s companies; an unknown segment is a 400', async () => {
+    const created = await requestJson(platform.gatewayUrl, 'POST', '/api/v1/analytics/exports/', {
+      authorization: token,
+      body: { from: '2024-05-02', to: '2024-09-30', segment_id: segments.basic, format: 'jsonl' },
+    });
+    expect(created.status).toBe(201);
+    const done = await waitForEnd(created.body.job_id);
+    expect(done.body.status).toBe('completed');
+    const companies = new Set<string>();
+    let rows = 0;
+    for (const link of done.body.presigned_urls as { url: string }[]) {
+      for (const row of exportFileRows(await downloadExportFile(link.url), 'jsonl') as { company_id?: string }[]) {
+        rows++;
+        if (row.company_id) companies.add(row.company_id);
+      }
+    }
+    const expected = callsMatching(seeded, {
+      from: '2024-05-02',
+      to: '2024-09-30',
+      eventTypes: DEFAULT_TYPES,
+      companyIds: ['comp_0', 'comp_1'],
+    });
+    expect(rows).toBe(expected.length);
+    expect([...companies].sort()).toEqual(['comp_0', 'comp_1']);
+
+    const unknown = await requestJson(platform.gatewayUrl, 'POST', '/api/v1/analytics/exports/', {
+      authorization: token,
+      body: { from: '2024-05-02', to: '2024-09-30', segment_id: 'seg_missing' },
+    });
+    expect(unknown.status).toBe(400);
+    expect(JSON.stringify(unknown.body)).toContain('segment_id');
   });
 
   it("runs the seed's example request: 201 with the seed's body, then the job's files hold exactly the matching rows", async () => {
@@ -64,7 +111,7 @@ describe('Bulk Data Export API (seed 002)', () => {
         event_type: SEED_EVENT_TYPES,
         user_id: ['user_1'],
         company_id: ['comp_2'],
-        segment_id: '9',
+        segment_id: segments.gold,
         format: 'csv',
         exclusions: true,
       },

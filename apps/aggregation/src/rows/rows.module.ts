@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CompanyUsageModule } from '../company-usage/company-usage.module';
+import { SegmentsModule } from '../segments/segments.module';
 import { ExclusionsRepository } from './exclusions.repository';
 import { LookupsService } from './lookups.service';
 import { RowsController } from './rows.controller';
@@ -7,7 +8,7 @@ import { RowsRepository } from './rows.repository';
 import { RowsService } from './rows.service';
 
 @Module({
-  imports: [CompanyUsageModule],
+  imports: [CompanyUsageModule, SegmentsModule],
   controllers: [RowsController],
   providers: [RowsService, RowsRepository, ExclusionsRepository, LookupsService],
   exports: [ExclusionsRepository],

@@ -15,6 +15,8 @@ export interface RowQuery {
   callTypes: CallType[];
   userIds: string[];
   companyIds: string[];
+  /** When true, only `companyIds` qualify, even when it is empty (a segment with no member matches nothing). */
+  companiesRestricted?: boolean;
   excludedUserIds: string[];
   excludedCompanyIds: string[];
 }
@@ -76,7 +78,7 @@ export class RowsRepository implements OnModuleInit {
         if (query.excludedUserIds.length > 0) userId.$nin = query.excludedUserIds;
         if (Object.keys(userId).length > 0) filter.userId = userId;
         const companyIds: Record<string, string[]> = {};
-        if (query.companyIds.length > 0) companyIds.$in = query.companyIds;
+        if (query.companyIds.length > 0 || query.companiesRestricted) companyIds.$in = query.companyIds;
         if (query.excludedCompanyIds.length > 0) companyIds.$nin = query.excludedCompanyIds;
         if (Object.keys(companyIds).length > 0) filter.companyIds = companyIds;
         return { collection: RAW_COLLECTIONS.calls, filter, sort: { day: 1, _id: 1 } };
@@ -88,7 +90,7 @@ export class RowsRepository implements OnModuleInit {
         if (query.excludedUserIds.length > 0) userId.$nin = query.excludedUserIds;
         if (Object.keys(userId).length > 0) filter.userId = userId;
         const companyIds: Record<string, string[]> = {};
-        if (query.companyIds.length > 0) companyIds.$in = query.companyIds;
+        if (query.companyIds.length > 0 || query.companiesRestricted) companyIds.$in = query.companyIds;
         if (query.excludedCompanyIds.length > 0) companyIds.$nin = query.excludedCompanyIds;
         if (Object.keys(companyIds).length > 0) filter.companyIds = companyIds;
         return { collection: RAW_COLLECTIONS.users, filter, sort: { _id: 1 } };
@@ -96,7 +98,7 @@ export class RowsRepository implements OnModuleInit {
       case 'companies': {
         filter.firstSeen = { $lte: endOfDay(query.toDay) };
         const companyId: Record<string, string[]> = {};
-        if (query.companyIds.length > 0) companyId.$in = query.companyIds;
+        if (query.companyIds.length > 0 || query.companiesRestricted) companyId.$in = query.companyIds;
         if (query.excludedCompanyIds.length > 0) companyId.$nin = query.excludedCompanyIds;
         if (Object.keys(companyId).length > 0) filter.companyId = companyId;
         if (query.userIds.length > 0) filter.userIds = { $in: query.userIds };

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { analytics } from '@exportd/contracts';
 import { CallType, CompanyProfileRecord, EXPORT_EVENT_TYPE, TrackingCallRecord, UserProfileRecord } from '@exportd/records';
 import { COMPANY_FEATURE_COLUMNS, companyFeatureRecord, CompanyUsageService } from '../company-usage/company-usage.service';
+import { SegmentsService } from '../segments/segments.service';
 import { ExclusionsRepository } from './exclusions.repository';
 import {
   COMPANY_COLUMNS,
@@ -44,6 +45,7 @@ export class RowsService {
     private readonly rows: RowsRepository,
     private readonly exclusions: ExclusionsRepository,
     private readonly companyUsage: CompanyUsageService,
+    private readonly segments: SegmentsService,
   ) {}
 
   /** The company_features dataset: the 18 columns of the company data export, for one history option. */
@@ -77,6 +79,12 @@ export class RowsService {
       callTypes = ['feedback'];
     }
     const excluded = filter?.applyExclusions ? await this.exclusions.list(appId) : { userIds: [], companyIds: [] };
+    let companyIds = filter?.companyIds ?? [];
+    if (filter?.segmentId) {
+      // A segment restricts rows to its member companies (evaluated on the companies' current attributes).
+      const members = new Set(await this.segments.memberCompanyIds(appId, filter.segmentId));
+      companyIds = companyIds.length > 0 ? companyIds.filter((id) => members.has(id)) : [...members];
+    }
     return {
       appId,
       dataset: name,
@@ -84,7 +92,8 @@ export class RowsService {
       toDay,
       callTypes,
       userIds: filter?.userIds ?? [],
-      companyIds: filter?.companyIds ?? [],
+      companyIds,
+      companiesRestricted: Boolean(filter?.segmentId),
       excludedUserIds: excluded.userIds,
       excludedCompanyIds: excluded.companyIds,
     };

@@ -1,4 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { CompanyProfileRecord, decodeAttributes, RAW_COLLECTIONS } from '@exportd/records';
 import { InjectConnection } from '@exportd/runtime';
 import { Connection, Model, Schema } from 'mongoose';
 
@@ -22,8 +23,20 @@ const segmentSchema = new Schema<SegmentRecord>(
 export class SegmentRepository implements OnModuleInit {
   private readonly segments: Model<SegmentRecord>;
 
-  constructor(@InjectConnection() connection: Connection) {
+  constructor(@InjectConnection() private readonly connection: Connection) {
     this.segments = connection.model('Segment', segmentSchema);
+  }
+
+  /** Each company of the app with its current attributes (read-only, from ingestion's profiles). */
+  async *companyAttributes(appId: string): AsyncIterable<{ companyId: string; attributes: Record<string, unknown> }> {
+    const cursor = this.connection
+      .collection<CompanyProfileRecord>(RAW_COLLECTIONS.companies)
+      .find({ appId }, { projection: { companyId: 1, attributes: 1 }, batchSize: 1000 });
+    try {
+      for await (const profile of cursor) yield { companyId: profile.companyId, attributes: decodeAttributes(profile.attributes) };
+    } finally {
+      await cursor.close();
+    }
   }
 
   async onModuleInit(): Promise<void> {

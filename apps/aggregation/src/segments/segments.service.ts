@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { FilterSyntaxError, parseFilter } from '@exportd/filter';
+import { evaluateFilter, FilterSyntaxError, parseFilter } from '@exportd/filter';
 import { Clock, newId } from '@exportd/runtime';
 import { SegmentRecord, SegmentRepository } from './segment.repository';
 import { InvalidSegment, InvalidSegmentFilter, SegmentNotFound } from './segments.errors';
@@ -33,6 +33,16 @@ export class SegmentsService {
     const segment = await this.repository.find(appId, id);
     if (!segment) throw new SegmentNotFound(id);
     return segment;
+  }
+
+  /** Ids of the companies that meet the segment's filter now (export row filtering by segment). */
+  async memberCompanyIds(appId: string, id: string): Promise<string[]> {
+    const filter = parseFilter((await this.get(appId, id)).filter);
+    const members: string[] = [];
+    for await (const company of this.repository.companyAttributes(appId)) {
+      if (evaluateFilter(filter, company.attributes)) members.push(company.companyId);
+    }
+    return members;
   }
 
   list(appId: string): Promise<SegmentRecord[]> {

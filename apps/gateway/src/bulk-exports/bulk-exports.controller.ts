@@ -40,6 +40,7 @@ export class BulkExportsController {
     if (bad.length > 0) {
       throw new BadRequestException(errorBody(400, 'invalid_request', `invalid emails: ${bad.join(', ')}`, { emails: bad }));
     }
+    if (body.segment_id) await this.assertSegmentExists(auth.app.id, body.segment_id);
     try {
       const created = await this.clients.exportJobs.createExportJob({
         appId: auth.app.id,
@@ -61,6 +62,15 @@ export class BulkExportsController {
     } catch (error) {
       if (fromGrpcError(error).code === 'export_already_running') throw new ConflictException(conflictBody());
       throw error;
+    }
+  }
+
+  private async assertSegmentExists(appId: string, segmentId: string): Promise<void> {
+    try {
+      await this.clients.segments.getSegment({ appId, id: segmentId });
+    } catch (error) {
+      if (fromGrpcError(error).httpStatus !== 404) throw error;
+      throw new BadRequestException(errorBody(400, 'invalid_request', `segment_id: unknown segment ${segmentId}`));
     }
   }
 
