@@ -68,7 +68,7 @@ describe('Bulk Data Export API (seed 002)', () => {
     await platform?.stop();
   });
 
-  it('segment_id keeps the rows of the segment\'s companies; an unknown segment is a 400', async () => {
+  it("segment_id keeps the rows of the segment's companies; an unknown segment is a 400", async () => {
     const created = await requestJson(platform.gatewayUrl, 'POST', '/api/v1/analytics/exports/', {
       authorization: token,
       body: { from: '2024-05-02', to: '2024-09-30', segment_id: segments.basic, format: 'jsonl' },
@@ -378,6 +378,15 @@ describe('Bulk Data Export API (seed 002)', () => {
     }
     expect(seen).toHaveLength(total);
     expect(new Set(seen.map((p: { id: string }) => p.id)).size).toBe(total);
+
+    const segmentsPage = await get('segments?limit=1');
+    expect(segmentsPage.status).toBe(200);
+    expect(segmentsPage.body.metadata.total_count).toBe(2);
+    expect(segmentsPage.body.data[0]).toMatchObject({ id: expect.stringMatching(/^seg_/), name: expect.stringMatching(/tier$/) });
+    const nextSegments = await get(
+      `segments?limit=1&after_cursor=${encodeURIComponent(segmentsPage.body.metadata.cursor.after)}`,
+    );
+    expect(nextSegments.body.data[0].id).not.toBe(segmentsPage.body.data[0].id);
 
     expect((await get('flows')).status).toBe(404);
   });

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { RAW_COLLECTIONS, unescapeAttributeKey } from '@exportd/records';
 import { InjectConnection } from '@exportd/runtime';
 import { Connection } from 'mongoose';
+import { SegmentsService } from '../segments/segments.service';
 import { InvalidRowFilter, LookupNotAvailable } from './rows.errors';
 
 export interface LookupPage {
@@ -20,12 +21,14 @@ const MAX_LOOKUP_LIMIT = 500;
 /**
  * The Bulk Data Export API's lookups that fit this platform's data: user and company properties (keys seen
  * in profiles), features and events (event names with counts), and event properties (keys seen in the
- * attributes of recent events, per event), paginated with an opaque cursor. Segments are served by the
- * segments feature (not wired here).
+ * attributes of recent events, per event), and segments, paginated with an opaque cursor.
  */
 @Injectable()
 export class LookupsService {
-  constructor(@InjectConnection() private readonly connection: Connection) {}
+  constructor(
+    @InjectConnection() private readonly connection: Connection,
+    private readonly segments: SegmentsService,
+  ) {}
 
   async lookup(appId: string, name: string, afterCursor: string, limit: number): Promise<LookupPage> {
     if (!appId) throw new InvalidRowFilter('app_id is required');
@@ -48,6 +51,14 @@ export class LookupsService {
         return this.events(appId);
       case 'events_properties':
         return this.eventProperties(appId);
+      case 'segments':
+        return (await this.segments.list(appId)).map((s) => ({
+          id: s._id,
+          name: s.name,
+          filter: s.filter,
+          inserted_at: s.createdAt.toISOString(),
+          updated_at: s.updatedAt.toISOString(),
+        }));
       default:
         throw new LookupNotAvailable(name);
     }

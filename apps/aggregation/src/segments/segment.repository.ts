@@ -33,7 +33,8 @@ export class SegmentRepository implements OnModuleInit {
       .collection<CompanyProfileRecord>(RAW_COLLECTIONS.companies)
       .find({ appId }, { projection: { companyId: 1, attributes: 1 }, batchSize: 1000 });
     try {
-      for await (const profile of cursor) yield { companyId: profile.companyId, attributes: decodeAttributes(profile.attributes) };
+      for await (const profile of cursor)
+        yield { companyId: profile.companyId, attributes: decodeAttributes(profile.attributes) };
     } finally {
       await cursor.close();
     }
