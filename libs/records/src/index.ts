@@ -1,1 +1,2 @@
 export * from './tracking-records';
+export * from './company-features';

@@ -19,31 +19,12 @@ import {
   SegmentRule,
 } from './company-usage.metrics';
 import { CompanyRecords, CompanyUsageRepository } from './company-usage.repository';
+import { COMPANY_FEATURE_COLUMNS } from '@exportd/records';
+
+export { COMPANY_FEATURE_COLUMNS };
 
 export const DEFAULT_BATCH_SIZE = 500;
 const MAX_BATCH_SIZE = 5_000;
-
-/** The columns of the company data export, in order (seed 000). */
-export const COMPANY_FEATURE_COLUMNS = [
-  'Company ID',
-  'Company Name',
-  'Feature Name',
-  'Feature ID',
-  'Date',
-  'First Seen',
-  'Last Seen',
-  'First Used',
-  'Last Used',
-  'STARS State Label',
-  'STARS State',
-  'Frequency Label',
-  'Frequency',
-  'Satisfaction Label',
-  'Satisfaction',
-  'Feedback Count',
-  'Segment Names',
-  'Segment IDs',
-] as const;
 
 /**
  * A row as one export record keyed by the column names above, in column order (what RowBatch.rows_json

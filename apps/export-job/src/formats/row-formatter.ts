@@ -1,4 +1,4 @@
-import { csvRecord, csvRow } from './csv-encoder';
+import { csvRecord, csvRow } from '@exportd/csv';
 
 export type ExportFormat = 'json' | 'jsonl' | 'csv';
 

@@ -1,54 +1,19 @@
 import type { companyUsage } from '@exportd/contracts';
-
-/** The header of the company data export: the 18 columns of seed 000, in its order. */
-export const COMPANY_EXPORT_HEADER = [
-  'Company ID',
-  'Company Name',
-  'Feature Name',
-  'Feature ID',
-  'Date',
-  'First Seen',
-  'Last Seen',
-  'First Used',
-  'Last Used',
-  'STARS State Label',
-  'STARS State',
-  'Frequency Label',
-  'Frequency',
-  'Satisfaction Label',
-  'Satisfaction',
-  'Feedback Count',
-  'Segment Names',
-  'Segment IDs',
-] as const;
-
-const NEEDS_QUOTES = /[",\r\n]/;
-/** Characters a spreadsheet reads as the start of a formula (OWASP CSV injection), plus tab and CR. */
-const FORMULA_START = /^[=+\-@\t\r]/;
+import { csvCell, csvListCell } from '@exportd/csv';
+import { COMPANY_FEATURE_COLUMNS } from '@exportd/records';
 
 /**
- * One text cell (RFC 4180): a value a spreadsheet would run as a formula gets a leading `'`; a cell holding a
- * quote, comma or line break is quoted with quotes doubled. null and undefined are empty.
+ * One text cell (RFC 4180, formula-neutralised); null and undefined are empty. Lists go in one quoted cell.
  */
-export function textCell(value: string | null | undefined): string {
-  if (value === null || value === undefined || value === '') return '';
-  const safe = FORMULA_START.test(value) ? `'${value}` : value;
-  return NEEDS_QUOTES.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-/** A list: its items joined by commas, always inside one quoted cell (an empty list is an empty cell). */
-export function listCell(values: readonly string[]): string {
-  if (values.length === 0) return '';
-  const joined = values.map((v) => (FORMULA_START.test(v) ? `'${v}` : v)).join(',');
-  return `"${joined.replace(/"/g, '""')}"`;
-}
+export const textCell = (value: string | null | undefined): string => (value ? csvCell(value) : '');
+export const listCell = csvListCell;
 
 function numberCell(value: number | null | undefined): string {
   return value === null || value === undefined ? '' : String(value);
 }
 
 export function headerLine(): string {
-  return `${COMPANY_EXPORT_HEADER.join(',')}\r\n`;
+  return `${COMPANY_FEATURE_COLUMNS.join(',')}\r\n`;
 }
 
 /**

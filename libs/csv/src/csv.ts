@@ -7,16 +7,26 @@
 const NEEDS_QUOTES = /[",\r\n]/;
 const FORMULA_START = /^[=+\-@\t\r]/;
 
+/** Text a spreadsheet would run as a formula gets a leading `'` (OWASP CSV injection). */
+export function neutraliseFormula(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text;
+}
+
+/** A list in one cell: items (each neutralised) joined by commas, always quoted; an empty list is empty. */
+export function csvListCell(values: readonly string[]): string {
+  if (values.length === 0) return '';
+  return `"${values.map(neutraliseFormula).join(',').replace(/"/g, '""')}"`;
+}
+
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   let text: string;
   if (typeof value === 'string') {
-    text = FORMULA_START.test(value) ? `'${value}` : value;
+    text = neutraliseFormula(value);
   } else if (typeof value === 'number' || typeof value === 'boolean') {
     return String(value);
   } else {
-    text = JSON.stringify(value);
-    if (FORMULA_START.test(text)) text = `'${text}`;
+    text = neutraliseFormula(JSON.stringify(value));
   }
   return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
