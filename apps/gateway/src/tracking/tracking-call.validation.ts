@@ -46,7 +46,12 @@ class Problems {
 }
 
 /** A string, or an integer sent as a JSON number (the seed's examples send numeric ids): stored as text. */
-function idField(body: Record<string, unknown>, field: string, problems: Problems, max = CALL_LIMITS.idLength): string | undefined {
+function idField(
+  body: Record<string, unknown>,
+  field: string,
+  problems: Problems,
+  max = CALL_LIMITS.idLength,
+): string | undefined {
   const value = body[field];
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'number') {
@@ -94,7 +99,8 @@ function attributesField(body: Record<string, unknown>, problems: Problems): str
     }
     if (typeof node !== 'object' || node === null) return;
     if (depth > CALL_LIMITS.attributeDepth) {
-      if (!tooDeep) problems.add('attributes', `must not be nested more than ${CALL_LIMITS.attributeDepth} levels deep (at ${path})`);
+      if (!tooDeep)
+        problems.add('attributes', `must not be nested more than ${CALL_LIMITS.attributeDepth} levels deep (at ${path})`);
       tooDeep = true;
       return;
     }

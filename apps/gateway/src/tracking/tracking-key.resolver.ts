@@ -40,7 +40,8 @@ export class TrackingKeyResolver {
       this.entries.set(trackingKey, entry);
       app.catch((error: unknown) => {
         // Only "unknown key" is worth remembering (briefly); transport faults are retried on the next call.
-        if (error instanceof UnauthorizedException) entry.expiresAt = now + Math.min(UNKNOWN_KEY_CACHE_MS, this.config.TRACKING_KEY_CACHE_MS);
+        if (error instanceof UnauthorizedException)
+          entry.expiresAt = now + Math.min(UNKNOWN_KEY_CACHE_MS, this.config.TRACKING_KEY_CACHE_MS);
         else if (this.entries.get(trackingKey) === entry) this.entries.delete(trackingKey);
       });
     }

@@ -5,7 +5,12 @@ export const trackingEnvSchema = {
   TRACKING_MAX_CALL_BYTES: env.int('largest body of one tracking call, in bytes (413 above)', 32 * 1024, 256),
   TRACKING_MAX_BULK_BYTES: env.int('largest body of one /bulk request, in bytes (413 above)', 500 * 1024, 1024),
   TRACKING_MAX_BULK_CALLS: env.int('most calls in one /bulk request (413 above)', 2_500, 1),
-  TRACKING_BATCH_WINDOW_MS: env.int('how long concurrent single calls of one app are gathered before they are stored', 3, 0, 1_000),
+  TRACKING_BATCH_WINDOW_MS: env.int(
+    'how long concurrent single calls of one app are gathered before they are stored',
+    3,
+    0,
+    1_000,
+  ),
   TRACKING_BATCH_MAX_CALLS: env.int('most calls in one gathered batch (flushed at once when reached)', 500, 1, 10_000),
   TRACKING_KEY_CACHE_MS: env.int('how long a tracking key lookup is cached in the gateway', 30_000, 0),
 };

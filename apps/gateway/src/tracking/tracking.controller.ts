@@ -57,7 +57,11 @@ export class TrackingController {
     const app = await this.keys.resolve(trackingKey);
     if (Array.isArray(body) && body.length > this.config.TRACKING_MAX_BULK_CALLS) {
       throw new PayloadTooLargeException(
-        errorBody(413, 'too_many_calls', `a bulk request holds at most ${this.config.TRACKING_MAX_BULK_CALLS} calls, got ${body.length}`),
+        errorBody(
+          413,
+          'too_many_calls',
+          `a bulk request holds at most ${this.config.TRACKING_MAX_BULK_CALLS} calls, got ${body.length}`,
+        ),
       );
     }
     const result = validateBulk(body, this.clock.now());

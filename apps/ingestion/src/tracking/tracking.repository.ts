@@ -127,7 +127,10 @@ export class TrackingRepository implements OnModuleInit {
     const out = new Map<string, Record<string, string>>();
     if (companyIds.length === 0) return out;
     const found = await this.companies
-      .find({ appId, _id: { $in: companyIds.map((id) => profileId(appId, id)) } }, { projection: { companyId: 1, attributes: 1 } })
+      .find(
+        { appId, _id: { $in: companyIds.map((id) => profileId(appId, id)) } },
+        { projection: { companyId: 1, attributes: 1 } },
+      )
       .toArray();
     for (const company of found) out.set(company.companyId, company.attributes ?? {});
     return out;
@@ -165,13 +168,16 @@ function profileUpsert<T extends Document>(
   const set: Record<string, unknown> = { updatedAt: now };
   for (const [key, json] of Object.entries(change.attributes)) set[`attributes.${key}`] = json;
   const update: Record<string, unknown> = {
-    $setOnInsert: { appId, [idField]: change.id, ...(change.links.length === 0 ? { [linkField]: [] } : {}) },
+    $setOnInsert: { appId, [idField]: change.id },
     $min: { firstSeen: change.firstSeen },
     $set: set,
+    // Also with no links: creates the empty list on insert (FerretDB drops an empty array in $setOnInsert).
+    $addToSet: { [linkField]: { $each: change.links } },
   };
   if (change.lastSeen) update.$max = { lastSeen: change.lastSeen };
-  if (change.links.length > 0) update.$addToSet = { [linkField]: { $each: change.links } };
-  return { updateOne: { filter: { _id: profileId(appId, change.id), appId }, update, upsert: true } } as unknown as AnyBulkWriteOperation<T>;
+  return {
+    updateOne: { filter: { _id: profileId(appId, change.id), appId }, update, upsert: true },
+  } as unknown as AnyBulkWriteOperation<T>;
 }
 
 interface WriteErrorLike {

@@ -18,8 +18,18 @@ import { ProfileChange, TrackingRepository, UsageIncrement } from './tracking.re
  * A failure in 2-4 fails the request (the client retries; messageIds make the retry store nothing twice,
  * but the usage counts of calls whose raw record was already written are then not incremented again).
  */
+/** Most calls stored in one round (one insertMany, one bulkWrite per collection). */
+const MAX_ROUND_CALLS = 5_000;
+
+interface AppQueue {
+  items: { calls: TrackingInput[]; resolve: (duplicates: boolean[]) => void; reject: (error: unknown) => void }[];
+  running: boolean;
+}
+
 @Injectable()
 export class TrackingService {
+  private readonly queues = new Map<string, AppQueue>();
+
   constructor(
     private readonly repository: TrackingRepository,
     private readonly clock: Clock,
@@ -29,22 +39,75 @@ export class TrackingService {
     if (!appId) throw new InvalidTrackingCall('appId is required');
     calls.forEach(checkCall);
     if (calls.length === 0) return { stored: 0, duplicates: 0 };
+    const duplicateFlags = await this.enqueue(appId, calls);
+    const duplicates = duplicateFlags.filter(Boolean).length;
+    return { stored: calls.length - duplicates, duplicates };
+  }
 
+  /**
+   * Batches of one app are written one after another: FerretDB (1.24, SQLite) loses concurrent updates of
+   * one document ($inc, $max, $set), so two batches touching the same profile or counter must not overlap.
+   * Batches arriving meanwhile are stored together in the next round (group commit), so the queue does not
+   * cost throughput: the busier the app, the larger each round.
+   */
+  private enqueue(appId: string, calls: TrackingInput[]): Promise<boolean[]> {
+    let queue = this.queues.get(appId);
+    if (!queue) {
+      queue = { items: [], running: false };
+      this.queues.set(appId, queue);
+    }
+    const promise = new Promise<boolean[]>((resolve, reject) => queue.items.push({ calls, resolve, reject }));
+    if (!queue.running) void this.drain(appId, queue);
+    return promise;
+  }
+
+  private async drain(appId: string, queue: AppQueue): Promise<void> {
+    queue.running = true;
+    while (queue.items.length > 0) {
+      let size = 0;
+      let count = 0;
+      while (count < queue.items.length && (count === 0 || size + (queue.items[count]?.calls.length ?? 0) <= MAX_ROUND_CALLS)) {
+        size += queue.items[count]?.calls.length ?? 0;
+        count += 1;
+      }
+      const round = queue.items.splice(0, count);
+      try {
+        const flags = await this.store(
+          appId,
+          round.flatMap((item) => item.calls),
+        );
+        let offset = 0;
+        for (const item of round) {
+          item.resolve(flags.slice(offset, offset + item.calls.length));
+          offset += item.calls.length;
+        }
+      } catch (error) {
+        for (const item of round) item.reject(error);
+      }
+    }
+    queue.running = false;
+    if (this.queues.get(appId) === queue) this.queues.delete(appId);
+  }
+
+  /** Stores one round; answers, per call, whether it was a duplicate (its messageId was stored before). */
+  private async store(appId: string, calls: TrackingInput[]): Promise<boolean[]> {
     // Users' companies as of arrival; company calls earlier in the batch add to them.
     const userIds = [...new Set(calls.filter((c) => c.userId && !c.companyId).map((c) => c.userId as string))];
     const companiesOf = await this.repository.userCompanies(appId, userIds);
 
     const seenIds = new Set<string>();
-    let duplicates = 0;
+    const ids: string[] = [];
+    const repeatedInRound = new Set<number>();
     const records: TrackingCallRecord[] = [];
-    for (const call of calls) {
+    for (const [index, call] of calls.entries()) {
       if (call.type === 'company' && call.userId && call.companyId) {
         const list = companiesOf.get(call.userId) ?? [];
         if (!list.includes(call.companyId)) companiesOf.set(call.userId, [...list, call.companyId]);
       }
       const record = toRecord(appId, call, companiesOf);
+      ids.push(record._id);
       if (seenIds.has(record._id)) {
-        duplicates += 1; // the same messageId twice in one batch
+        repeatedInRound.add(index); // the same messageId twice in one round
         continue;
       }
       seenIds.add(record._id);
@@ -53,7 +116,6 @@ export class TrackingService {
 
     const existing = await this.repository.insertCalls(appId, records);
     const fresh = records.filter((r) => !existing.has(r._id));
-    duplicates += existing.size;
 
     const now = this.clock.now();
     const { users, companies } = profileChanges(fresh);
@@ -72,7 +134,7 @@ export class TrackingService {
       );
       await this.repository.setCompanyAttributesDaily(appId, rows);
     }
-    return { stored: fresh.length, duplicates };
+    return ids.map((id, index) => repeatedInRound.has(index) || existing.has(id));
   }
 }
 
@@ -84,13 +146,15 @@ function checkCall(call: TrackingInput, index: number): void {
   if (call.type === 'feedback' && !call.featureId) missing.push('featureId');
   if (call.type === 'feedback' && call.score === undefined && call.comment === undefined) missing.push('score or comment');
   if (Number.isNaN(call.timestamp.getTime())) missing.push('timestamp');
-  if (missing.length > 0) throw new InvalidTrackingCall(`calls[${index}] (${call.type}) lacks ${missing.join(', ')}`, { index, missing });
+  if (missing.length > 0)
+    throw new InvalidTrackingCall(`calls[${index}] (${call.type}) lacks ${missing.join(', ')}`, { index, missing });
 }
 
 function toRecord(appId: string, call: TrackingInput, companiesOf: Map<string, string[]>): TrackingCallRecord {
   let companyIds: string[] = [];
   if (call.companyId) companyIds = [call.companyId];
-  else if ((call.type === 'event' || call.type === 'feedback') && call.userId) companyIds = [...(companiesOf.get(call.userId) ?? [])];
+  else if ((call.type === 'event' || call.type === 'feedback') && call.userId)
+    companyIds = [...(companiesOf.get(call.userId) ?? [])];
   const record: TrackingCallRecord = {
     _id: call.messageId ? `${appId}:m:${call.messageId}` : `${appId}:${newId()}`,
     appId,
