@@ -35,6 +35,19 @@ describe('Tracking API (seed 001)', () => {
     db.collection<CompanyProfileRecord>(RAW_COLLECTIONS.companies).findOne({ appId, companyId });
   const usage = (appId: string) => db.collection<UsageDailyRecord>(RAW_COLLECTIONS.usageDaily).find({ appId }).toArray();
   const newApp = () => createApp(platform.gatewayUrl, platform.adminToken, 'enterprise');
+  /** Profiles and counters are applied a few ms behind the raw insert: retry the assertions until they hold. */
+  const settled = async (assertion: () => Promise<void>, timeoutMs = 15_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await assertion();
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  };
 
   describe('the seed examples, as written', () => {
     let app: CreatedApp;
@@ -49,11 +62,13 @@ describe('Tracking API (seed 001)', () => {
       });
       expect(response.status).toBe(200);
       expect(response.body).toEqual({ success: true });
-      const stored = await user(app.id, '1234567890');
-      expect(stored).toMatchObject({ userId: '1234567890', companyIds: [] });
-      expect(decodeAttributes(stored?.attributes)).toEqual({ name: 'Rasmus Makwarth', custom_property: true, some_number: 12 });
-      expect(stored?.firstSeen).toBeInstanceOf(Date);
-      expect(stored?.lastSeen).toBeInstanceOf(Date);
+      await settled(async () => {
+        const stored = await user(app.id, '1234567890');
+        expect(stored).toMatchObject({ userId: '1234567890', companyIds: [] });
+        expect(decodeAttributes(stored?.attributes)).toEqual({ name: 'Rasmus Makwarth', custom_property: true, some_number: 12 });
+        expect(stored?.firstSeen).toBeInstanceOf(Date);
+        expect(stored?.lastSeen).toBeInstanceOf(Date);
+      });
     });
 
     it('POST /{key}/company with userId creates the company and associates the user', async () => {
@@ -63,15 +78,17 @@ describe('Tracking API (seed 001)', () => {
         userId: 1234567890,
       });
       expect(response.status).toBe(200);
-      const stored = await company(app.id, '101112231415');
-      expect(stored).toMatchObject({ companyId: '101112231415', userIds: ['1234567890'] });
-      expect(decodeAttributes(stored?.attributes)).toEqual({ name: 'Acme Corp', monthly_spend: 99, activated: true });
-      expect((await user(app.id, '1234567890'))?.companyIds).toEqual(['101112231415']);
-      const daily = await db
-        .collection<CompanyAttributesDailyRecord>(RAW_COLLECTIONS.companyAttributesDaily)
-        .findOne({ appId: app.id, companyId: '101112231415' });
-      expect(daily?.day).toBe(utcDay(new Date()));
-      expect(JSON.parse(daily?.attributes ?? '{}')).toEqual({ name: 'Acme Corp', monthly_spend: 99, activated: true });
+      await settled(async () => {
+        const stored = await company(app.id, '101112231415');
+        expect(stored).toMatchObject({ companyId: '101112231415', userIds: ['1234567890'] });
+        expect(decodeAttributes(stored?.attributes)).toEqual({ name: 'Acme Corp', monthly_spend: 99, activated: true });
+        expect((await user(app.id, '1234567890'))?.companyIds).toEqual(['101112231415']);
+        const daily = await db
+          .collection<CompanyAttributesDailyRecord>(RAW_COLLECTIONS.companyAttributesDaily)
+          .findOne({ appId: app.id, companyId: '101112231415' });
+        expect(daily?.day).toBe(utcDay(new Date()));
+        expect(JSON.parse(daily?.attributes ?? '{}')).toEqual({ name: 'Acme Corp', monthly_spend: 99, activated: true });
+      });
     });
 
     it('POST /{key}/event stores the event and counts it for its company and day', async () => {
@@ -90,9 +107,11 @@ describe('Tracking API (seed 001)', () => {
         companyIds: ['my_company_id'],
       });
       expect(JSON.parse(event?.attributes ?? '')).toEqual({ position: 'popover', version: 3 });
-      expect(await usage(app.id)).toEqual([
-        expect.objectContaining({ companyId: 'my_company_id', event: 'Sent message', day: utcDay(new Date()), count: 1 }),
-      ]);
+      await settled(async () =>
+        expect(await usage(app.id)).toEqual([
+          expect.objectContaining({ companyId: 'my_company_id', event: 'Sent message', day: utcDay(new Date()), count: 1 }),
+        ]),
+      );
     });
 
     it('POST /{key}/feedback stores score and comment', async () => {
@@ -128,24 +147,32 @@ describe('Tracking API (seed 001)', () => {
     expect((await post(app, 'event', { event: 'Exported', userId: 'ann', timestamp: '2024-03-05T10:00:00Z' })).status).toBe(200);
     const event = (await calls(app.id)).find((c) => c.type === 'event');
     expect(event?.companyIds.sort()).toEqual(['acme', 'globex']);
-    expect((await usage(app.id)).map((u) => [u.companyId, u.event, u.day, u.count]).sort()).toEqual([
-      ['acme', 'Exported', '2024-03-05', 1],
-      ['globex', 'Exported', '2024-03-05', 1],
-    ]);
+    await settled(async () =>
+      expect((await usage(app.id)).map((u) => [u.companyId, u.event, u.day, u.count]).sort()).toEqual([
+        ['acme', 'Exported', '2024-03-05', 1],
+        ['globex', 'Exported', '2024-03-05', 1],
+      ]),
+    );
   });
 
   it('context.active:false leaves last seen unchanged; timestamps are the client times', async () => {
     const app = await newApp();
     await post(app, 'user', { userId: 'bob', timestamp: '2024-01-10T08:00:00Z' });
     await post(app, 'event', { event: 'Viewed', userId: 'bob', timestamp: '2024-01-20T08:00:00Z', context: { active: false } });
-    let bob = await user(app.id, 'bob');
-    expect(bob?.firstSeen).toEqual(new Date('2024-01-10T08:00:00Z'));
-    expect(bob?.lastSeen).toEqual(new Date('2024-01-10T08:00:00Z'));
+    await settled(async () => {
+      expect(await calls(app.id)).toHaveLength(2);
+      const bob = await user(app.id, 'bob');
+      expect(bob?.firstSeen).toEqual(new Date('2024-01-10T08:00:00Z'));
+      expect(bob?.lastSeen).toEqual(new Date('2024-01-10T08:00:00Z'));
+      expect(await usage(app.id)).toHaveLength(0);
+    });
     await post(app, 'event', { event: 'Viewed', userId: 'bob', timestamp: '2024-01-15T08:00:00Z', context: { active: true } });
     await post(app, 'user', { userId: 'bob', timestamp: '2024-01-01T08:00:00Z' });
-    bob = await user(app.id, 'bob');
-    expect(bob?.firstSeen).toEqual(new Date('2024-01-01T08:00:00Z'));
-    expect(bob?.lastSeen).toEqual(new Date('2024-01-15T08:00:00Z'));
+    await settled(async () => {
+      const bob = await user(app.id, 'bob');
+      expect(bob?.firstSeen).toEqual(new Date('2024-01-01T08:00:00Z'));
+      expect(bob?.lastSeen).toEqual(new Date('2024-01-15T08:00:00Z'));
+    });
     const inactive = (await calls(app.id)).find((c) => c.active === false);
     expect(inactive?.timestamp).toEqual(new Date('2024-01-20T08:00:00Z'));
   });
@@ -158,10 +185,12 @@ describe('Tracking API (seed 001)', () => {
     expect((await post(app, 'user', { userId: 'keys', attributes })).status).toBe(200);
     expect((await post(app, 'company', { companyId: 'keys-co', attributes })).status).toBe(200);
     const expected = JSON.parse(JSON.stringify(attributes)) as unknown;
-    const decoded = decodeAttributes((await user(app.id, 'keys'))?.attributes);
-    expect(JSON.parse(JSON.stringify(decoded))).toEqual(expected);
-    expect(Object.keys(decoded).sort()).toEqual(['$set', '%2E', '__proto__', 'a.b', 'plain']);
-    expect(JSON.parse(JSON.stringify(decodeAttributes((await company(app.id, 'keys-co'))?.attributes)))).toEqual(expected);
+    await settled(async () => {
+      const decoded = decodeAttributes((await user(app.id, 'keys'))?.attributes);
+      expect(JSON.parse(JSON.stringify(decoded))).toEqual(expected);
+      expect(Object.keys(decoded).sort()).toEqual(['$set', '%2E', '__proto__', 'a.b', 'plain']);
+      expect(JSON.parse(JSON.stringify(decodeAttributes((await company(app.id, 'keys-co'))?.attributes)))).toEqual(expected);
+    });
     const raw = (await calls(app.id)).find((c) => c.type === 'user');
     expect(Object.keys(JSON.parse(raw?.attributes ?? '{}') as object).sort()).toEqual([
       '$set',
@@ -192,7 +221,7 @@ describe('Tracking API (seed 001)', () => {
         `${app.id}:m:msg-2`,
         `${app.id}:m:msg-3`,
       ]);
-      expect((await usage(app.id)).map((u) => u.count)).toEqual([3]);
+      await settled(async () => expect((await usage(app.id)).map((u) => u.count)).toEqual([3]));
     });
 
     it('the same messageId in another app is another call', async () => {
@@ -211,11 +240,14 @@ describe('Tracking API (seed 001)', () => {
     await post(b, 'event', { event: 'E', userId: 'shared-user' });
     expect((await calls(a.id)).map((c) => c.type)).toEqual(['company']);
     expect((await calls(b.id)).map((c) => c.type).sort()).toEqual(['company', 'event']);
-    expect(decodeAttributes((await company(a.id, 'shared'))?.attributes)).toEqual({ owner: 'a' });
-    expect(decodeAttributes((await company(b.id, 'shared'))?.attributes)).toEqual({ owner: 'b' });
-    // In app b the user belongs to no company, so its event counts for none.
-    expect(await usage(b.id)).toEqual([]);
-    expect((await user(b.id, 'shared-user'))?.companyIds).toEqual([]);
+    await settled(async () => {
+      expect(decodeAttributes((await company(a.id, 'shared'))?.attributes)).toEqual({ owner: 'a' });
+      expect(decodeAttributes((await company(b.id, 'shared'))?.attributes)).toEqual({ owner: 'b' });
+      // In app b the user belongs to no company, so its event counts for none.
+      expect(await usage(b.id)).toEqual([]);
+      expect((await user(b.id, 'shared-user'))?.companyIds).toEqual([]);
+      expect((await user(a.id, 'shared-user'))?.companyIds).toEqual(['shared']);
+    });
   });
 
   describe('POST /{key}/bulk', () => {
@@ -231,7 +263,7 @@ describe('Tracking API (seed 001)', () => {
       expect(response.body).toEqual({ success: true, calls: 4 });
       expect((await calls(app.id)).map((c) => c.type).sort()).toEqual(['company', 'event', 'feedback', 'user']);
       // The company call earlier in the same request already associates the user.
-      expect((await usage(app.id)).map((u) => [u.companyId, u.count])).toEqual([['2', 1]]);
+      await settled(async () => expect((await usage(app.id)).map((u) => [u.companyId, u.count])).toEqual([['2', 1]]));
     });
 
     it('reports every invalid item by index and stores nothing', async () => {
@@ -389,6 +421,6 @@ describe('Tracking API (seed 001)', () => {
     expect(ok).toBe(total);
     const stored = await db.collection(RAW_COLLECTIONS.calls).countDocuments({ appId: app.id, type: 'event' });
     expect(stored).toBe(ok);
-    expect((await usage(app.id)).map((u) => [u.companyId, u.count])).toEqual([['load-co', total]]);
+    await settled(async () => expect((await usage(app.id)).map((u) => [u.companyId, u.count])).toEqual([['load-co', total]]));
   });
 });

@@ -1,22 +1,20 @@
 import { Injectable } from '@nestjs/common';
-import { escapeAttributeKey, TrackingCallRecord, unescapeAttributeKey, utcDay } from '@exportd/records';
-import { Clock, newId } from '@exportd/runtime';
+import { TrackingCallRecord, utcDay } from '@exportd/records';
+import { newId } from '@exportd/runtime';
 import { InvalidTrackingCall } from './tracking.errors';
 import { TrackingInput, TrackResult } from './tracking.model';
-import { ProfileChange, TrackingRepository, UsageIncrement } from './tracking.repository';
+import { TrackingProjector } from './tracking.projector';
+import { TrackingRepository } from './tracking.repository';
 
 /**
- * Stores a batch of tracking calls of one app, in this order (no transactions; each step is idempotent or
- * guarded by the previous one):
- * 1. the raw calls, one insertMany; a call whose messageId was stored before collides on its `_id` and is
- *    counted as a duplicate (answered as success, not stored or counted again);
- * 2. user and company profiles, one bulkWrite each ($min firstSeen, $max lastSeen unless context.active is
- *    false, $set of escaped attribute keys, $addToSet for user <-> company links);
- * 3. daily usage counters of the new event calls, per company (an event without companyId counts for the
- *    companies the user belonged to when it arrived);
- * 4. each company's merged attributes as of the day of its company calls.
- * A failure in 2-4 fails the request (the client retries; messageIds make the retry store nothing twice,
- * but the usage counts of calls whose raw record was already written are then not incremented again).
+ * Stores batches of tracking calls of one app:
+ * 1. the raw calls, one insertMany per round; a call whose messageId was stored before collides on its
+ *    `_id` and is a duplicate (answered as success, not stored or counted again). The gRPC call, and so the
+ *    HTTP request, is answered when this write is acknowledged: a 200 means the call is stored.
+ * 2. then the new calls go to the projector, which applies them to profiles, daily usage counters and
+ *    company attributes per day (see TrackingProjector), a few milliseconds behind under light load.
+ * An event or feedback without companyId is attributed, when stored, to the companies its user belonged to
+ * then: those in the user's profile plus those of company calls stored but not yet applied.
  */
 /** Most calls stored in one round (one insertMany, one bulkWrite per collection). */
 const MAX_ROUND_CALLS = 5_000;
@@ -32,7 +30,7 @@ export class TrackingService {
 
   constructor(
     private readonly repository: TrackingRepository,
-    private readonly clock: Clock,
+    private readonly projector: TrackingProjector,
   ) {}
 
   async track(appId: string, calls: TrackingInput[]): Promise<TrackResult> {
@@ -93,7 +91,12 @@ export class TrackingService {
   private async store(appId: string, calls: TrackingInput[]): Promise<boolean[]> {
     // Users' companies as of arrival; company calls earlier in the batch add to them.
     const userIds = [...new Set(calls.filter((c) => c.userId && !c.companyId).map((c) => c.userId as string))];
+    await this.projector.roomFor(appId);
     const companiesOf = await this.repository.userCompanies(appId, userIds);
+    for (const userId of userIds) {
+      const pending = this.projector.pendingCompanies(appId, userId);
+      if (pending.length > 0) companiesOf.set(userId, [...new Set([...(companiesOf.get(userId) ?? []), ...pending])]);
+    }
 
     const seenIds = new Set<string>();
     const ids: string[] = [];
@@ -115,25 +118,10 @@ export class TrackingService {
     }
 
     const existing = await this.repository.insertCalls(appId, records);
-    const fresh = records.filter((r) => !existing.has(r._id));
-
-    const now = this.clock.now();
-    const { users, companies } = profileChanges(fresh);
-    await Promise.all([this.repository.applyUsers(appId, users, now), this.repository.applyCompanies(appId, companies, now)]);
-    await this.repository.incrementUsage(appId, usageIncrements(fresh));
-
-    const companyDays = new Map<string, Set<string>>();
-    for (const r of fresh) {
-      if (r.type !== 'company' || !r.companyId) continue;
-      companyDays.set(r.companyId, (companyDays.get(r.companyId) ?? new Set()).add(r.day));
-    }
-    if (companyDays.size > 0) {
-      const stored = await this.repository.companyAttributes(appId, [...companyDays.keys()]);
-      const rows = [...companyDays].flatMap(([companyId, days]) =>
-        [...days].map((day) => ({ companyId, day, attributes: mergedJson(stored.get(companyId) ?? {}) })),
-      );
-      await this.repository.setCompanyAttributesDaily(appId, rows);
-    }
+    this.projector.add(
+      appId,
+      records.filter((r) => !existing.has(r._id)),
+    );
     return ids.map((id, index) => repeatedInRound.has(index) || existing.has(id));
   }
 }
@@ -174,76 +162,4 @@ function toRecord(appId: string, call: TrackingInput, companiesOf: Map<string, s
   if (call.score !== undefined) record.score = call.score;
   if (call.comment !== undefined) record.comment = call.comment;
   return record;
-}
-
-/** Attributes of a call as escaped key -> JSON text of the value. */
-export function escapedAttributes(json: string): Record<string, string> {
-  const parsed = JSON.parse(json) as unknown;
-  const out: Record<string, string> = Object.create(null) as Record<string, string>;
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return out;
-  for (const [key, value] of Object.entries(parsed)) out[escapeAttributeKey(key)] = JSON.stringify(value);
-  return out;
-}
-
-/** The effect of the calls on profiles, merged per user and per company (calls in batch order). */
-export function profileChanges(records: TrackingCallRecord[]): { users: ProfileChange[]; companies: ProfileChange[] } {
-  const users = new Map<string, ProfileChange>();
-  const companies = new Map<string, ProfileChange>();
-  const touch = (map: Map<string, ProfileChange>, id: string, r: TrackingCallRecord): ProfileChange => {
-    let change = map.get(id);
-    if (!change) {
-      change = { id, firstSeen: r.timestamp, attributes: Object.create(null) as Record<string, string>, links: [] };
-      map.set(id, change);
-    }
-    if (r.timestamp < change.firstSeen) change.firstSeen = r.timestamp;
-    if (r.active && (!change.lastSeen || r.timestamp > change.lastSeen)) change.lastSeen = r.timestamp;
-    return change;
-  };
-  const link = (change: ProfileChange, id: string) => {
-    if (!change.links.includes(id)) change.links.push(id);
-  };
-  for (const r of records) {
-    switch (r.type) {
-      case 'user':
-        Object.assign(touch(users, r.userId as string, r).attributes, escapedAttributes(r.attributes));
-        break;
-      case 'company': {
-        const company = touch(companies, r.companyId as string, r);
-        Object.assign(company.attributes, escapedAttributes(r.attributes));
-        if (r.userId) {
-          link(company, r.userId);
-          link(touch(users, r.userId, r), r.companyId as string);
-        }
-        break;
-      }
-      case 'event':
-        touch(users, r.userId as string, r);
-        for (const companyId of r.companyIds) touch(companies, companyId, r);
-        break;
-      case 'feedback':
-        break;
-    }
-  }
-  return { users: [...users.values()], companies: [...companies.values()] };
-}
-
-/** Per company, event and day: how many new event calls. */
-export function usageIncrements(records: TrackingCallRecord[]): UsageIncrement[] {
-  const counts = new Map<string, UsageIncrement>();
-  for (const r of records) {
-    if (r.type !== 'event' || !r.event) continue;
-    for (const companyId of r.companyIds) {
-      const key = JSON.stringify([companyId, r.event, r.day]);
-      const entry = counts.get(key);
-      if (entry) entry.count += 1;
-      else counts.set(key, { companyId, event: r.event, day: r.day, count: 1 });
-    }
-  }
-  return [...counts.values()];
-}
-
-/** A company's stored attributes (escaped keys, JSON texts) as the JSON text of one plain object. */
-function mergedJson(stored: Record<string, string>): string {
-  const parts = Object.entries(stored).map(([key, json]) => `${JSON.stringify(unescapeAttributeKey(key))}:${json}`);
-  return `{${parts.join(',')}}`;
 }

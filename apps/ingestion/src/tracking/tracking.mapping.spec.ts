@@ -1,5 +1,5 @@
 import { TrackingCallRecord } from '@exportd/records';
-import { escapedAttributes, profileChanges, usageIncrements } from './tracking.service';
+import { escapedAttributes, profileChanges, usageIncrements } from './tracking.mapping';
 
 function call(overrides: Partial<TrackingCallRecord>): TrackingCallRecord {
   const timestamp = overrides.timestamp ?? new Date('2024-01-02T10:00:00Z');
