@@ -43,7 +43,7 @@ export function installJsonBodyParser(fastify: FastifyInstance, config: Tracking
         return;
       }
       const parse = method ? parseKeepingKeys : secureParse;
-      parse(request, typeof body === 'string' ? body : body.toString('utf8'), (error: Error | null, parsed?: unknown) => {
+      void parse(request, typeof body === 'string' ? body : body.toString('utf8'), (error: Error | null, parsed?: unknown) => {
         if (error) {
           const statusCode = (error as { statusCode?: number }).statusCode ?? 400;
           done(httpError(statusCode, `the request body is not valid JSON: ${error.message}`));

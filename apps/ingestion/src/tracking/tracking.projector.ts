@@ -2,17 +2,30 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { TrackingCallRecord, unescapeAttributeKey as unescape } from '@exportd/records';
 import { Clock } from '@exportd/runtime';
 import { companyAttributeDays, profileChanges, usageIncrements } from './tracking.mapping';
-import { TrackingRepository } from './tracking.repository';
+import { ProfileChange, TrackingRepository, UsageIncrement } from './tracking.repository';
+import { WritePriority } from './write-priority';
 
 /** Most records applied in one round (one bulkWrite per collection, merged per profile and counter). */
 const MAX_ROUND_RECORDS = 20_000;
 /** Backlog of one app above which new batches wait (bounded memory under sustained overload). */
 export const MAX_BACKLOG_RECORDS = 100_000;
 const RETRY_DELAY_MS = 1_000;
+/** Updates per bulkWrite; the raw inserts get a turn between chunks. */
+const CHUNK = 100;
+
+/** What is left of one round; a failed round resumes where it stopped, so no counter is incremented twice. */
+interface Round {
+  records: TrackingCallRecord[];
+  users: ProfileChange[];
+  companies: ProfileChange[];
+  usage: UsageIncrement[];
+  days: Map<string, Set<string>>;
+}
 
 interface AppBacklog {
   records: TrackingCallRecord[];
   running: boolean;
+  round?: Round;
   /** user -> companies from company calls not yet applied (event attribution must already see them). */
   pendingLinks: Map<string, Set<string>>;
   waiters: (() => void)[];
@@ -35,6 +48,7 @@ export class TrackingProjector implements OnApplicationShutdown {
   constructor(
     private readonly repository: TrackingRepository,
     private readonly clock: Clock,
+    private readonly priority: WritePriority,
   ) {}
 
   /** Companies of `userId` from company calls stored but not applied yet. */
@@ -87,16 +101,18 @@ export class TrackingProjector implements OnApplicationShutdown {
   private async drain(appId: string, backlog: AppBacklog): Promise<void> {
     backlog.running = true;
     while (backlog.records.length > 0 && !this.stopping) {
-      const round = backlog.records.slice(0, MAX_ROUND_RECORDS);
       try {
-        await this.apply(appId, round);
+        backlog.round ??= this.plan(backlog.records.slice(0, MAX_ROUND_RECORDS));
+        const round = backlog.round.records;
+        await this.apply(appId, backlog.round);
+        backlog.round = undefined;
         backlog.records.splice(0, round.length);
         for (const r of round) {
           if (r.type === 'company' && r.userId && r.companyId) backlog.pendingLinks.get(r.userId)?.delete(r.companyId);
         }
         if (backlog.records.length < MAX_BACKLOG_RECORDS) backlog.waiters.splice(0).forEach((wake) => wake());
       } catch (error) {
-        this.logger.error(`applying ${round.length} calls of ${appId} failed; retrying: ${(error as Error).message}`);
+        this.logger.error(`applying calls of ${appId} failed; retrying: ${(error as Error).message}`);
         await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
       }
     }
@@ -107,15 +123,31 @@ export class TrackingProjector implements OnApplicationShutdown {
     }
   }
 
-  private async apply(appId: string, records: TrackingCallRecord[]): Promise<void> {
-    const now = this.clock.now();
+  private plan(records: TrackingCallRecord[]): Round {
     const { users, companies } = profileChanges(records);
-    await Promise.all([this.repository.applyUsers(appId, users, now), this.repository.applyCompanies(appId, companies, now)]);
-    await this.repository.incrementUsage(appId, usageIncrements(records));
-    const days = companyAttributeDays(records);
-    if (days.size > 0) {
-      const stored = await this.repository.companyAttributes(appId, [...days.keys()]);
-      await this.repository.setCompanyAttributesDaily(appId, companyAttributeRows(days, stored));
+    return { records, users, companies, usage: usageIncrements(records), days: companyAttributeDays(records) };
+  }
+
+  private async apply(appId: string, round: Round): Promise<void> {
+    const now = this.clock.now();
+    await this.inChunks(round.users, (chunk) => this.repository.applyUsers(appId, chunk, now));
+    await this.inChunks(round.companies, (chunk) => this.repository.applyCompanies(appId, chunk, now));
+    await this.inChunks(round.usage, (chunk) => this.repository.incrementUsage(appId, chunk));
+    if (round.days.size > 0) {
+      await this.priority.turn();
+      const stored = await this.repository.companyAttributes(appId, [...round.days.keys()]);
+      await this.repository.setCompanyAttributesDaily(appId, companyAttributeRows(round.days, stored));
+      round.days.clear();
+    }
+  }
+
+  /** Writes `items` a chunk at a time, removing each chunk once written. */
+  private async inChunks<T>(items: T[], write: (chunk: T[]) => Promise<void>): Promise<void> {
+    while (items.length > 0) {
+      await this.priority.turn();
+      const chunk = items.slice(0, CHUNK);
+      await write(chunk);
+      items.splice(0, chunk.length);
     }
   }
 }

@@ -5,6 +5,7 @@ import { InvalidTrackingCall } from './tracking.errors';
 import { TrackingInput, TrackResult } from './tracking.model';
 import { TrackingProjector } from './tracking.projector';
 import { TrackingRepository } from './tracking.repository';
+import { WritePriority } from './write-priority';
 
 /**
  * Stores batches of tracking calls of one app:
@@ -31,6 +32,7 @@ export class TrackingService {
   constructor(
     private readonly repository: TrackingRepository,
     private readonly projector: TrackingProjector,
+    private readonly priority: WritePriority,
   ) {}
 
   async track(appId: string, calls: TrackingInput[]): Promise<TrackResult> {
@@ -117,7 +119,7 @@ export class TrackingService {
       records.push(record);
     }
 
-    const existing = await this.repository.insertCalls(appId, records);
+    const existing = await this.priority.insert(() => this.repository.insertCalls(appId, records));
     this.projector.add(
       appId,
       records.filter((r) => !existing.has(r._id)),
