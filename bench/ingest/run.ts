@@ -211,6 +211,24 @@ async function main(): Promise<void> {
       `  stored ${afterBulk - afterSingle} events, accepted ${bulk.events}: ${afterBulk - afterSingle === bulk.events ? 'OK' : 'MISMATCH'}`,
     );
 
+    // Profiles and counters are applied behind the raw insert: wait until the usage counters hold every event.
+    const waitStarted = process.hrtime.bigint();
+    const expected = afterBulk;
+    let counted = 0;
+    for (;;) {
+      const [sum] = await db
+        .collection(RAW_COLLECTIONS.usageDaily)
+        .aggregate<{ total: number }>([{ $match: { appId: app.id } }, { $group: { _id: null, total: { $sum: '$count' } } }])
+        .toArray();
+      counted = sum?.total ?? 0;
+      if (counted >= expected || Number(process.hrtime.bigint() - waitStarted) / 1e9 > 300) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    say(
+      `profiles and counters caught up ${(Number(process.hrtime.bigint() - waitStarted) / 1e9).toFixed(1)} s after the last ` +
+        `answer (usage counters hold ${counted} of ${expected} events)`,
+    );
+
     // Storage baseline: the same records, straight into the same database, insertMany of 500.
     const baselineCollection = db.collection<TrackingCallRecord>(`bench_baseline_${run}`);
     const now = new Date();
