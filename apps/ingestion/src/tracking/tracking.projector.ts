@@ -11,7 +11,7 @@ const MAX_ROUND_RECORDS = 20_000;
 export const MAX_BACKLOG_RECORDS = 100_000;
 const RETRY_DELAY_MS = 1_000;
 /** Updates per bulkWrite; the raw inserts get a turn between chunks. */
-const CHUNK = 100;
+const CHUNK = 25;
 
 /** What is left of one round; a failed round resumes where it stopped, so no counter is incremented twice. */
 interface Round {
