@@ -134,6 +134,11 @@ describe('Tracking API (seed 001)', () => {
       expect(await calls(app.id)).toHaveLength(4);
     });
 
+    it('POST /{key}/events (the name in the seed introduction) is the same method', async () => {
+      expect((await post(app, 'events', { event: 'Sent message', userId: 1234567890 })).status).toBe(200);
+      expect((await post(app, 'events', { userId: 1 })).status).toBe(400);
+    });
+
     it('feedback with only a score, or only a comment, is accepted', async () => {
       expect((await post(app, 'feedback', { featureId: 'f', userId: 'u', score: 1 })).status).toBe(200);
       expect((await post(app, 'feedback', { featureId: 'f', userId: 'u', comment: 'meh' })).status).toBe(200);

@@ -39,7 +39,8 @@ export class TrackingController {
     return this.single('company', trackingKey, body);
   }
 
-  @Post(':trackingKey/event')
+  /** The seed's introduction names the method `events` while its example posts to `event`: both work. */
+  @Post([':trackingKey/event', ':trackingKey/events'])
   @HttpCode(200)
   event(@Param('trackingKey') trackingKey: string, @Body() body: unknown): Promise<TrackingAccepted> {
     return this.single('event', trackingKey, body);
