@@ -1,14 +1,19 @@
 import { Injectable } from '@nestjs/common';
 
+/** The projector writes only after the raw inserts have been quiet this long. */
+const QUIET_MS = 10;
+
 /**
  * Raw inserts (which clients wait for) go before profile and counter updates (which nobody waits for):
- * FerretDB on SQLite has one writer, and a long run of updates would otherwise delay every insert. The
- * projector writes in small chunks and asks for a turn before each.
+ * FerretDB on SQLite has one writer and each update costs milliseconds, so a run of updates would delay every
+ * insert. The projector writes in small chunks and asks for a turn before each: it gets one when no insert
+ * is in flight and none ended in the last few ms. Under sustained load it therefore falls behind until its
+ * backlog limit makes the inserts wait (see TrackingProjector.roomFor), which bounds memory and lag.
  */
 @Injectable()
 export class WritePriority {
   private inserts = 0;
-  private waiters: (() => void)[] = [];
+  private lastInsertEnded = 0;
 
   async insert<T>(write: () => Promise<T>): Promise<T> {
     this.inserts += 1;
@@ -16,13 +21,16 @@ export class WritePriority {
       return await write();
     } finally {
       this.inserts -= 1;
-      if (this.inserts === 0) this.waiters.splice(0).forEach((wake) => wake());
+      this.lastInsertEnded = performance.now();
     }
   }
 
-  /** Resolves when no insert is in flight. */
+  /** Resolves when the inserts have been quiet for a moment. */
   async turn(): Promise<void> {
-    if (this.inserts === 0) return;
-    await new Promise<void>((resolve) => this.waiters.push(resolve));
+    for (;;) {
+      const quietFor = performance.now() - this.lastInsertEnded;
+      if (this.inserts === 0 && quietFor >= QUIET_MS) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, QUIET_MS - quietFor)));
+    }
   }
 }
