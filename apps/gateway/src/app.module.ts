@@ -12,13 +12,14 @@ import { FeaturesController } from './features/features.controller';
 import { GrpcClientsModule } from './grpc-clients/grpc-clients.module';
 import { HealthController } from './health/health.controller';
 import { SegmentsController } from './segments/segments.controller';
+import { TrackingModule } from './tracking/tracking.module';
 
 @Module({})
 export class GatewayModule {
   static forRoot(env: GatewayEnv): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [GrpcClientsModule.forRoot(env), DataExportModule],
+      imports: [GrpcClientsModule.forRoot(env), TrackingModule, DataExportModule],
       controllers: [
         HealthController,
         AdminController,

@@ -2,16 +2,26 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { GatewayModule } from './app.module';
 import { GatewayEnv } from './config/env';
-import { HttpErrorFilter } from './errors/http-error.filter';
+import { HttpErrorFilter, toHttpError } from './errors/http-error.filter';
 import { createValidationPipe } from './errors/validation';
+import { installJsonBodyParser } from './tracking/tracking-body';
+import { trackingConfig } from './tracking/tracking.config';
 
 /** Builds the HTTP gateway (Fastify): validation, error mapping and routes. */
 export async function createGateway(env: GatewayEnv): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot(env),
     new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
-    { bufferLogs: false },
+    // The JSON parser is ours (per-route limits, clear 400/413/415 bodies): see installJsonBodyParser.
+    { bufferLogs: false, bodyParser: false },
   );
+  const fastify = app.getHttpAdapter().getInstance();
+  installJsonBodyParser(fastify, trackingConfig());
+  // Failures before a route runs (bad JSON, 413, 415) get the same error body as everything else.
+  fastify.setErrorHandler((error, _request, reply) => {
+    const { status, body } = toHttpError(error);
+    void reply.status(status).send(body);
+  });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();

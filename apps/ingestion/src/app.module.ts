@@ -3,6 +3,7 @@ import { GrpcHealthController } from '@exportd/grpc';
 import { Clock, MongoModule, SystemClock } from '@exportd/runtime';
 import { AppsModule } from './apps/apps.module';
 import { IngestionEnv } from './config/env';
+import { TrackingModule } from './tracking/tracking.module';
 
 @Global()
 @Module({})
@@ -10,7 +11,7 @@ export class IngestionModule {
   static forRoot(env: IngestionEnv, clock: Clock = new SystemClock()): DynamicModule {
     return {
       module: IngestionModule,
-      imports: [MongoModule.forRoot(env.MONGO_URL), AppsModule],
+      imports: [MongoModule.forRoot(env.MONGO_URL), AppsModule, TrackingModule],
       controllers: [GrpcHealthController],
       providers: [{ provide: Clock, useValue: clock }],
       exports: [Clock],

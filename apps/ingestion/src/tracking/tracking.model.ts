@@ -1,0 +1,23 @@
+import { CallType } from '@exportd/records';
+
+/** One validated tracking call, as the service receives it (the gateway checked the fields). */
+export interface TrackingInput {
+  type: CallType;
+  messageId?: string;
+  userId?: string;
+  companyId?: string;
+  event?: string;
+  featureId?: string;
+  score?: number;
+  comment?: string;
+  /** JSON text of the attributes object. */
+  attributes: string;
+  active: boolean;
+  timestamp: Date;
+  receivedAt: Date;
+}
+
+export interface TrackResult {
+  stored: number;
+  duplicates: number;
+}

@@ -1,0 +1,166 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { TrackingCallRecord, unescapeAttributeKey as unescape } from '@exportd/records';
+import { Clock } from '@exportd/runtime';
+import { companyAttributeDays, profileChanges, usageIncrements } from './tracking.mapping';
+import { ProfileChange, TrackingRepository, UsageIncrement } from './tracking.repository';
+import { WritePriority } from './write-priority';
+
+/** Most records applied in one round (one bulkWrite per collection, merged per profile and counter). */
+const MAX_ROUND_RECORDS = 20_000;
+/** Backlog of one app above which new batches wait (bounded memory under sustained overload). */
+export const MAX_BACKLOG_RECORDS = 100_000;
+const RETRY_DELAY_MS = 1_000;
+/** Updates per bulkWrite; the raw inserts get a turn between chunks. */
+const CHUNK = 25;
+
+/** What is left of one round; a failed round resumes where it stopped, so no counter is incremented twice. */
+interface Round {
+  records: TrackingCallRecord[];
+  users: ProfileChange[];
+  companies: ProfileChange[];
+  usage: UsageIncrement[];
+  days: Map<string, Set<string>>;
+}
+
+interface AppBacklog {
+  records: TrackingCallRecord[];
+  running: boolean;
+  round?: Round;
+  /** user -> companies from company calls not yet applied (event attribution must already see them). */
+  pendingLinks: Map<string, Set<string>>;
+  waiters: (() => void)[];
+}
+
+/**
+ * Applies stored raw calls to the derived collections: user and company profiles, daily usage counters and
+ * company attributes per day. It runs behind the raw insert, per app one round at a time (FerretDB 1.24
+ * loses concurrent updates of one document, and each update costs a few ms there, so the many calls of a
+ * busy app are merged into one update per profile and counter per round). A failed round is retried.
+ * The raw calls are the record of truth: if the process dies with a backlog, those calls are stored but
+ * not yet in profiles and counters (see the report: a rebuild from raw calls is the follow-up).
+ */
+@Injectable()
+export class TrackingProjector implements OnApplicationShutdown {
+  private readonly logger = new Logger('tracking-projector');
+  private readonly backlogs = new Map<string, AppBacklog>();
+  private stopping = false;
+
+  constructor(
+    private readonly repository: TrackingRepository,
+    private readonly clock: Clock,
+    private readonly priority: WritePriority,
+  ) {}
+
+  /** Companies of `userId` from company calls stored but not applied yet. */
+  pendingCompanies(appId: string, userId: string): string[] {
+    return [...(this.backlogs.get(appId)?.pendingLinks.get(userId) ?? [])];
+  }
+
+  /** Resolves when the app's backlog has room (back-pressure on the raw insert). */
+  async roomFor(appId: string): Promise<void> {
+    const backlog = this.backlogs.get(appId);
+    if (!backlog || backlog.records.length < MAX_BACKLOG_RECORDS) return;
+    await new Promise<void>((resolve) => backlog.waiters.push(resolve));
+  }
+
+  add(appId: string, records: TrackingCallRecord[]): void {
+    if (records.length === 0) return;
+    const backlog = this.backlogOf(appId);
+    for (const r of records) {
+      backlog.records.push(r);
+      if (r.type === 'company' && r.userId && r.companyId) {
+        const set = backlog.pendingLinks.get(r.userId) ?? new Set<string>();
+        backlog.pendingLinks.set(r.userId, set.add(r.companyId));
+      }
+    }
+    if (!backlog.running) void this.drain(appId, backlog);
+  }
+
+  /** Resolves when every record added so far is applied (tests, shutdown). */
+  async idle(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ([...this.backlogs.values()].some((b) => b.records.length > 0 || b.running) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.idle();
+    this.stopping = true;
+  }
+
+  private backlogOf(appId: string): AppBacklog {
+    let backlog = this.backlogs.get(appId);
+    if (!backlog) {
+      backlog = { records: [], running: false, pendingLinks: new Map(), waiters: [] };
+      this.backlogs.set(appId, backlog);
+    }
+    return backlog;
+  }
+
+  private async drain(appId: string, backlog: AppBacklog): Promise<void> {
+    backlog.running = true;
+    while (backlog.records.length > 0 && !this.stopping) {
+      try {
+        backlog.round ??= this.plan(backlog.records.slice(0, MAX_ROUND_RECORDS));
+        const round = backlog.round.records;
+        await this.apply(appId, backlog.round);
+        backlog.round = undefined;
+        backlog.records.splice(0, round.length);
+        for (const r of round) {
+          if (r.type === 'company' && r.userId && r.companyId) backlog.pendingLinks.get(r.userId)?.delete(r.companyId);
+        }
+        if (backlog.records.length < MAX_BACKLOG_RECORDS) backlog.waiters.splice(0).forEach((wake) => wake());
+      } catch (error) {
+        this.logger.error(`applying calls of ${appId} failed; retrying: ${(error as Error).message}`);
+        await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+      }
+    }
+    backlog.running = false;
+    if (backlog.records.length === 0) {
+      for (const [userId, set] of backlog.pendingLinks) if (set.size === 0) backlog.pendingLinks.delete(userId);
+      if (backlog.pendingLinks.size === 0 && this.backlogs.get(appId) === backlog) this.backlogs.delete(appId);
+    }
+  }
+
+  private plan(records: TrackingCallRecord[]): Round {
+    const { users, companies } = profileChanges(records);
+    return { records, users, companies, usage: usageIncrements(records), days: companyAttributeDays(records) };
+  }
+
+  private async apply(appId: string, round: Round): Promise<void> {
+    const now = this.clock.now();
+    await this.inChunks(round.users, (chunk) => this.repository.applyUsers(appId, chunk, now));
+    await this.inChunks(round.companies, (chunk) => this.repository.applyCompanies(appId, chunk, now));
+    await this.inChunks(round.usage, (chunk) => this.repository.incrementUsage(appId, chunk));
+    if (round.days.size > 0) {
+      await this.priority.turn();
+      const stored = await this.repository.companyAttributes(appId, [...round.days.keys()]);
+      await this.repository.setCompanyAttributesDaily(appId, companyAttributeRows(round.days, stored));
+      round.days.clear();
+    }
+  }
+
+  /** Writes `items` a chunk at a time, removing each chunk once written. */
+  private async inChunks<T>(items: T[], write: (chunk: T[]) => Promise<void>): Promise<void> {
+    while (items.length > 0) {
+      await this.priority.turn();
+      const chunk = items.slice(0, CHUNK);
+      await write(chunk);
+      items.splice(0, chunk.length);
+    }
+  }
+}
+
+function companyAttributeRows(days: Map<string, Set<string>>, stored: Map<string, Record<string, string>>) {
+  return [...days].flatMap(([companyId, set]) =>
+    [...set].map((day) => ({ companyId, day, attributes: mergedJson(stored.get(companyId) ?? {}) })),
+  );
+}
+
+/** A company's stored attributes (escaped keys, JSON texts) as the JSON text of one plain object. */
+function mergedJson(stored: Record<string, string>): string {
+  return `{${Object.entries(stored)
+    .map(([key, json]) => `${JSON.stringify(unescape(key))}:${json}`)
+    .join(',')}}`;
+}

@@ -1,0 +1,193 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import {
+  CompanyAttributesDailyRecord,
+  CompanyProfileRecord,
+  RAW_COLLECTIONS,
+  TrackingCallRecord,
+  UsageDailyRecord,
+  UserProfileRecord,
+} from '@exportd/records';
+import { InjectConnection } from '@exportd/runtime';
+import { Connection, mongo } from 'mongoose';
+
+type Collection<T extends mongo.Document> = mongo.Collection<T>;
+type AnyBulkWriteOperation<T extends mongo.Document> = mongo.AnyBulkWriteOperation<T>;
+type Document = mongo.Document;
+
+/** Merged effect of a batch on one profile (user or company). */
+export interface ProfileChange {
+  id: string;
+  firstSeen: Date;
+  /** Latest time of the calls that count as activity (absent: every call had context.active=false). */
+  lastSeen?: Date;
+  /** escaped attribute key -> JSON text of the value; later calls of the batch win. */
+  attributes: Record<string, string>;
+  /** companyIds of a user, userIds of a company. */
+  links: string[];
+}
+
+export interface UsageIncrement {
+  companyId: string;
+  event: string;
+  day: string;
+  count: number;
+}
+
+const DUPLICATE_KEY = 11000;
+
+/**
+ * The raw collections of `@exportd/records`, written with the driver directly (through the mongoose
+ * connection): attribute keys such as `__proto__` and escaped `%2E` keys must reach the database untouched,
+ * and batches go out as one insertMany / bulkWrite each. Every method takes the app id.
+ */
+@Injectable()
+export class TrackingRepository implements OnModuleInit {
+  private readonly calls: Collection<TrackingCallRecord>;
+  private readonly users: Collection<UserProfileRecord>;
+  private readonly companies: Collection<CompanyProfileRecord>;
+  private readonly usage: Collection<UsageDailyRecord>;
+  private readonly companyDays: Collection<CompanyAttributesDailyRecord>;
+
+  constructor(@InjectConnection() connection: Connection) {
+    const db = connection.db;
+    if (!db) throw new Error('the MongoDB connection is not open');
+    this.calls = db.collection<TrackingCallRecord>(RAW_COLLECTIONS.calls);
+    this.users = db.collection<UserProfileRecord>(RAW_COLLECTIONS.users);
+    this.companies = db.collection<CompanyProfileRecord>(RAW_COLLECTIONS.companies);
+    this.usage = db.collection<UsageDailyRecord>(RAW_COLLECTIONS.usageDaily);
+    this.companyDays = db.collection<CompanyAttributesDailyRecord>(RAW_COLLECTIONS.companyAttributesDaily);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.calls.createIndex({ appId: 1, day: 1 });
+    await this.users.createIndex({ appId: 1 });
+    await this.companies.createIndex({ appId: 1 });
+    await this.usage.createIndex({ appId: 1, day: 1 });
+    await this.companyDays.createIndex({ appId: 1, day: 1 });
+  }
+
+  /**
+   * Inserts the calls (unordered); returns the ids that already existed (a retried messageId). Any other
+   * write error fails the batch.
+   */
+  async insertCalls(appId: string, records: TrackingCallRecord[]): Promise<Set<string>> {
+    const duplicates = new Set<string>();
+    if (records.length === 0) return duplicates;
+    if (records.some((r) => r.appId !== appId)) throw new Error('a call of another app in the batch');
+    try {
+      await this.calls.insertMany(records, { ordered: false });
+    } catch (error) {
+      const writeErrors = writeErrorsOf(error);
+      if (!writeErrors || writeErrors.length === 0 || writeErrors.some((e) => e.code !== DUPLICATE_KEY)) throw error;
+      for (const e of writeErrors) duplicates.add(records[e.index]?._id ?? '');
+    }
+    return duplicates;
+  }
+
+  /** companyIds of the given users (absent users are left out). */
+  async userCompanies(appId: string, userIds: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (userIds.length === 0) return out;
+    const found = await this.users
+      .find({ appId, _id: { $in: userIds.map((id) => profileId(appId, id)) } }, { projection: { userId: 1, companyIds: 1 } })
+      .toArray();
+    for (const user of found) out.set(user.userId, user.companyIds ?? []);
+    return out;
+  }
+
+  async applyUsers(appId: string, changes: ProfileChange[], now: Date): Promise<void> {
+    await this.bulk(
+      this.users,
+      changes.map((c) => profileUpsert(appId, c, now, 'userId', 'companyIds')),
+    );
+  }
+
+  async applyCompanies(appId: string, changes: ProfileChange[], now: Date): Promise<void> {
+    await this.bulk(
+      this.companies,
+      changes.map((c) => profileUpsert(appId, c, now, 'companyId', 'userIds')),
+    );
+  }
+
+  async incrementUsage(appId: string, increments: UsageIncrement[]): Promise<void> {
+    await this.bulk(
+      this.usage,
+      increments.map((i) => ({
+        updateOne: {
+          filter: { _id: `${appId}|${i.companyId}|${i.event}|${i.day}`, appId },
+          update: { $inc: { count: i.count }, $setOnInsert: { appId, companyId: i.companyId, event: i.event, day: i.day } },
+          upsert: true,
+        },
+      })),
+    );
+  }
+
+  /** The stored (escaped) attributes of the given companies. */
+  async companyAttributes(appId: string, companyIds: string[]): Promise<Map<string, Record<string, string>>> {
+    const out = new Map<string, Record<string, string>>();
+    if (companyIds.length === 0) return out;
+    const found = await this.companies
+      .find(
+        { appId, _id: { $in: companyIds.map((id) => profileId(appId, id)) } },
+        { projection: { companyId: 1, attributes: 1 } },
+      )
+      .toArray();
+    for (const company of found) out.set(company.companyId, company.attributes ?? {});
+    return out;
+  }
+
+  async setCompanyAttributesDaily(appId: string, rows: { companyId: string; day: string; attributes: string }[]): Promise<void> {
+    await this.bulk(
+      this.companyDays,
+      rows.map((row) => ({
+        updateOne: {
+          filter: { _id: `${appId}|${row.companyId}|${row.day}`, appId },
+          update: { $set: { attributes: row.attributes }, $setOnInsert: { appId, companyId: row.companyId, day: row.day } },
+          upsert: true,
+        },
+      })),
+    );
+  }
+
+  private async bulk<T extends Document>(collection: Collection<T>, operations: AnyBulkWriteOperation<T>[]): Promise<void> {
+    if (operations.length > 0) await collection.bulkWrite(operations, { ordered: false });
+  }
+}
+
+export function profileId(appId: string, id: string): string {
+  return `${appId}:${id}`;
+}
+
+function profileUpsert<T extends Document>(
+  appId: string,
+  change: ProfileChange,
+  now: Date,
+  idField: 'userId' | 'companyId',
+  linkField: 'companyIds' | 'userIds',
+): AnyBulkWriteOperation<T> {
+  const set: Record<string, unknown> = { updatedAt: now };
+  for (const [key, json] of Object.entries(change.attributes)) set[`attributes.${key}`] = json;
+  const update: Record<string, unknown> = {
+    $setOnInsert: { appId, [idField]: change.id },
+    $min: { firstSeen: change.firstSeen },
+    $set: set,
+    // Also with no links: creates the empty list on insert (FerretDB drops an empty array in $setOnInsert).
+    $addToSet: { [linkField]: { $each: change.links } },
+  };
+  if (change.lastSeen) update.$max = { lastSeen: change.lastSeen };
+  return {
+    updateOne: { filter: { _id: profileId(appId, change.id), appId }, update, upsert: true },
+  } as unknown as AnyBulkWriteOperation<T>;
+}
+
+interface WriteErrorLike {
+  code?: number;
+  index: number;
+}
+
+function writeErrorsOf(error: unknown): WriteErrorLike[] | undefined {
+  const list = (error as { writeErrors?: unknown }).writeErrors;
+  if (Array.isArray(list)) return list as WriteErrorLike[];
+  if (list && typeof list === 'object') return [list as WriteErrorLike];
+  return undefined;
+}

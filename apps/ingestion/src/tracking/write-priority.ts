@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+
+/** The projector writes only after the raw inserts have been quiet this long. */
+const QUIET_MS = 10;
+
+/**
+ * Raw inserts (which clients wait for) go before profile and counter updates (which nobody waits for):
+ * FerretDB on SQLite has one writer and each update costs milliseconds, so a run of updates would delay every
+ * insert. The projector writes in small chunks and asks for a turn before each: it gets one when no insert
+ * is in flight and none ended in the last few ms. Under sustained load it therefore falls behind until its
+ * backlog limit makes the inserts wait (see TrackingProjector.roomFor), which bounds memory and lag.
+ */
+@Injectable()
+export class WritePriority {
+  private inserts = 0;
+  private lastInsertEnded = 0;
+
+  async insert<T>(write: () => Promise<T>): Promise<T> {
+    this.inserts += 1;
+    try {
+      return await write();
+    } finally {
+      this.inserts -= 1;
+      this.lastInsertEnded = performance.now();
+    }
+  }
+
+  /** Resolves when the inserts have been quiet for a moment. */
+  async turn(): Promise<void> {
+    for (;;) {
+      const quietFor = performance.now() - this.lastInsertEnded;
+      if (this.inserts === 0 && quietFor >= QUIET_MS) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, QUIET_MS - quietFor)));
+    }
+  }
+}
