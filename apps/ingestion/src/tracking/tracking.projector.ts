@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { TrackingCallRecord, unescapeAttributeKey as unescape } from '@exportd/records';
 import { Clock } from '@exportd/runtime';
 import { companyAttributeDays, profileChanges, usageIncrements } from './tracking.mapping';
@@ -36,13 +36,18 @@ interface AppBacklog {
  * company attributes per day. It runs behind the raw insert, per app one round at a time (FerretDB 1.24
  * loses concurrent updates of one document, and each update costs a few ms there, so the many calls of a
  * busy app are merged into one update per profile and counter per round). A failed round is retried.
- * The raw calls are the record of truth: if the process dies with a backlog, those calls are stored but
- * not yet in profiles and counters (see the report: a rebuild from raw calls is the follow-up).
+ * Durable: each stored round has a journal entry (written before the raw insert, closed once all its calls
+ * are applied); at start-up the open entries are applied again, so a crash loses no call. A crash in the
+ * middle of applying a round can apply that round's calls twice (at-least-once).
  */
 @Injectable()
-export class TrackingProjector implements OnApplicationShutdown {
+export class TrackingProjector implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('tracking-projector');
   private readonly backlogs = new Map<string, AppBacklog>();
+  /** Journal entry of each call in a backlog, and how many calls of each entry are still to apply. */
+  private readonly journalOf = new Map<string, string>();
+  private readonly journalRemaining = new Map<string, { appId: string; remaining: number }>();
+  private readonly closing = new Set<Promise<void>>();
   private stopping = false;
 
   constructor(
@@ -50,6 +55,13 @@ export class TrackingProjector implements OnApplicationShutdown {
     private readonly clock: Clock,
     private readonly priority: WritePriority,
   ) {}
+
+  /** Applies again what a previous process stored but had not applied when it stopped. */
+  async onApplicationBootstrap(): Promise<void> {
+    const open = await this.repository.openJournals();
+    for (const entry of open) this.add(entry.appId, await this.repository.callsByIds(entry.appId, entry.callIds), entry._id);
+    if (open.length > 0) this.logger.log(`resuming ${open.length} stored rounds not yet applied`);
+  }
 
   /** Companies of `userId` from company calls stored but not applied yet. */
   pendingCompanies(appId: string, userId: string): string[] {
@@ -63,8 +75,13 @@ export class TrackingProjector implements OnApplicationShutdown {
     await new Promise<void>((resolve) => backlog.waiters.push(resolve));
   }
 
-  add(appId: string, records: TrackingCallRecord[]): void {
-    if (records.length === 0) return;
+  add(appId: string, records: TrackingCallRecord[], journalId: string): void {
+    if (records.length === 0) {
+      void this.close(appId, journalId);
+      return;
+    }
+    this.journalRemaining.set(journalId, { appId, remaining: records.length });
+    for (const r of records) this.journalOf.set(r._id, journalId);
     const backlog = this.backlogOf(appId);
     for (const r of records) {
       backlog.records.push(r);
@@ -82,6 +99,7 @@ export class TrackingProjector implements OnApplicationShutdown {
     while ([...this.backlogs.values()].some((b) => b.records.length > 0 || b.running) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
     }
+    await Promise.all(this.closing);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -109,6 +127,7 @@ export class TrackingProjector implements OnApplicationShutdown {
         backlog.records.splice(0, round.length);
         for (const r of round) {
           if (r.type === 'company' && r.userId && r.companyId) backlog.pendingLinks.get(r.userId)?.delete(r.companyId);
+          this.settle(appId, r._id);
         }
         if (backlog.records.length < MAX_BACKLOG_RECORDS) backlog.waiters.splice(0).forEach((wake) => wake());
       } catch (error) {
@@ -121,6 +140,26 @@ export class TrackingProjector implements OnApplicationShutdown {
       for (const [userId, set] of backlog.pendingLinks) if (set.size === 0) backlog.pendingLinks.delete(userId);
       if (backlog.pendingLinks.size === 0 && this.backlogs.get(appId) === backlog) this.backlogs.delete(appId);
     }
+  }
+
+  /** One more call of its journal entry applied; the entry is closed when none is left. */
+  private settle(appId: string, callId: string): void {
+    const journalId = this.journalOf.get(callId);
+    if (!journalId) return;
+    this.journalOf.delete(callId);
+    const entry = this.journalRemaining.get(journalId);
+    if (!entry || --entry.remaining > 0) return;
+    this.journalRemaining.delete(journalId);
+    void this.close(appId, journalId);
+  }
+
+  private close(appId: string, journalId: string): Promise<void> {
+    const closing = this.repository.closeJournal(appId, journalId).catch((error: unknown) => {
+      // Left open, the entry is applied again at the next start (at-least-once).
+      this.logger.error(`closing journal ${journalId} failed: ${(error as Error).message}`);
+    });
+    this.closing.add(closing);
+    return closing.finally(() => this.closing.delete(closing));
   }
 
   private plan(records: TrackingCallRecord[]): Round {

@@ -35,6 +35,14 @@ export interface UsageIncrement {
 
 const DUPLICATE_KEY = 11000;
 
+/** Ingestion's own journal: the stored calls of one round not yet applied to profiles and counters. */
+export interface ProjectionJournalRecord {
+  _id: string;
+  appId: string;
+  callIds: string[];
+  createdAt: Date;
+}
+
 /**
  * The raw collections of `@exportd/records`, written with the driver directly (through the mongoose
  * connection): attribute keys such as `__proto__` and escaped `%2E` keys must reach the database untouched,
@@ -47,6 +55,7 @@ export class TrackingRepository implements OnModuleInit {
   private readonly companies: Collection<CompanyProfileRecord>;
   private readonly usage: Collection<UsageDailyRecord>;
   private readonly companyDays: Collection<CompanyAttributesDailyRecord>;
+  private readonly journal: Collection<ProjectionJournalRecord>;
 
   constructor(@InjectConnection() connection: Connection) {
     const db = connection.db;
@@ -56,6 +65,7 @@ export class TrackingRepository implements OnModuleInit {
     this.companies = db.collection<CompanyProfileRecord>(RAW_COLLECTIONS.companies);
     this.usage = db.collection<UsageDailyRecord>(RAW_COLLECTIONS.usageDaily);
     this.companyDays = db.collection<CompanyAttributesDailyRecord>(RAW_COLLECTIONS.companyAttributesDaily);
+    this.journal = db.collection<ProjectionJournalRecord>('tracking_projection_journal');
   }
 
   async onModuleInit(): Promise<void> {
@@ -64,6 +74,38 @@ export class TrackingRepository implements OnModuleInit {
     await this.companies.createIndex({ appId: 1 });
     await this.usage.createIndex({ appId: 1, day: 1 });
     await this.companyDays.createIndex({ appId: 1, day: 1 });
+    // Aggregation reads company by company (on MongoDB these indexes let its sorted cursors stream).
+    await this.calls.createIndex({ appId: 1, type: 1, companyIds: 1 });
+    await this.companies.createIndex({ appId: 1, companyId: 1 });
+    await this.usage.createIndex({ appId: 1, companyId: 1 });
+    await this.companyDays.createIndex({ appId: 1, companyId: 1 });
+    await this.journal.createIndex({ createdAt: 1 });
+  }
+
+  /** Written before the raw insert, so a crash never leaves stored calls that nothing will apply. */
+  async openJournal(appId: string, id: string, callIds: string[], at: Date): Promise<void> {
+    await this.journal.insertOne({ _id: id, appId, callIds, createdAt: at });
+  }
+
+  /** Narrows the journal to the calls this round really stored (retried messageIds were applied before). */
+  async setJournalCalls(appId: string, id: string, callIds: string[]): Promise<void> {
+    await this.journal.updateOne({ _id: id, appId }, { $set: { callIds } });
+  }
+
+  async closeJournal(appId: string, id: string): Promise<void> {
+    await this.journal.deleteOne({ _id: id, appId });
+  }
+
+  /** Every open journal, oldest first (recovery at start-up, across apps). */
+  openJournals(): Promise<ProjectionJournalRecord[]> {
+    return this.journal.find({}).sort({ createdAt: 1 }).toArray();
+  }
+
+  async callsByIds(appId: string, ids: string[]): Promise<TrackingCallRecord[]> {
+    if (ids.length === 0) return [];
+    const found = await this.calls.find({ appId, _id: { $in: ids } }).toArray();
+    const order = new Map(ids.map((id, index) => [id, index]));
+    return found.sort((a, b) => (order.get(a._id) ?? 0) - (order.get(b._id) ?? 0));
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TrackingCallRecord, utcDay } from '@exportd/records';
-import { newId } from '@exportd/runtime';
+import { Clock, newId } from '@exportd/runtime';
 import { InvalidTrackingCall } from './tracking.errors';
 import { TrackingInput, TrackResult } from './tracking.model';
 import { TrackingProjector } from './tracking.projector';
@@ -33,6 +33,7 @@ export class TrackingService {
     private readonly repository: TrackingRepository,
     private readonly projector: TrackingProjector,
     private readonly priority: WritePriority,
+    private readonly clock: Clock,
   ) {}
 
   async track(appId: string, calls: TrackingInput[]): Promise<TrackResult> {
@@ -119,11 +120,22 @@ export class TrackingService {
       records.push(record);
     }
 
-    const existing = await this.priority.insert(() => this.repository.insertCalls(appId, records));
-    this.projector.add(
+    const journalId = newId('jrn');
+    await this.repository.openJournal(
       appId,
-      records.filter((r) => !existing.has(r._id)),
+      journalId,
+      records.map((r) => r._id),
+      this.clock.now(),
     );
+    const existing = await this.priority.insert(() => this.repository.insertCalls(appId, records));
+    const fresh = records.filter((r) => !existing.has(r._id));
+    if (existing.size > 0)
+      await this.repository.setJournalCalls(
+        appId,
+        journalId,
+        fresh.map((r) => r._id),
+      );
+    this.projector.add(appId, fresh, journalId);
     return ids.map((id, index) => repeatedInRound.has(index) || existing.has(id));
   }
 }

@@ -1,0 +1,70 @@
+import { RAW_COLLECTIONS, UsageDailyRecord } from '@exportd/records';
+import { ManualClock } from '@exportd/runtime';
+import { testMongoUrl } from '@exportd/testing';
+import mongoose, { Connection } from 'mongoose';
+import { TrackingInput } from './tracking.model';
+import { TrackingProjector } from './tracking.projector';
+import { TrackingRepository } from './tracking.repository';
+import { TrackingService } from './tracking.service';
+import { WritePriority } from './write-priority';
+
+/** A process killed right after storing: its projector never applies anything. */
+class KilledProjector extends TrackingProjector {
+  override add(): void {
+    // the process died before applying
+  }
+}
+
+describe(TrackingProjector.name, () => {
+  let connection: Connection;
+  let repository: TrackingRepository;
+  const clock = new ManualClock(new Date('2026-03-02T10:00:00Z'));
+  const priority = new WritePriority();
+
+  beforeAll(async () => {
+    connection = await mongoose.createConnection(testMongoUrl('projector')).asPromise();
+    repository = new TrackingRepository(connection);
+    await repository.onModuleInit();
+  });
+
+  afterAll(async () => {
+    await connection.close();
+  });
+
+  const events = (n: number, prefix: string): TrackingInput[] =>
+    Array.from({ length: n }, (_, i) => ({
+      type: 'event',
+      messageId: `${prefix}-${i}`,
+      userId: 'u1',
+      companyId: 'acme',
+      event: 'Sent message',
+      attributes: '{}',
+      active: true,
+      timestamp: new Date('2026-03-02T09:00:00Z'),
+      receivedAt: clock.now(),
+    }));
+
+  const usage = () =>
+    connection.collection<UsageDailyRecord>(RAW_COLLECTIONS.usageDaily).findOne({ appId: 'app_p', companyId: 'acme' });
+
+  it('applies, after a restart, the calls a killed process stored but had not applied, once', async () => {
+    const killed = new TrackingService(repository, new KilledProjector(repository, clock, priority), priority, clock);
+    expect(await killed.track('app_p', events(300, 'a'))).toEqual({ stored: 300, duplicates: 0 });
+    expect(await usage()).toBeNull();
+
+    const restarted = new TrackingProjector(repository, clock, priority);
+    await restarted.onApplicationBootstrap();
+    await restarted.idle();
+    expect(await usage()).toMatchObject({ event: 'Sent message', day: '2026-03-02', count: 300 });
+    expect(await connection.collection('user_profiles').countDocuments({ appId: 'app_p' })).toBe(1);
+
+    // The journal is closed: a further restart applies nothing again, and retried messageIds count once.
+    const service = new TrackingService(repository, restarted, priority, clock);
+    expect(await service.track('app_p', events(310, 'a'))).toEqual({ stored: 10, duplicates: 300 });
+    await restarted.idle();
+    const again = new TrackingProjector(repository, clock, priority);
+    await again.onApplicationBootstrap();
+    await again.idle();
+    expect((await usage())?.count).toBe(310);
+  });
+});
