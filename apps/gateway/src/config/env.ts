@@ -1,4 +1,5 @@
 import { env, EnvOf, internalServiceEnv, loadEnvOrExit, serviceAddressEnv } from '@exportd/config';
+import { trackingEnvSchema } from '../tracking/tracking.config';
 
 export const gatewayEnvSchema = {
   NODE_ENV: internalServiceEnv.NODE_ENV,
@@ -7,6 +8,8 @@ export const gatewayEnvSchema = {
   PORT: env.int('HTTP port of the public API', 3000, 1, 65535),
   HOST: env.string('address the HTTP server binds to', '0.0.0.0'),
   ADMIN_TOKEN: env.secret('Bearer token of the admin API; required outside development', 16, ''),
+  // Validated with the rest, so one report lists every bad variable.
+  ...trackingEnvSchema,
 };
 
 export type GatewayEnv = EnvOf<typeof gatewayEnvSchema>;
