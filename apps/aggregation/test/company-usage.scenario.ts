@@ -1,3 +1,4 @@
+import type { CompanyFeatureRow } from '../src/company-usage/company-usage.metrics';
 /**
  * The company-usage scenario shared by the service-level test (a fixed "today") and the end-to-end test (the
  * real today): four companies, each in one STARS state for the Messaging feature, an attribute-based Slack
@@ -182,26 +183,7 @@ export function expectedToday(today: Date, ids: { messaging: string; slack: stri
 }
 
 /** A row of the service as the CSV's cells (before CSV quoting): nulls empty, lists comma-joined. */
-export function cellsOf(row: {
-  companyId: string;
-  companyName: string | null;
-  featureName: string;
-  featureId: string;
-  date: string;
-  firstSeen: string;
-  lastSeen: string;
-  firstUsed: string | null;
-  lastUsed: string | null;
-  starsStateLabel: string;
-  starsState: number;
-  frequencyLabel: string | null;
-  frequency: number | null;
-  satisfactionLabel: string | null;
-  satisfaction: number | null;
-  feedbackCount: number;
-  segmentNames: string[];
-  segmentIds: string[];
-}): string[] {
+export function cellsOf(row: CompanyFeatureRow): string[] {
   const text = (value: string | number | null) => (value === null ? '' : String(value));
   return [
     row.companyId,
