@@ -3,6 +3,7 @@ import { TrackingCallRecord, unescapeAttributeKey as unescape } from '@exportd/r
 import { Clock } from '@exportd/runtime';
 import { companyAttributeDays, profileChanges, usageIncrements } from './tracking.mapping';
 import { ProfileChange, TrackingRepository, UsageIncrement } from './tracking.repository';
+import { IngestionBusy } from './tracking.errors';
 import { WritePriority } from './write-priority';
 
 /** Most records applied in one round (one bulkWrite per collection, merged per profile and counter). */
@@ -10,6 +11,8 @@ const MAX_ROUND_RECORDS = 20_000;
 /** Backlog of one app above which new batches wait (bounded memory under sustained overload). */
 export const MAX_BACKLOG_RECORDS = 100_000;
 const RETRY_DELAY_MS = 1_000;
+/** Longest wait for room in a full backlog (well inside the gateway's 30 s gRPC deadline). */
+const ROOM_WAIT_MS = 10_000;
 /** Updates per bulkWrite; the raw inserts get a turn between chunks. */
 const CHUNK = 25;
 
@@ -68,11 +71,21 @@ export class TrackingProjector implements OnApplicationBootstrap, OnApplicationS
     return [...(this.backlogs.get(appId)?.pendingLinks.get(userId) ?? [])];
   }
 
-  /** Resolves when the app's backlog has room (back-pressure on the raw insert). */
-  async roomFor(appId: string): Promise<void> {
+  /**
+   * Resolves when the app's backlog has room (back-pressure on the raw insert). After `timeoutMs` it gives
+   * up with IngestionBusy, before anything is stored, so a client that gets the error may simply retry
+   * (rather than waiting past its deadline for a write that then happens anyway).
+   */
+  async roomFor(appId: string, timeoutMs = ROOM_WAIT_MS): Promise<void> {
     const backlog = this.backlogs.get(appId);
     if (!backlog || backlog.records.length < MAX_BACKLOG_RECORDS) return;
-    await new Promise<void>((resolve) => backlog.waiters.push(resolve));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new IngestionBusy(appId)), timeoutMs);
+      backlog.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   add(appId: string, records: TrackingCallRecord[], journalId: string): void {

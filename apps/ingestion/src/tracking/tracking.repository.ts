@@ -74,11 +74,6 @@ export class TrackingRepository implements OnModuleInit {
     await this.companies.createIndex({ appId: 1 });
     await this.usage.createIndex({ appId: 1, day: 1 });
     await this.companyDays.createIndex({ appId: 1, day: 1 });
-    // Aggregation reads company by company (on MongoDB these indexes let its sorted cursors stream).
-    await this.calls.createIndex({ appId: 1, type: 1, companyIds: 1 });
-    await this.companies.createIndex({ appId: 1, companyId: 1 });
-    await this.usage.createIndex({ appId: 1, companyId: 1 });
-    await this.companyDays.createIndex({ appId: 1, companyId: 1 });
     await this.journal.createIndex({ createdAt: 1 });
   }
 

@@ -120,22 +120,30 @@ export class TrackingService {
       records.push(record);
     }
 
+    // The journal entry goes first (see TrackingProjector); both writes take the raw inserts' priority.
     const journalId = newId('jrn');
-    await this.repository.openJournal(
-      appId,
-      journalId,
-      records.map((r) => r._id),
-      this.clock.now(),
-    );
-    const existing = await this.priority.insert(() => this.repository.insertCalls(appId, records));
-    const fresh = records.filter((r) => !existing.has(r._id));
-    if (existing.size > 0)
-      await this.repository.setJournalCalls(
+    const existing = await this.priority.insert(async () => {
+      await this.repository.openJournal(
         appId,
         journalId,
-        fresh.map((r) => r._id),
+        records.map((r) => r._id),
+        this.clock.now(),
       );
-    this.projector.add(appId, fresh, journalId);
+      const duplicates = await this.repository.insertCalls(appId, records);
+      if (duplicates.size > 0) {
+        await this.repository.setJournalCalls(
+          appId,
+          journalId,
+          records.filter((r) => !duplicates.has(r._id)).map((r) => r._id),
+        );
+      }
+      return duplicates;
+    });
+    this.projector.add(
+      appId,
+      records.filter((r) => !existing.has(r._id)),
+      journalId,
+    );
     return ids.map((id, index) => repeatedInRound.has(index) || existing.has(id));
   }
 }
