@@ -12,7 +12,7 @@ const MAX_ROUND_RECORDS = 20_000;
 export const MAX_BACKLOG_RECORDS = 100_000;
 const RETRY_DELAY_MS = 1_000;
 /** Longest wait for room in a full backlog (well inside the gateway's 30 s gRPC deadline). */
-const ROOM_WAIT_MS = 10_000;
+const ROOM_WAIT_MS = 5_000;
 /** Updates per bulkWrite; the raw inserts get a turn between chunks. */
 const CHUNK = 25;
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TrackingCallRecord, utcDay } from '@exportd/records';
 import { Clock, newId } from '@exportd/runtime';
-import { InvalidTrackingCall } from './tracking.errors';
+import { IngestionBusy, InvalidTrackingCall } from './tracking.errors';
 import { TrackingInput, TrackResult } from './tracking.model';
 import { TrackingProjector } from './tracking.projector';
 import { TrackingRepository } from './tracking.repository';
@@ -19,9 +19,16 @@ import { WritePriority } from './write-priority';
  */
 /** Most calls stored in one round (one insertMany, one bulkWrite per collection). */
 const MAX_ROUND_CALLS = 5_000;
+/** Longest a batch may wait in its app's queue before it is refused unstored (IngestionBusy). */
+const MAX_QUEUE_WAIT_MS = 15_000;
 
 interface AppQueue {
-  items: { calls: TrackingInput[]; resolve: (duplicates: boolean[]) => void; reject: (error: unknown) => void }[];
+  items: {
+    calls: TrackingInput[];
+    queuedAt: number;
+    resolve: (duplicates: boolean[]) => void;
+    reject: (error: unknown) => void;
+  }[];
   running: boolean;
 }
 
@@ -57,7 +64,9 @@ export class TrackingService {
       queue = { items: [], running: false };
       this.queues.set(appId, queue);
     }
-    const promise = new Promise<boolean[]>((resolve, reject) => queue.items.push({ calls, resolve, reject }));
+    const promise = new Promise<boolean[]>((resolve, reject) =>
+      queue.items.push({ calls, queuedAt: performance.now(), resolve, reject }),
+    );
     if (!queue.running) void this.drain(appId, queue);
     return promise;
   }
@@ -65,6 +74,14 @@ export class TrackingService {
   private async drain(appId: string, queue: AppQueue): Promise<void> {
     queue.running = true;
     while (queue.items.length > 0) {
+      // A batch that waited too long is refused unstored: its caller's deadline (30 s at the gateway) would
+      // otherwise pass while the write still happens later, and a retry would store it twice.
+      const now = performance.now();
+      for (const stale of queue.items.filter((item) => now - item.queuedAt > MAX_QUEUE_WAIT_MS)) {
+        stale.reject(new IngestionBusy(appId));
+      }
+      queue.items = queue.items.filter((item) => now - item.queuedAt <= MAX_QUEUE_WAIT_MS);
+      if (queue.items.length === 0) break;
       let size = 0;
       let count = 0;
       while (count < queue.items.length && (count === 0 || size + (queue.items[count]?.calls.length ?? 0) <= MAX_ROUND_CALLS)) {
