@@ -19,6 +19,16 @@ const state = globalThis as unknown as { __exportdTestServers?: Started };
  * then tests run against that server), versitygw (unless S3_ENDPOINT is set), and an SMTP capture server.
  */
 export default async function globalSetup(): Promise<void> {
+  try {
+    await startTestServers();
+  } catch (error) {
+    // Jest runs no teardown after a failed setup: stop what did start, so no server outlives the run.
+    await stopTestServers();
+    throw error;
+  }
+}
+
+async function startTestServers(): Promise<void> {
   const tmpDir = mkdtempSync(join(tmpdir(), 'exportd-test-'));
   const started: Started = {};
   state.__exportdTestServers = started;
