@@ -5,7 +5,6 @@ import { WebhooksController } from './webhooks/webhooks.controller';
 import { BulkExportsController } from './bulk-exports/bulk-exports.controller';
 import { ExportsController } from './exports/exports.controller';
 import { LookupsController } from './lookups/lookups.controller';
-import { TrailingSlashRoutes } from './bulk-exports/trailing-slash.routes';
 import { GatewayEnv } from './config/env';
 import { DataExportModule } from './data-export/data-export.module';
 import { FeaturesController } from './features/features.controller';
@@ -31,7 +30,6 @@ export class GatewayModule {
         FeaturesController,
         SegmentsController,
       ],
-      providers: [TrailingSlashRoutes],
     };
   }
 }

@@ -11,7 +11,8 @@ import { trackingConfig } from './tracking/tracking.config';
 export async function createGateway(env: GatewayEnv): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot(env),
-    new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
+    // ignoreTrailingSlash: the Bulk Data Export API documents its URLs with a trailing slash.
+    new FastifyAdapter({ bodyLimit: 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } }),
     // The JSON parser is ours (per-route limits, clear 400/413/415 bodies): see installJsonBodyParser.
     { bufferLogs: false, bodyParser: false },
   );
