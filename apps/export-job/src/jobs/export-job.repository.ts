@@ -42,6 +42,8 @@ export interface ExportJobRecord {
   createdAt: Date;
   startedAt?: Date | null;
   finishedAt?: Date | null;
+  /** Set once by a cancel and never cleared: the job is cancelled whatever a concurrent write set its status to. */
+  cancelRequestedAt?: Date | null;
   visibleUntil: Date;
   filesDeleteAt: Date;
   filesDeleted: boolean;
@@ -107,6 +109,7 @@ const jobSchema = new Schema<ExportJobRecord>(
     createdAt: Date,
     startedAt: Date,
     finishedAt: Date,
+    cancelRequestedAt: Date,
     visibleUntil: Date,
     filesDeleteAt: Date,
     filesDeleted: Boolean,
@@ -186,6 +189,19 @@ export class ExportJobRepository implements OnModuleInit {
   async insertJob(job: ExportJobRecord, partitions: PartitionRecord[]): Promise<void> {
     await this.partitions.insertMany(partitions);
     await this.jobs.create(job);
+  }
+
+  /**
+   * Puts a cancelled job back to `cancelled` if a concurrent transition overwrote it (FerretDB 1.24 does not
+   * apply a conditional findOneAndUpdate atomically against other writers).
+   */
+  async reassertCancelled(appId: string, jobId: string): Promise<void> {
+    await this.jobs
+      .updateOne(
+        { _id: jobId, appId, cancelRequestedAt: { $ne: null }, status: { $ne: 'cancelled' } },
+        { $set: { status: 'cancelled' } },
+      )
+      .exec();
   }
 
   findJob(appId: string, jobId: string): Promise<ExportJobRecord | null> {

@@ -151,25 +151,30 @@ export class ExportJobsService {
     const existing = await this.repo.findJob(appId, jobId);
     if (!existing || !this.retention.isVisible(existing.createdAt, this.clock.now())) throw new ExportJobNotFound(appId, jobId);
     if (existing.status === 'cancelled') return this.get(appId, jobId);
+    const now = this.clock.now();
     const cancelled = await this.repo.transition(appId, jobId, ['pending', 'in_progress'], 'cancelled', {
-      finishedAt: this.clock.now(),
+      finishedAt: now,
+      cancelRequestedAt: now,
       error: 'cancelled on request',
     });
     if (!cancelled) throw new ExportJobNotCancellable(jobId, existing.status);
     await this.repo.stopPartitions(appId, jobId);
     await this.repo.unlock(appId, jobId);
+    // A worker starting the job at the same moment may have overwritten the status; markStarted re-checks too.
+    await this.repo.reassertCancelled(appId, jobId);
     return this.get(appId, jobId);
   }
 
   /** A worker started a partition: the job is in progress from its first claim. */
   async markStarted(appId: string, jobId: string): Promise<void> {
     await this.repo.transition(appId, jobId, ['pending'], 'in_progress', { startedAt: this.clock.now() });
+    await this.repo.reassertCancelled(appId, jobId);
   }
 
   /** After each finished partition: when all are done, writes the manifest and completes the job. */
   async partitionDone(appId: string, jobId: string): Promise<void> {
     const job = await this.repo.findJob(appId, jobId);
-    if (!job || TERMINAL_STATUSES.includes(job.status)) return;
+    if (!job || job.cancelRequestedAt || TERMINAL_STATUSES.includes(job.status)) return;
     const partitions = await this.repo.listPartitions(appId, jobId);
     if (!partitions.every((p) => p.status === 'done' && p.file)) return;
     const files = partitions.map((p) => p.file as ExportFileRecord);
@@ -242,7 +247,7 @@ export class ExportJobsService {
 
   async isActive(appId: string, jobId: string): Promise<boolean> {
     const job = await this.repo.findJob(appId, jobId);
-    return !!job && !TERMINAL_STATUSES.includes(job.status);
+    return !!job && !job.cancelRequestedAt && !TERMINAL_STATUSES.includes(job.status);
   }
 
   fileFor(job: Pick<ExportJobRecord, '_id' | 'appId' | 'format'>, partitionKey: string): { filename: string; key: string } {
