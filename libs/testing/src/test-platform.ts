@@ -39,6 +39,7 @@ export async function startTestPlatform(extraEnv: NodeJS.ProcessEnv = {}): Promi
       ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
       DELIVERY_RETRY_SCHEDULE: '1s,1s,2s',
+      EXPORT_STALL_TIMEOUT_MS: '10000',
       ...extraEnv,
     },
   });

@@ -12,6 +12,11 @@ export const exportJobEnvSchema = {
   EXPORT_POLL_INTERVAL_MS: env.int('how often an idle worker looks for a partition to claim', 500, 10),
   EXPORT_MAX_ATTEMPTS: env.int('attempts per partition before the job fails', 5, 1, 100),
   EXPORT_RETRY_BASE_MS: env.int('back-off before a failed partition is retried (doubles per attempt)', 1_000, 0),
+  EXPORT_STALL_TIMEOUT_MS: env.int(
+    'a partition that reads no rows for this long (S3 or aggregation stuck) is aborted and retried',
+    60_000,
+    100,
+  ),
   EXPORT_S3_MAX_ATTEMPTS: env.int('attempts of one S3 request inside the SDK', 3, 1, 20),
   EXPORT_GZIP_LEVEL: env.int('gzip level of export files', 6, 1, 9),
   EXPORT_LINK_TTL_SECONDS: env.int(

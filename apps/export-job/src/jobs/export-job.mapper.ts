@@ -1,13 +1,18 @@
 import { exportsV1 } from '@exportd/contracts';
 import { ExportJobView } from './export-jobs.service';
 
+/** A cancel is final even if a worker starting the job at the same moment overwrote the stored status. */
+function effectiveStatus(job: ExportJobView['job']): string {
+  return job.cancelRequestedAt ? 'cancelled' : job.status;
+}
+
 /** Domain view -> proto. */
 export function toProtoJob(view: ExportJobView): exportsV1.ExportJob {
   const { job } = view;
   return {
     id: job._id,
     appId: job.appId,
-    status: job.status,
+    status: effectiveStatus(job),
     datasets: job.datasets,
     format: job.format,
     fromDay: job.fromDay,
@@ -49,7 +54,7 @@ export function publicJobJson(view: ExportJobView): Record<string, unknown> {
     app_token: job.appId,
     type: 'export',
     api: job.api,
-    status: job.status,
+    status: effectiveStatus(job),
     format: job.format,
     from: job.fromDay,
     to: job.toDay,

@@ -87,8 +87,17 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
     const onStop = () => abort.abort();
     this.stop.signal.addEventListener('abort', onStop, { once: true });
     let lostLease = false;
+    // Watchdog: a partition that reads no rows for EXPORT_STALL_TIMEOUT_MS (an S3 request or a row stream
+    // that never settles) is aborted and retried, so the heartbeat cannot keep a stuck partition leased.
+    let lastProgress = performance.now();
+    let stalled = false;
     const heartbeat = setInterval(
       () => {
+        if (performance.now() - lastProgress > this.env.EXPORT_STALL_TIMEOUT_MS) {
+          stalled = true;
+          abort.abort();
+          return;
+        }
         void (async () => {
           const until = new Date(this.clock.now().getTime() + this.env.EXPORT_LEASE_MS);
           const held = await this.repo.heartbeat(appId, partition._id, this.owner, until);
@@ -104,20 +113,23 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
     const { filename, key } = this.jobs.fileFor(job, partition.key);
     try {
       const written = await writeExportFile(
-        this.rows.stream(
-          {
-            appId,
-            dataset: partition.dataset,
-            fromDay: partition.fromDay,
-            toDay: partition.toDay,
-            eventTypes: job.eventTypes,
-            userIds: job.userIds,
-            companyIds: job.companyIds,
-            segmentId: job.segmentId,
-            history: job.history ?? '',
-            exclusions: job.exclusions,
-          },
-          abort.signal,
+        progress(
+          this.rows.stream(
+            {
+              appId,
+              dataset: partition.dataset,
+              fromDay: partition.fromDay,
+              toDay: partition.toDay,
+              eventTypes: job.eventTypes,
+              userIds: job.userIds,
+              companyIds: job.companyIds,
+              segmentId: job.segmentId,
+              history: job.history ?? '',
+              exclusions: job.exclusions,
+            },
+            abort.signal,
+          ),
+          () => (lastProgress = performance.now()),
         ),
         job.format,
         this.env.EXPORT_GZIP_LEVEL,
@@ -135,7 +147,8 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
     } catch (error) {
       clearInterval(heartbeat);
       if (lostLease || !this.running) return; // someone else owns it now, or the job ended, or we are stopping
-      const message = `partition ${partition.key}: ${(error as Error).message}`;
+      const cause = stalled ? `no progress for ${this.env.EXPORT_STALL_TIMEOUT_MS} ms` : (error as Error).message;
+      const message = `partition ${partition.key}: ${cause}`;
       if (partition.attempts >= this.env.EXPORT_MAX_ATTEMPTS) {
         const text = `${message} (gave up after ${partition.attempts} attempts)`;
         if (await this.repo.failPartition(appId, partition._id, this.owner, text))
@@ -149,7 +162,17 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
       }
     } finally {
       clearInterval(heartbeat);
+      // Releases whatever may still hang on this attempt (a row stream left open after a failed upload).
+      abort.abort();
       this.stop.signal.removeEventListener('abort', onStop);
     }
+  }
+}
+
+/** Passes batches through, reporting each one (the worker's watchdog measures progress by them). */
+async function* progress<T>(batches: AsyncIterable<T>, onBatch: () => void): AsyncIterable<T> {
+  for await (const batch of batches) {
+    onBatch();
+    yield batch;
   }
 }
