@@ -5,8 +5,7 @@
  *
  *   node -r @swc-node/register bench/company-export/run.ts [--companies 10000] [--features 20] [--keep]
  */
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { startFerretDb, startPlatform, startS3Server, startSmtpCapture } from '@exportd/local-stack';
+import { peakRssMb, startStandaloneStack } from '@exportd/local-stack';
 import {
   CompanyAttributesDailyRecord,
   CompanyProfileRecord,
@@ -14,12 +13,11 @@ import {
   TrackingCallRecord,
   UsageDailyRecord,
 } from '@exportd/records';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
-import { CompanyFeatureRowBatch, CompanyUsageServiceService } from '@exportd/contracts/generated/analytics/v1/company_usage';
+import { companyUsage } from '@exportd/contracts';
 import { createGrpcClient } from '@exportd/grpc';
 
 const DAY_MS = 86_400_000;
@@ -44,54 +42,14 @@ function random(seed: number): () => number {
   };
 }
 
-function peakRssMb(pid: number | undefined): number {
-  if (!pid) return NaN;
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) / 1024 : NaN;
-}
-
 async function main(): Promise<void> {
   const companies = flag('companies', 10_000);
   const features = flag('features', 20);
   const dataDir = mkdtempSync(join(tmpdir(), 'exportd-bench-'));
   say(`data in ${dataDir}; ${companies} companies x ${features} features, six months`);
 
-  const mongo = await startFerretDb({ dataDir });
-  const s3Credentials = {
-    accessKeyId: `bench${randomBytes(4).toString('hex')}`,
-    secretAccessKey: randomBytes(20).toString('hex'),
-  };
-  const s3 = await startS3Server({ dataDir, ...s3Credentials });
-  const smtp = await startSmtpCapture({ mailDir: join(dataDir, 'mail') });
-  const bucket = 'bench';
-  const s3Client = new S3Client({
-    endpoint: s3.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: s3Credentials,
-  });
-  await s3Client.send(new CreateBucketCommand({ Bucket: bucket }));
-  s3Client.destroy();
-
-  mkdirSync(join(dataDir, 'logs'), { recursive: true });
-  const adminToken = `adm_${randomBytes(16).toString('hex')}`;
-  const mongoUrl = `${mongo.url}/bench`;
-  const platform = await startPlatform({
-    logDir: join(dataDir, 'logs'),
-    env: {
-      NODE_ENV: 'production',
-      ADMIN_TOKEN: adminToken,
-      INTERNAL_TOKEN: randomBytes(16).toString('hex'),
-      MONGO_URL: mongoUrl,
-      S3_ENDPOINT: s3.endpoint,
-      S3_REGION: 'us-east-1',
-      S3_ACCESS_KEY_ID: s3Credentials.accessKeyId,
-      S3_SECRET_ACCESS_KEY: s3Credentials.secretAccessKey,
-      S3_BUCKET: bucket,
-      SMTP_URL: smtp.url,
-      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    },
-  });
+  const stack = await startStandaloneStack(dataDir);
+  const { platform, mongo, mongoUrl, adminToken } = stack;
 
   try {
     const api = async <T>(method: string, path: string, token: string, body?: unknown): Promise<T> => {
@@ -213,7 +171,7 @@ async function main(): Promise<void> {
 
     // The gRPC stream alone (aggregation -> this process), to tell the two hops apart.
     if (process.argv.includes('--grpc')) {
-      const client = createGrpcClient(CompanyUsageServiceService, {
+      const client = createGrpcClient(companyUsage.CompanyUsageServiceService, {
         address: platform.env.AGGREGATION_GRPC_ADDR as string,
         internalToken: platform.env.INTERNAL_TOKEN as string,
       });
@@ -224,7 +182,7 @@ async function main(): Promise<void> {
         history: '6m-weekly',
         batchSize: flag('grpc-batch', 500),
       })) {
-        grpcRows += (batch as CompanyFeatureRowBatch).rows.length;
+        grpcRows += (batch as companyUsage.CompanyFeatureRowBatch).rows.length;
       }
       const grpcSeconds = (Date.now() - grpcStarted) / 1000;
       say(`gRPC stream alone: ${grpcRows} rows in ${grpcSeconds.toFixed(1)} s, ${Math.round(grpcRows / grpcSeconds)} rows/s`);
@@ -255,10 +213,7 @@ async function main(): Promise<void> {
       `peak RSS: gateway ${peakRssMb(platform.processes.get('gateway')?.child.pid).toFixed(0)} MB, aggregation ${peakRssMb(platform.processes.get('aggregation')?.child.pid).toFixed(0)} MB, ferretdb ${peakRssMb(mongo.process.child.pid).toFixed(0)} MB`,
     );
   } finally {
-    await platform.stop();
-    await smtp.stop();
-    await s3.process.stop();
-    await mongo.process.stop();
+    await stack.stop();
     if (!process.argv.includes('--keep')) rmSync(dataDir, { recursive: true, force: true });
   }
 }

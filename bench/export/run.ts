@@ -7,13 +7,12 @@
  * baseline (driver cursor -> same row encoding, formatter and gzip -> local file). Prints rows/s, MB/s of
  * the compressed output, the ratio to the baseline, and each service's peak RSS (VmHWM).
  */
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { REPO_ROOT, startFerretDb, startPlatform, startS3Server } from '@exportd/local-stack';
+import { peakRssMb, REPO_ROOT, startStandaloneStack } from '@exportd/local-stack';
 import { RAW_COLLECTIONS } from '@exportd/records';
 import mongoose from 'mongoose';
 import { spawnSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,17 +24,6 @@ function flag(name: string, fallback: number): number {
   const value = index >= 0 ? Number(process.argv[index + 1]) : fallback;
   if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
   return value;
-}
-
-function peakRssMb(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = Number(/VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1]);
-    return kb / 1024;
-  } catch {
-    return NaN;
-  }
 }
 
 async function seed(mongoUrl: string, appId: string, events: number): Promise<void> {
@@ -74,34 +62,12 @@ async function main(): Promise<void> {
   const gzipLevel = flag('gzip-level', 6);
   const workers = flag('workers', 1);
   const dataDir = mkdtempSync(join(tmpdir(), 'exportd-bench-'));
-  const credentials = { accessKeyId: `bench${randomBytes(4).toString('hex')}`, secretAccessKey: randomBytes(16).toString('hex') };
-  const mongo = await startFerretDb({ dataDir });
-  const s3 = await startS3Server({ dataDir, ...credentials });
-  const bucket = 'bench-exports';
-  const s3Client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
-  await s3Client.send(new CreateBucketCommand({ Bucket: bucket }));
-  s3Client.destroy();
-  const mongoUrl = `${mongo.url}/bench`;
-  const adminToken = `adm_${randomBytes(16).toString('hex')}`;
-  const platform = await startPlatform({
-    logDir: dataDir,
-    env: {
-      NODE_ENV: 'production',
-      ADMIN_TOKEN: adminToken,
-      INTERNAL_TOKEN: randomBytes(16).toString('hex'),
-      MONGO_URL: mongoUrl,
-      S3_ENDPOINT: s3.endpoint,
-      S3_REGION: 'us-east-1',
-      S3_ACCESS_KEY_ID: credentials.accessKeyId,
-      S3_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      S3_BUCKET: bucket,
-      SMTP_URL: 'smtp://127.0.0.1:2525',
-      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      EXPORT_GZIP_LEVEL: String(gzipLevel),
-      EXPORT_POLL_INTERVAL_MS: '50',
-      EXPORT_WORKER_CONCURRENCY: String(workers),
-    },
+  const stack = await startStandaloneStack(dataDir, {
+    EXPORT_GZIP_LEVEL: String(gzipLevel),
+    EXPORT_POLL_INTERVAL_MS: '50',
+    EXPORT_WORKER_CONCURRENCY: String(workers),
   });
+  const { platform, mongo, mongoUrl, adminToken } = stack;
   let failed = false;
   try {
     const api = async (method: string, path: string, token: string, body?: unknown) => {
@@ -196,9 +162,7 @@ async function main(): Promise<void> {
     say(`logs kept in ${dataDir}`);
     throw error;
   } finally {
-    await platform.stop();
-    await s3.process.stop();
-    await mongo.process.stop();
+    await stack.stop();
     if (!failed) rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -12,11 +12,11 @@
  * Knobs: BENCH_SINGLE_CALLS (20000), BENCH_CONCURRENCY (64), BENCH_BULK_EVENTS (100000), BENCH_BULK_SIZE (500),
  * BENCH_BULK_CONCURRENCY (4), BENCH_USERS (1000), BENCH_COMPANIES (100).
  */
-import { startFerretDb, startPlatform, startS3Server, startSmtpCapture } from '@exportd/local-stack';
+import { startStandaloneStack } from '@exportd/local-stack';
 import { RAW_COLLECTIONS, TrackingCallRecord, utcDay } from '@exportd/records';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
@@ -48,38 +48,13 @@ async function startTarget(): Promise<Target> {
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'exportd-bench-'));
   say(`starting FerretDB, S3, SMTP and the platform (data in ${dataDir})...`);
-  const mongo = await startFerretDb({ dataDir });
-  const credentials = { accessKeyId: `bench${randomBytes(4).toString('hex')}`, secretAccessKey: randomBytes(20).toString('hex') };
-  const s3 = await startS3Server({ dataDir, ...credentials });
-  const smtp = await startSmtpCapture({ mailDir: join(dataDir, 'mail') });
-  const adminToken = `adm_${randomBytes(16).toString('hex')}`;
-  const mongoUrl = `${mongo.url}/bench`;
-  mkdirSync(join(dataDir, 'logs'), { recursive: true });
-  const platform = await startPlatform({
-    logDir: join(dataDir, 'logs'),
-    env: {
-      NODE_ENV: 'production',
-      ADMIN_TOKEN: adminToken,
-      INTERNAL_TOKEN: randomBytes(16).toString('hex'),
-      MONGO_URL: mongoUrl,
-      S3_ENDPOINT: s3.endpoint,
-      S3_REGION: 'us-east-1',
-      S3_ACCESS_KEY_ID: credentials.accessKeyId,
-      S3_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      S3_BUCKET: 'bench',
-      SMTP_URL: smtp.url,
-      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    },
-  });
+  const stack = await startStandaloneStack(dataDir);
   return {
-    gatewayUrl: platform.gatewayUrl,
-    adminToken,
-    mongoUrl,
+    gatewayUrl: stack.platform.gatewayUrl,
+    adminToken: stack.adminToken,
+    mongoUrl: stack.mongoUrl,
     async stop() {
-      await platform.stop();
-      await smtp.stop();
-      await s3.process.stop();
-      await mongo.process.stop();
+      await stack.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

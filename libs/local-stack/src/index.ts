@@ -5,3 +5,4 @@ export * from './mongo-server';
 export * from './s3-server';
 export * from './smtp-capture';
 export * from './platform';
+export * from './standalone-stack';

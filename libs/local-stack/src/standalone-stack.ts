@@ -1,0 +1,78 @@
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RunningMongo, startFerretDb } from './mongo-server';
+import { RunningPlatform, startPlatform } from './platform';
+import { startS3Server } from './s3-server';
+import { startSmtpCapture } from './smtp-capture';
+
+export interface StandaloneStack {
+  platform: RunningPlatform;
+  mongo: RunningMongo;
+  /** The platform's database. */
+  mongoUrl: string;
+  adminToken: string;
+  /** Stops the platform, then the servers. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole platform on its own servers (FerretDB, versitygw with a bucket, SMTP capture) under `dataDir`,
+ * on free ports, with fresh secrets: what the benchmarks run against.
+ */
+export async function startStandaloneStack(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<StandaloneStack> {
+  const mongo = await startFerretDb({ dataDir });
+  const credentials = { accessKeyId: `bench${randomBytes(4).toString('hex')}`, secretAccessKey: randomBytes(20).toString('hex') };
+  const s3 = await startS3Server({ dataDir, ...credentials });
+  const smtp = await startSmtpCapture({ mailDir: join(dataDir, 'mail') });
+  const bucket = 'bench';
+  const s3Client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
+  await s3Client.send(new CreateBucketCommand({ Bucket: bucket }));
+  s3Client.destroy();
+
+  const logDir = join(dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const adminToken = `adm_${randomBytes(16).toString('hex')}`;
+  const mongoUrl = `${mongo.url}/bench`;
+  const platform = await startPlatform({
+    logDir,
+    env: {
+      NODE_ENV: 'production',
+      ADMIN_TOKEN: adminToken,
+      INTERNAL_TOKEN: randomBytes(16).toString('hex'),
+      MONGO_URL: mongoUrl,
+      S3_ENDPOINT: s3.endpoint,
+      S3_REGION: 'us-east-1',
+      S3_ACCESS_KEY_ID: credentials.accessKeyId,
+      S3_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      S3_BUCKET: bucket,
+      SMTP_URL: smtp.url,
+      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      ...env,
+    },
+  });
+  return {
+    platform,
+    mongo,
+    mongoUrl,
+    adminToken,
+    async stop() {
+      await platform.stop();
+      await smtp.stop();
+      await s3.process.stop();
+      await mongo.process.stop();
+    },
+  };
+}
+
+/** Peak resident memory (VmHWM) of a process, in MB; NaN when unknown. */
+export function peakRssMb(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const kb = Number(/VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    return kb / 1024;
+  } catch {
+    return NaN;
+  }
+}
