@@ -11,6 +11,7 @@ describe('error mapping', () => {
     ['unauthenticated', status.UNAUTHENTICATED, 401],
     ['too_large', status.RESOURCE_EXHAUSTED, 413],
     ['unavailable', status.UNAVAILABLE, 503],
+    ['outcome_unknown', status.UNKNOWN, 502],
     ['internal', status.INTERNAL, 500],
   ];
 
@@ -33,15 +34,21 @@ describe('error mapping', () => {
     expect(received).toMatchObject({ httpStatus: 500, code: 'internal_error', message: 'Internal error' });
   });
 
-  it('maps transport failures without a kind to 503 or 500', () => {
-    expect(fromGrpcError({ code: status.UNAVAILABLE, details: 'connect ECONNREFUSED', metadata: new Metadata() })).toMatchObject({
+  it('maps transport failures without a kind: 503 only when the call never reached a service', () => {
+    const transport = (code: status, details: string) => fromGrpcError({ code, details, metadata: new Metadata() });
+    expect(
+      transport(status.UNAVAILABLE, 'No connection established. Last error: connect ECONNREFUSED 127.0.0.1:1'),
+    ).toMatchObject({
       httpStatus: 503,
       code: 'service_unavailable',
     });
-    expect(fromGrpcError({ code: status.UNAUTHENTICATED, details: 'bad token', metadata: new Metadata() })).toMatchObject({
-      httpStatus: 500,
-      message: 'Internal error',
+    expect(transport(status.UNAVAILABLE, 'Channel closed before call started')).toMatchObject({ httpStatus: 503 });
+    expect(transport(status.UNAVAILABLE, 'Connection dropped')).toMatchObject({ httpStatus: 502, code: 'outcome_unknown' });
+    expect(transport(status.DEADLINE_EXCEEDED, 'Deadline exceeded after 30.001s')).toMatchObject({
+      httpStatus: 504,
+      code: 'outcome_unknown',
     });
+    expect(transport(status.UNAUTHENTICATED, 'bad token')).toMatchObject({ httpStatus: 500, message: 'Internal error' });
     expect(fromGrpcError(new Error('boom'))).toMatchObject({ httpStatus: 500 });
   });
 });

@@ -13,6 +13,7 @@ export type ErrorKind =
   | 'unauthenticated'
   | 'too_large'
   | 'unavailable'
+  | 'outcome_unknown'
   | 'internal';
 
 /** A fact the domain reports; services throw these, never transport exceptions. */
@@ -42,6 +43,7 @@ const grpcStatusByKind: Record<ErrorKind, GrpcStatus> = {
   unauthenticated: GrpcStatus.UNAUTHENTICATED,
   too_large: GrpcStatus.RESOURCE_EXHAUSTED,
   unavailable: GrpcStatus.UNAVAILABLE,
+  outcome_unknown: GrpcStatus.UNKNOWN,
   internal: GrpcStatus.INTERNAL,
 };
 
@@ -53,7 +55,9 @@ const httpStatusByKind: Record<ErrorKind, number> = {
   permission: 403,
   unauthenticated: 401,
   too_large: 413,
+  // 503 promises that nothing happened (retry is safe); 502 says the outcome is not known.
   unavailable: 503,
+  outcome_unknown: 502,
   internal: 500,
 };
 
@@ -96,19 +100,38 @@ function isGrpcError(error: unknown): error is GrpcLikeError {
   return typeof error === 'object' && error !== null && 'code' in error && 'metadata' in error;
 }
 
-function kindFromTransportStatus(code: number | undefined): ErrorKind {
-  switch (code) {
-    case GrpcStatus.UNAVAILABLE:
-    case GrpcStatus.DEADLINE_EXCEEDED:
-      return 'unavailable';
-    default:
-      return 'internal';
+/**
+ * UNAVAILABLE texts of grpc-js for a call that never reached a server (no connection, channel closed, name not
+ * resolved): nothing happened, so a retry is safe. Any other UNAVAILABLE (a connection dropped mid-call) and
+ * DEADLINE_EXCEEDED leave the outcome unknown: the service may have done the work without answering in time.
+ */
+const NOT_SENT = /^(No connection established|Channel closed before call started|Name resolution failed)/;
+
+function transportError(error: GrpcLikeError): RemoteError {
+  if (error.code === GrpcStatus.UNAVAILABLE && NOT_SENT.test(error.details ?? '')) {
+    return {
+      httpStatus: 503,
+      kind: 'unavailable',
+      code: 'service_unavailable',
+      message: 'A backing service is unavailable; retry later',
+    };
   }
+  if (error.code === GrpcStatus.UNAVAILABLE || error.code === GrpcStatus.DEADLINE_EXCEEDED) {
+    const timedOut = error.code === GrpcStatus.DEADLINE_EXCEEDED;
+    return {
+      httpStatus: timedOut ? 504 : 502,
+      kind: 'outcome_unknown',
+      code: 'outcome_unknown',
+      message: `A backing service ${timedOut ? 'did not answer in time' : 'dropped the connection'}: the request may or may not have taken effect. Retry only requests that are safe to repeat (tracking calls carrying a messageId are).`,
+    };
+  }
+  return { httpStatus: 500, kind: 'internal', code: 'internal_error', message: 'Internal error' };
 }
 
 /**
  * Gateway side: a failed gRPC call -> HTTP status and error fields. Only errors a service raised on purpose
- * (those carrying a kind) keep their message; transport faults become 503 or 500 with a generic text.
+ * (those carrying a kind) keep their message; transport faults become 503 (not sent), 502/504 (outcome
+ * unknown) or 500 with a generic text.
  */
 export function fromGrpcError(error: unknown): RemoteError {
   if (error instanceof DomainError) {
@@ -129,13 +152,7 @@ export function fromGrpcError(error: unknown): RemoteError {
       const message = kind === 'internal' ? 'Internal error' : (error.details ?? kind);
       return { httpStatus: httpStatusByKind[kind], kind, code, message, details };
     }
-    const transportKind = kindFromTransportStatus(error.code);
-    return {
-      httpStatus: httpStatusByKind[transportKind],
-      kind: transportKind,
-      code: transportKind === 'unavailable' ? 'service_unavailable' : 'internal_error',
-      message: transportKind === 'unavailable' ? 'A backing service is unavailable; retry later' : 'Internal error',
-    };
+    return transportError(error);
   }
   return { httpStatus: 500, kind: 'internal', code: 'internal_error', message: 'Internal error' };
 }

@@ -60,6 +60,8 @@ export interface TrackingCallRecord {
    * the user belonged to when the call arrived.
    */
   companyIds: string[];
+  /** The ingestion round that stored it (its journal entry): a failed or late round removes exactly its own calls. */
+  journalId?: string;
 }
 
 export interface UserProfileRecord {

@@ -47,9 +47,13 @@ export class TrackingBatcher implements OnApplicationShutdown {
     });
   }
 
-  /** Stores a batch at once (a /bulk request is already one). */
+  /**
+   * Stores a batch at once (a /bulk request is already one). Ingestion reads the deadline and stores nothing
+   * it could not answer before it, so an error answer means nothing is stored, except a deadline passed or a
+   * connection dropped in flight, which the error map answers as `outcome_unknown`.
+   */
   async store(appId: string, calls: tracking.TrackingCall[]): Promise<void> {
-    await this.clients.tracking.track({ appId, calls });
+    await this.clients.tracking.track({ appId, calls }, { deadline: Date.now() + this.config.TRACKING_STORE_TIMEOUT_MS });
   }
 
   onApplicationShutdown(): void {

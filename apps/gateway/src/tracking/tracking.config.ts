@@ -12,6 +12,11 @@ export const trackingEnvSchema = {
     1_000,
   ),
   TRACKING_BATCH_MAX_CALLS: env.int('most calls in one gathered batch (flushed at once when reached)', 500, 1, 10_000),
+  TRACKING_STORE_TIMEOUT_MS: env.int(
+    'how long the gateway waits for ingestion to store a batch (the Track call deadline; ingestion stores nothing it cannot answer within it)',
+    30_000,
+    100,
+  ),
   TRACKING_KEY_CACHE_MS: env.int('how long a tracking key lookup is cached in the gateway', 30_000, 0),
 };
 

@@ -1,3 +1,4 @@
+import { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { Controller } from '@nestjs/common';
 import { tracking } from '@exportd/contracts';
 import { CallType } from '@exportd/records';
@@ -18,10 +19,22 @@ const CALL_TYPES: Partial<Record<tracking.CallType, CallType>> = {
 export class TrackingController implements tracking.TrackingServiceController {
   constructor(private readonly service: TrackingService) {}
 
-  async track(request: tracking.TrackRequest): Promise<tracking.TrackResponse> {
-    const calls = (request.calls ?? []).map((call, index) => toInput(call, index));
-    return this.service.track(request.appId, calls);
+  /** Nest passes the grpc-js call third: its deadline tells how long the caller waits for the answer. */
+  async track(
+    request: tracking.TrackRequest,
+    _metadata?: Metadata,
+    call?: ServerUnaryCall<unknown, unknown>,
+  ): Promise<tracking.TrackResponse> {
+    const calls = (request.calls ?? []).map((c, index) => toInput(c, index));
+    return this.service.track(request.appId, calls, deadlineOf(call));
   }
+}
+
+/** Epoch ms of the caller's deadline; Infinity when it set none. */
+function deadlineOf(call: ServerUnaryCall<unknown, unknown> | undefined): number {
+  const deadline = call?.getDeadline();
+  if (deadline === undefined) return Infinity;
+  return deadline instanceof Date ? deadline.getTime() : deadline;
 }
 
 /** The server decodes with proto-loader: timestamps arrive as {seconds, nanos}, enums as numbers. */

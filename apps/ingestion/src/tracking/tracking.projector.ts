@@ -62,7 +62,8 @@ export class TrackingProjector implements OnApplicationBootstrap, OnApplicationS
   /** Applies again what a previous process stored but had not applied when it stopped. */
   async onApplicationBootstrap(): Promise<void> {
     const open = await this.repository.openJournals();
-    for (const entry of open) this.add(entry.appId, await this.repository.callsByIds(entry.appId, entry.callIds), entry._id);
+    for (const entry of open)
+      this.add(entry.appId, await this.repository.callsOfRound(entry.appId, entry._id, entry.callIds), entry._id);
     if (open.length > 0) this.logger.log(`resuming ${open.length} stored rounds not yet applied`);
   }
 

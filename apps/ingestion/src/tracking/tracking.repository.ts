@@ -82,11 +82,6 @@ export class TrackingRepository implements OnModuleInit {
     await this.journal.insertOne({ _id: id, appId, callIds, createdAt: at });
   }
 
-  /** Narrows the journal to the calls this round really stored (retried messageIds were applied before). */
-  async setJournalCalls(appId: string, id: string, callIds: string[]): Promise<void> {
-    await this.journal.updateOne({ _id: id, appId }, { $set: { callIds } });
-  }
-
   async closeJournal(appId: string, id: string): Promise<void> {
     await this.journal.deleteOne({ _id: id, appId });
   }
@@ -96,11 +91,19 @@ export class TrackingRepository implements OnModuleInit {
     return this.journal.find({}).sort({ createdAt: 1 }).toArray();
   }
 
-  async callsByIds(appId: string, ids: string[]): Promise<TrackingCallRecord[]> {
+  /** The calls a journal entry's round stored (a retried messageId in its list was stored by an earlier round). */
+  async callsOfRound(appId: string, journalId: string, ids: string[]): Promise<TrackingCallRecord[]> {
     if (ids.length === 0) return [];
     const found = await this.calls.find({ appId, _id: { $in: ids } }).toArray();
     const order = new Map(ids.map((id, index) => [id, index]));
-    return found.sort((a, b) => (order.get(a._id) ?? 0) - (order.get(b._id) ?? 0));
+    return found
+      .filter((call) => call.journalId === undefined || call.journalId === journalId)
+      .sort((a, b) => (order.get(a._id) ?? 0) - (order.get(b._id) ?? 0));
+  }
+
+  /** Removes the calls of `ids` that the round `journalId` stored (never those an earlier round stored). */
+  async removeCalls(appId: string, journalId: string, ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.calls.deleteMany({ appId, _id: { $in: ids }, journalId });
   }
 
   /**

@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { TrackingCallRecord, utcDay } from '@exportd/records';
 import { Clock, newId } from '@exportd/runtime';
-import { IngestionBusy, InvalidTrackingCall } from './tracking.errors';
+import { IngestionBusy, InvalidTrackingCall, StoreFailed, StoreOutcomeUnknown } from './tracking.errors';
 import { TrackingInput, TrackResult } from './tracking.model';
 import { TrackingProjector } from './tracking.projector';
 import { TrackingRepository } from './tracking.repository';
@@ -16,24 +16,46 @@ import { WritePriority } from './write-priority';
  *    company attributes per day (see TrackingProjector), a few milliseconds behind under light load.
  * An event or feedback without companyId is attributed, when stored, to the companies its user belonged to
  * then: those in the user's profile plus those of company calls stored but not yet applied.
+ *
+ * An error answer means nothing of the batch is stored: a batch is written only while its caller still
+ * waits (its gRPC deadline, less a margin for the answer to travel back), a write acknowledged too late is
+ * removed again, and a failed write removes what it may have written (each record carries its round's
+ * journalId). Only when that removal fails too is the answer StoreOutcomeUnknown.
  */
 /** Most calls stored in one round (one insertMany, one bulkWrite per collection). */
 const MAX_ROUND_CALLS = 5_000;
 /** Longest a batch may wait in its app's queue before it is refused unstored (IngestionBusy). */
 const MAX_QUEUE_WAIT_MS = 15_000;
+/** Time kept before the caller's deadline for the answer (or the removal of a late write) to reach it. */
+const ANSWER_MARGIN_MS = 2_000;
+
+interface QueuedBatch {
+  calls: TrackingInput[];
+  /** Epoch ms after which its write may no longer start. */
+  startBy: number;
+  /** Epoch ms after which an acknowledged write is too late: the caller may have given up, so it is removed. */
+  commitBy: number;
+  expiry?: NodeJS.Timeout;
+  resolve: (duplicates: boolean[]) => void;
+  reject: (error: unknown) => void;
+}
 
 interface AppQueue {
-  items: {
-    calls: TrackingInput[];
-    queuedAt: number;
-    resolve: (duplicates: boolean[]) => void;
-    reject: (error: unknown) => void;
-  }[];
+  batches: QueuedBatch[];
   running: boolean;
+}
+
+/** The records of one round and, per batch, the record id of each of its calls. */
+interface PreparedRound {
+  records: TrackingCallRecord[];
+  idsOf: Map<QueuedBatch, string[]>;
+  /** Calls whose messageId repeats one earlier in the same round (stored once, answered as duplicates). */
+  repeated: Map<QueuedBatch, Set<number>>;
 }
 
 @Injectable()
 export class TrackingService {
+  private readonly logger = new Logger('tracking');
   private readonly queues = new Map<string, AppQueue>();
 
   constructor(
@@ -43,125 +65,182 @@ export class TrackingService {
     private readonly clock: Clock,
   ) {}
 
-  async track(appId: string, calls: TrackingInput[]): Promise<TrackResult> {
+  /** `deadline`: epoch ms when the caller stops waiting (its gRPC deadline); absent, the queue limit alone. */
+  async track(appId: string, calls: TrackingInput[], deadline = Infinity): Promise<TrackResult> {
     if (!appId) throw new InvalidTrackingCall('appId is required');
     calls.forEach(checkCall);
     if (calls.length === 0) return { stored: 0, duplicates: 0 };
-    const duplicateFlags = await this.enqueue(appId, calls);
+    const duplicateFlags = await this.enqueue(appId, calls, deadline);
     const duplicates = duplicateFlags.filter(Boolean).length;
     return { stored: calls.length - duplicates, duplicates };
   }
 
   /**
-   * Batches of one app are written one after another: FerretDB (1.24, SQLite) loses concurrent updates of
-   * one document ($inc, $max, $set), so two batches touching the same profile or counter must not overlap.
+   * Batches of one app are written one after another: FerretDB (1.24) loses concurrent updates of one
+   * document ($inc, $max, $set), so two batches touching the same profile or counter must not overlap.
    * Batches arriving meanwhile are stored together in the next round (group commit), so the queue does not
    * cost throughput: the busier the app, the larger each round.
    */
-  private enqueue(appId: string, calls: TrackingInput[]): Promise<boolean[]> {
+  private enqueue(appId: string, calls: TrackingInput[], deadline: number): Promise<boolean[]> {
     let queue = this.queues.get(appId);
     if (!queue) {
-      queue = { items: [], running: false };
+      queue = { batches: [], running: false };
       this.queues.set(appId, queue);
     }
-    const promise = new Promise<boolean[]>((resolve, reject) =>
-      queue.items.push({ calls, queuedAt: performance.now(), resolve, reject }),
-    );
+    const now = Date.now();
+    const commitBy = deadline - Math.min(ANSWER_MARGIN_MS, Math.max(0, deadline - now) / 4);
+    const startBy = Math.min(now + MAX_QUEUE_WAIT_MS, commitBy);
+    const promise = new Promise<boolean[]>((resolve, reject) => {
+      const batch: QueuedBatch = { calls, startBy, commitBy, resolve, reject };
+      // Refused as soon as it can no longer start, so the caller hears it before its deadline.
+      batch.expiry = setTimeout(() => {
+        const index = queue.batches.indexOf(batch);
+        if (index < 0) return;
+        queue.batches.splice(index, 1);
+        reject(new IngestionBusy(appId, 'the calls waited too long'));
+      }, startBy - now);
+      queue.batches.push(batch);
+    });
     if (!queue.running) void this.drain(appId, queue);
     return promise;
   }
 
   private async drain(appId: string, queue: AppQueue): Promise<void> {
     queue.running = true;
-    while (queue.items.length > 0) {
-      // A batch that waited too long is refused unstored: its caller's deadline (30 s at the gateway) would
-      // otherwise pass while the write still happens later, and a retry would store it twice.
-      const now = performance.now();
-      for (const stale of queue.items.filter((item) => now - item.queuedAt > MAX_QUEUE_WAIT_MS)) {
-        stale.reject(new IngestionBusy(appId));
-      }
-      queue.items = queue.items.filter((item) => now - item.queuedAt <= MAX_QUEUE_WAIT_MS);
-      if (queue.items.length === 0) break;
+    while (queue.batches.length > 0) {
       let size = 0;
       let count = 0;
-      while (count < queue.items.length && (count === 0 || size + (queue.items[count]?.calls.length ?? 0) <= MAX_ROUND_CALLS)) {
-        size += queue.items[count]?.calls.length ?? 0;
+      while (
+        count < queue.batches.length &&
+        (count === 0 || size + (queue.batches[count]?.calls.length ?? 0) <= MAX_ROUND_CALLS)
+      ) {
+        size += queue.batches[count]?.calls.length ?? 0;
         count += 1;
       }
-      const round = queue.items.splice(0, count);
-      try {
-        const flags = await this.store(
-          appId,
-          round.flatMap((item) => item.calls),
-        );
-        let offset = 0;
-        for (const item of round) {
-          item.resolve(flags.slice(offset, offset + item.calls.length));
-          offset += item.calls.length;
-        }
-      } catch (error) {
-        for (const item of round) item.reject(error);
-      }
+      const round = queue.batches.splice(0, count);
+      for (const batch of round) clearTimeout(batch.expiry);
+      await this.storeRound(appId, round);
     }
     queue.running = false;
     if (this.queues.get(appId) === queue) this.queues.delete(appId);
   }
 
-  /** Stores one round; answers, per call, whether it was a duplicate (its messageId was stored before). */
-  private async store(appId: string, calls: TrackingInput[]): Promise<boolean[]> {
-    // Users' companies as of arrival; company calls earlier in the batch add to them.
+  /** Stores one round and settles each of its batches; never throws. */
+  private async storeRound(appId: string, batches: QueuedBatch[]): Promise<void> {
+    try {
+      await this.projector.roomFor(appId);
+    } catch (error) {
+      for (const batch of batches) batch.reject(error);
+      return;
+    }
+    // A batch whose caller will have given up before its write could be answered is refused unstored.
+    const startedAt = Date.now();
+    const live = batches.filter((batch) => startedAt <= batch.startBy);
+    for (const batch of batches)
+      if (startedAt > batch.startBy) batch.reject(new IngestionBusy(appId, 'the calls waited too long'));
+    if (live.length === 0) return;
+
+    const round = await this.prepare(appId, live);
+    const journalId = newId('jrn');
+    for (const record of round.records) record.journalId = journalId;
+    let existing: Set<string>;
+    try {
+      // The journal entry goes first (see TrackingProjector); both writes take the raw inserts' priority.
+      existing = await this.priority.insert(async () => {
+        await this.repository.openJournal(
+          appId,
+          journalId,
+          round.records.map((r) => r._id),
+          this.clock.now(),
+        );
+        return this.repository.insertCalls(appId, round.records);
+      });
+    } catch (error) {
+      this.logger.error(`storing ${round.records.length} calls of ${appId} failed: ${(error as Error).message}`);
+      const outcome = await this.removeRound(appId, journalId, round.records);
+      for (const batch of live) batch.reject(outcome);
+      return;
+    }
+
+    // Acknowledged too late for some batches: what only they stored is removed again before they are answered.
+    const ackedAt = Date.now();
+    const late = new Set(live.filter((batch) => ackedAt > batch.commitBy));
+    const removed = new Set<string>();
+    if (late.size > 0) {
+      const kept = new Set(live.filter((batch) => !late.has(batch)).flatMap((batch) => round.idsOf.get(batch) ?? []));
+      const stale = round.records.map((r) => r._id).filter((id) => !existing.has(id) && !kept.has(id));
+      let answer: Error = new IngestionBusy(appId, 'the calls were stored too late for the answer to arrive in time');
+      try {
+        await this.repository.removeCalls(appId, journalId, stale);
+        for (const id of stale) removed.add(id);
+      } catch (error) {
+        this.logger.error(`removing late calls of ${appId} failed: ${(error as Error).message}`);
+        answer = new StoreOutcomeUnknown();
+      }
+      for (const batch of late) batch.reject(answer);
+    }
+
+    this.projector.add(
+      appId,
+      round.records.filter((r) => !existing.has(r._id) && !removed.has(r._id)),
+      journalId,
+    );
+    for (const batch of live) {
+      if (late.has(batch)) continue;
+      const repeated = round.repeated.get(batch);
+      batch.resolve((round.idsOf.get(batch) ?? []).map((id, index) => Boolean(repeated?.has(index)) || existing.has(id)));
+    }
+  }
+
+  /** After a failed write: removes whatever the round stored, and says what its callers are told. */
+  private async removeRound(appId: string, journalId: string, records: TrackingCallRecord[]): Promise<Error> {
+    try {
+      await this.repository.removeCalls(
+        appId,
+        journalId,
+        records.map((r) => r._id),
+      );
+    } catch (error) {
+      // The journal entry stays open: a restart applies whatever of the round is stored.
+      this.logger.error(`removing the failed round ${journalId} of ${appId} failed: ${(error as Error).message}`);
+      return new StoreOutcomeUnknown();
+    }
+    await this.repository.closeJournal(appId, journalId).catch(() => undefined); // an open entry with no calls is harmless
+    return new StoreFailed();
+  }
+
+  /** The records of a round, with each call's companies as of arrival (company calls earlier in the round add to them). */
+  private async prepare(appId: string, batches: QueuedBatch[]): Promise<PreparedRound> {
+    const calls = batches.flatMap((batch) => batch.calls);
     const userIds = [...new Set(calls.filter((c) => c.userId && !c.companyId).map((c) => c.userId as string))];
-    await this.projector.roomFor(appId);
     const companiesOf = await this.repository.userCompanies(appId, userIds);
     for (const userId of userIds) {
       const pending = this.projector.pendingCompanies(appId, userId);
       if (pending.length > 0) companiesOf.set(userId, [...new Set([...(companiesOf.get(userId) ?? []), ...pending])]);
     }
 
+    const round: PreparedRound = { records: [], idsOf: new Map(), repeated: new Map() };
     const seenIds = new Set<string>();
-    const ids: string[] = [];
-    const repeatedInRound = new Set<number>();
-    const records: TrackingCallRecord[] = [];
-    for (const [index, call] of calls.entries()) {
-      if (call.type === 'company' && call.userId && call.companyId) {
-        const list = companiesOf.get(call.userId) ?? [];
-        if (!list.includes(call.companyId)) companiesOf.set(call.userId, [...list, call.companyId]);
+    for (const batch of batches) {
+      const ids: string[] = [];
+      const repeated = new Set<number>();
+      for (const [index, call] of batch.calls.entries()) {
+        if (call.type === 'company' && call.userId && call.companyId) {
+          const list = companiesOf.get(call.userId) ?? [];
+          if (!list.includes(call.companyId)) companiesOf.set(call.userId, [...list, call.companyId]);
+        }
+        const record = toRecord(appId, call, companiesOf);
+        ids.push(record._id);
+        if (seenIds.has(record._id)) repeated.add(index);
+        else {
+          seenIds.add(record._id);
+          round.records.push(record);
+        }
       }
-      const record = toRecord(appId, call, companiesOf);
-      ids.push(record._id);
-      if (seenIds.has(record._id)) {
-        repeatedInRound.add(index); // the same messageId twice in one round
-        continue;
-      }
-      seenIds.add(record._id);
-      records.push(record);
+      round.idsOf.set(batch, ids);
+      round.repeated.set(batch, repeated);
     }
-
-    // The journal entry goes first (see TrackingProjector); both writes take the raw inserts' priority.
-    const journalId = newId('jrn');
-    const existing = await this.priority.insert(async () => {
-      await this.repository.openJournal(
-        appId,
-        journalId,
-        records.map((r) => r._id),
-        this.clock.now(),
-      );
-      const duplicates = await this.repository.insertCalls(appId, records);
-      if (duplicates.size > 0) {
-        await this.repository.setJournalCalls(
-          appId,
-          journalId,
-          records.filter((r) => !duplicates.has(r._id)).map((r) => r._id),
-        );
-      }
-      return duplicates;
-    });
-    this.projector.add(
-      appId,
-      records.filter((r) => !existing.has(r._id)),
-      journalId,
-    );
-    return ids.map((id, index) => repeatedInRound.has(index) || existing.has(id));
+    return round;
   }
 }
 
