@@ -32,7 +32,16 @@ const apiKeySchema = new Schema<ApiKeyRecord>(
   { versionKey: false, collection: 'api_keys' },
 );
 
-/** Apps and their API keys. The only code that knows how they are stored. */
+/**
+ * Apps and their API keys. The only code that knows how they are stored.
+ *
+ * Concurrency (FerretDB 1.24 rewrites a whole document on every update, so two updates of one document can
+ * lose one): each API key is a document of its own, created by a unique insert and revoked by a $set of
+ * `revokedAt` on that document only. Nothing ever clears `revokedAt`, and no key lives in an array on the
+ * app document, so a key creation, a revocation and a PATCH of the app never write the same document and a
+ * revoked key cannot come back. The app document is written only by the admin PATCH (a $set of name and/or
+ * plan, no prior read): concurrent PATCHes are last-writer-wins, per document on FerretDB.
+ */
 @Injectable()
 export class AppRepository implements OnModuleInit {
   private readonly apps: Model<AppRecord>;
