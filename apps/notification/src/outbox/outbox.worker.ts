@@ -119,6 +119,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
         await this.endpointsService.disableGone(
           delivery.appId,
           endpoint._id,
+          endpoint.url,
           `the receiver answered 410 Gone to delivery ${delivery._id} at ${started.toISOString()}`,
         );
       }

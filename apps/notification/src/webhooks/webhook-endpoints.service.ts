@@ -60,7 +60,8 @@ export class WebhookEndpointsService {
     changes: { url?: string; eventTypes?: string[]; disabled?: boolean },
   ): Promise<WebhookEndpointRecord> {
     await this.get(appId, id);
-    const update: WebhookEndpointChanges = { updatedAt: this.clock.now() };
+    const now = this.clock.now();
+    const update: WebhookEndpointChanges = { updatedAt: now };
     if (changes.url !== undefined) {
       await this.checkUrl(changes.url);
       update.url = changes.url;
@@ -70,9 +71,10 @@ export class WebhookEndpointsService {
     if (changes.disabled !== undefined) {
       update.disabled = changes.disabled;
       update.disabledReason = changes.disabled ? 'disabled through the API' : null;
-      update.disabledAt = changes.disabled ? this.clock.now() : null;
+      update.disabledAt = changes.disabled ? now : null;
     }
-    const updated = await this.repository.update(appId, id, update);
+    // The fields the caller sent replace those of the newest version (last writer wins per field).
+    const updated = await this.repository.update(appId, id, () => update);
     if (!updated) throw new WebhookEndpointNotFound(id);
     return updated;
   }
@@ -81,18 +83,22 @@ export class WebhookEndpointsService {
     if (!(await this.repository.delete(appId, id))) throw new WebhookEndpointNotFound(id);
   }
 
-  /** A new secret; the old one keeps signing (a second signature) for 24 hours. */
+  /**
+   * A new secret; the one it replaces keeps signing (a second signature) for 24 hours. The replaced secret is
+   * read from the version the new one is written over, so of two concurrent rotations the second keeps the
+   * first one's secret as the previous one.
+   */
   async rotateSecret(appId: string, id: string): Promise<{ endpoint: WebhookEndpointRecord; secret: string }> {
-    const current = await this.get(appId, id);
     const now = this.clock.now();
     const secret = newWebhookSecret();
-    const endpoint = await this.repository.update(appId, id, {
-      secret: this.secrets.seal(secret),
+    const sealed = this.secrets.seal(secret);
+    const endpoint = await this.repository.update(appId, id, (current) => ({
+      secret: sealed,
       previousSecret: current.secret,
       previousSecretExpiresAt: new Date(now.getTime() + PREVIOUS_SECRET_VALIDITY_MS),
       secretRotatedAt: now,
       updatedAt: now,
-    });
+    }));
     if (!endpoint) throw new WebhookEndpointNotFound(id);
     return { endpoint, secret };
   }
@@ -106,10 +112,18 @@ export class WebhookEndpointsService {
     return secrets;
   }
 
-  /** Turns an endpoint off after its receiver answered 410 Gone. */
-  async disableGone(appId: string, id: string, reason: string): Promise<void> {
+  /**
+   * Turns an endpoint off after its receiver at `url` answered 410 Gone; not when the user has moved the
+   * endpoint to another URL meanwhile (the 410 is about the old one), nor when it is off already (several
+   * deliveries may meet the 410 at once). Decided on the newest version.
+   */
+  async disableGone(appId: string, id: string, url: string, reason: string): Promise<void> {
     const now = this.clock.now();
-    await this.repository.update(appId, id, { disabled: true, disabledReason: reason, disabledAt: now, updatedAt: now });
+    await this.repository.update(appId, id, (current) =>
+      current.url === url && !current.disabled
+        ? { disabled: true, disabledReason: reason, disabledAt: now, updatedAt: now }
+        : null,
+    );
   }
 
   private async checkUrl(url: string): Promise<void> {

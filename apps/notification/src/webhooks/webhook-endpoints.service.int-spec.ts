@@ -1,0 +1,90 @@
+import { SecretBox, SystemClock } from '@exportd/runtime';
+import { testMongoUrl } from '@exportd/testing';
+import mongoose, { Connection } from 'mongoose';
+import { randomBytes } from 'node:crypto';
+import { WebhookEndpointRepository } from './webhook-endpoint.repository';
+import { WebhookEndpointNotFound } from './webhook-endpoints.errors';
+import { WebhookEndpointsService } from './webhook-endpoints.service';
+
+const EVENTS = ['export.completed', 'export.failed'];
+const ROUNDS = 10;
+
+describe(WebhookEndpointsService.name, () => {
+  let connection: Connection;
+  let sut: WebhookEndpointsService;
+
+  beforeAll(async () => {
+    connection = await mongoose.createConnection(testMongoUrl('endpoints'), { autoIndex: false }).asPromise();
+    const repository = new WebhookEndpointRepository(connection);
+    await repository.onModuleInit();
+    sut = new WebhookEndpointsService(repository, new SystemClock(), new SecretBox(randomBytes(32)), {
+      allowPrivateNetworks: true,
+    });
+  });
+
+  afterAll(async () => {
+    await connection?.dropDatabase();
+    await connection?.close();
+  });
+
+  const url = (name: string) => `http://127.0.0.1:9/${name}`;
+
+  it('a 410 that disables an endpoint and a concurrent PATCH of the user both take effect', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const { endpoint } = await sut.create('app_gone', url(`gone-${round}`), EVENTS);
+      await Promise.all([
+        sut.disableGone('app_gone', endpoint._id, endpoint.url, `410 in round ${round}`),
+        sut.update('app_gone', endpoint._id, { eventTypes: ['export.failed'] }),
+      ]);
+      const stored = await sut.get('app_gone', endpoint._id);
+      expect([round, stored.disabled, stored.disabledReason, stored.eventTypes]).toEqual([
+        round,
+        true,
+        `410 in round ${round}`,
+        ['export.failed'],
+      ]);
+    }
+  });
+
+  it('a 410 from the URL the user has just replaced does not disable the new URL', async () => {
+    const { endpoint } = await sut.create('app_moved', url('old'), EVENTS);
+    await sut.update('app_moved', endpoint._id, { url: url('new') });
+    await sut.disableGone('app_moved', endpoint._id, url('old'), 'the old URL answered 410');
+    expect(await sut.get('app_moved', endpoint._id)).toMatchObject({ url: url('new'), disabled: false });
+  });
+
+  it('concurrent rotations chain: the stored secret and the previous one are the last two handed out', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const { endpoint, secret: original } = await sut.create('app_rotate', url(`rotate-${round}`), EVENTS);
+      const [rotations] = await Promise.all([
+        Promise.all(Array.from({ length: 4 }, () => sut.rotateSecret('app_rotate', endpoint._id))),
+        sut.update('app_rotate', endpoint._id, { url: url(`rotated-${round}`) }),
+      ]);
+      const handedOut = rotations.map((r) => r.secret);
+      const [current, previous, ...rest] = sut.signingSecrets(await sut.get('app_rotate', endpoint._id));
+      expect(rest).toEqual([]);
+      expect(handedOut).toContain(current);
+      expect(handedOut).toContain(previous);
+      expect(previous).not.toBe(current);
+      expect(handedOut).not.toContain(original);
+      expect((await sut.get('app_rotate', endpoint._id)).url).toBe(url(`rotated-${round}`));
+    }
+  });
+
+  it('a deleted endpoint stays deleted whatever changes raced the deletion', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const { endpoint } = await sut.create('app_delete', url(`delete-${round}`), EVENTS);
+      const outcomes = await Promise.allSettled([
+        sut.update('app_delete', endpoint._id, { eventTypes: ['export.failed'] }),
+        sut.rotateSecret('app_delete', endpoint._id),
+        sut.disableGone('app_delete', endpoint._id, endpoint.url, 'gone'),
+        sut.delete('app_delete', endpoint._id),
+      ]);
+      expect(outcomes[3]).toEqual({ status: 'fulfilled', value: undefined });
+      for (const outcome of outcomes.filter((o) => o.status === 'rejected'))
+        expect(outcome.reason).toBeInstanceOf(WebhookEndpointNotFound);
+      await expect(sut.get('app_delete', endpoint._id)).rejects.toBeInstanceOf(WebhookEndpointNotFound);
+    }
+    expect(await sut.list('app_delete')).toEqual([]);
+  });
+});
