@@ -1,25 +1,45 @@
 /**
  * `npm start`: the whole platform on one machine. Starts what is not configured (FerretDB when MONGO_URL is
  * unset, versitygw when S3_ENDPOINT is unset, an SMTP capture server when SMTP_URL is unset), then the four
- * gRPC services and the gateway. Data lives under DATA_DIR (default .data/) and is reused on the next start.
- * Ctrl-C or SIGTERM stops every child.
+ * gRPC services and the gateway, on the ports and addresses the env gives. Data lives under DATA_DIR (default
+ * .data/) and is reused on the next start. Prints "ready" once every service answers its health check and the
+ * gateway's /healthz is 200; then restarts a process that exits, with back-off, and stops everything after too
+ * many restarts of one. Ctrl-C or SIGTERM stops every child.
  */
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { env as variable, loadEnvOrExit, serviceAddressEnv } from '@exportd/config';
 import {
-  ManagedProcess,
+  GRPC_ADDR_VARS,
+  exitDescription,
+  portIsFree,
   ProcessName,
   REPO_ROOT,
-  RunningSmtp,
+  runningProcesses,
+  RunningPlatform,
+  SERVICE_NAMES,
+  stopAllProcesses,
   startFerretDb,
   startPlatform,
   startS3Server,
   startSmtpCapture,
+  SupervisionEvent,
 } from '@exportd/local-stack';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const say = (line: string) => process.stdout.write(`[stack] ${line}\n`);
+
+/** The variables of `npm start` itself (the apps validate theirs); a bad one is reported before anything starts. */
+const stackEnvSchema = {
+  ...serviceAddressEnv,
+  PORT: variable.int('gateway HTTP port', 3000, 1, 65535),
+  DATA_DIR: variable.string('where the local servers keep their data and logs', '.data'),
+  FERRETDB_PORT: variable.int('port of the local FerretDB', 27017, 1, 65535),
+  LOCAL_S3_PORT: variable.int('port of the local S3 server', 9000, 1, 65535),
+  LOCAL_SMTP_PORT: variable.int('port of the local SMTP capture server', 2525, 1, 65535),
+  STACK_RESTART_DELAY_MS: variable.int('first wait before restarting a process that exited (doubles each time)', 500, 1),
+};
 
 /** Secrets generated on the first start and kept in DATA_DIR, so restarts reuse keys and data. */
 function localSecrets(dataDir: string): Record<string, string> {
@@ -34,6 +54,13 @@ function localSecrets(dataDir: string): Record<string, string> {
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
+}
+
+/** A local server's port taken by something else (a second checkout's stack) fails start-up with what to change. */
+async function ensurePortFree(what: string, port: number, variable: string): Promise<void> {
+  if (!(await portIsFree(port))) {
+    throw new Error(`${what} cannot start: 127.0.0.1:${port} is already in use (another stack? set ${variable} to another port)`);
+  }
 }
 
 async function ensureBucket(env: NodeJS.ProcessEnv): Promise<void> {
@@ -58,6 +85,8 @@ function writeDevEnv(file: string, env: NodeJS.ProcessEnv): void {
   const names = [
     'NODE_ENV',
     'PORT',
+    'HOST',
+    'GRPC_BIND_HOST',
     'ADMIN_TOKEN',
     'INTERNAL_TOKEN',
     'ENCRYPTION_KEY',
@@ -78,8 +107,21 @@ function writeDevEnv(file: string, env: NodeJS.ProcessEnv): void {
   writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
 }
 
+/** The stack's line for each supervision step. */
+function supervisionMessage(event: SupervisionEvent): string {
+  switch (event.type) {
+    case 'restarting':
+      return `${event.name} exited (${event.exit}); restarting in ${event.delayMs} ms (restart ${event.restart})`;
+    case 'recovered':
+      return `${event.name} is back (pid ${event.pid})`;
+    case 'gave-up':
+      return `${event.name} exited (${event.exit}) after ${event.restarts} restarts within ${event.windowMs / 1000} s; giving up, see its log: ${event.logFile}`;
+  }
+}
+
 async function main(): Promise<void> {
-  const dataDir = resolve(REPO_ROOT, process.env.DATA_DIR ?? '.data');
+  const config = loadEnvOrExit(stackEnvSchema, 'stack');
+  const dataDir = resolve(REPO_ROOT, config.DATA_DIR);
   const logDir = join(dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const secrets = localSecrets(dataDir);
@@ -92,17 +134,17 @@ async function main(): Promise<void> {
   for (const [name, value] of Object.entries(secrets)) env[name] = process.env[name] || value;
   for (const [name, value] of Object.entries(process.env)) if (value) env[name] = value;
 
-  const children: ManagedProcess[] = [];
-  let smtp: RunningSmtp | undefined;
+  const abort = new AbortController();
+  let platform: RunningPlatform | undefined;
   let stopping = false;
-  let platformStop: (() => Promise<void>) | undefined;
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
     say('stopping...');
-    await platformStop?.();
-    await Promise.all(children.map((c) => c.stop()));
-    await smtp?.stop();
+    abort.abort();
+    await platform?.stop();
+    // The local servers, newest first; and whatever start-up had spawned when it was interrupted.
+    await stopAllProcesses();
     say('stopped');
     process.exit(code);
   };
@@ -111,65 +153,80 @@ async function main(): Promise<void> {
 
   try {
     if (!env.MONGO_URL) {
-      say('starting FerretDB (SQLite backend; built on the first run)...');
-      const mongo = await startFerretDb({ dataDir, port: Number(env.FERRETDB_PORT ?? 27017) });
-      children.push(mongo.process);
+      say('starting FerretDB (built on the first run)...');
+      await ensurePortFree('FerretDB', config.FERRETDB_PORT, 'FERRETDB_PORT');
+      const mongo = await startFerretDb({ dataDir, port: config.FERRETDB_PORT });
       env.MONGO_URL = `${mongo.url}/exportd`;
       say(`FerretDB on ${mongo.url}, data in ${join(dataDir, 'ferretdb')}`);
     } else say(`using MongoDB at MONGO_URL`);
 
     if (!env.S3_ENDPOINT) {
       say('starting the S3 server (versitygw, POSIX backend)...');
+      await ensurePortFree('the S3 server', config.LOCAL_S3_PORT, 'LOCAL_S3_PORT');
       const s3 = await startS3Server({
         dataDir,
-        port: Number(env.LOCAL_S3_PORT ?? 9000),
+        port: config.LOCAL_S3_PORT,
         accessKeyId: env.S3_ACCESS_KEY_ID as string,
         secretAccessKey: env.S3_SECRET_ACCESS_KEY as string,
       });
-      children.push(s3.process);
       env.S3_ENDPOINT = s3.endpoint;
       say(`S3 on ${s3.endpoint}, objects in ${join(dataDir, 's3')}`);
     } else say(`using S3 at ${env.S3_ENDPOINT}`);
     await ensureBucket(env);
 
     if (!env.SMTP_URL) {
-      smtp = await startSmtpCapture({ mailDir: join(dataDir, 'mail'), port: Number(env.LOCAL_SMTP_PORT ?? 2525) });
+      await ensurePortFree('the SMTP capture server', config.LOCAL_SMTP_PORT, 'LOCAL_SMTP_PORT');
+      const smtp = await startSmtpCapture({ mailDir: join(dataDir, 'mail'), port: config.LOCAL_SMTP_PORT });
       env.SMTP_URL = smtp.url;
       say(`SMTP capture on ${smtp.url}, messages saved as .eml in ${smtp.mailDir}`);
     } else say('using SMTP at SMTP_URL');
+    // The local servers are not restarted: the services need their data, so one that exits stops the stack.
+    for (const server of runningProcesses()) {
+      void server.exited.then(() => {
+        if (stopping) return;
+        say(`${server.name} exited (${exitDescription(server.child)}); stopping everything, see its log: ${server.logFile}`);
+        void shutdown(1);
+      });
+    }
 
     const skip = (env.STACK_SKIP ?? '')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean) as ProcessName[];
-    say(
-      `starting ${['ingestion', 'aggregation', 'export-job', 'notification', 'gateway'].filter((n) => !skip.includes(n as ProcessName)).join(', ')}...`,
-    );
-    const platform = await startPlatform({
+    const names: ProcessName[] = [...SERVICE_NAMES, 'gateway'];
+    say(`starting ${names.filter((n) => !skip.includes(n)).join(', ')}...`);
+    platform = await startPlatform({
       env,
       logDir,
       echo: true,
       skip,
-      ports: {
-        gateway: Number(env.PORT ?? 3000),
-        ingestion: 50051,
-        aggregation: 50052,
-        'export-job': 50053,
-        notification: 50054,
+      ports: { gateway: config.PORT },
+      addresses: {
+        ingestion: config.INGESTION_GRPC_ADDR,
+        aggregation: config.AGGREGATION_GRPC_ADDR,
+        'export-job': config.EXPORT_JOB_GRPC_ADDR,
+        notification: config.NOTIFICATION_GRPC_ADDR,
+      },
+      signal: abort.signal,
+      supervise: {
+        policy: { initialDelayMs: config.STACK_RESTART_DELAY_MS },
+        onEvent(event) {
+          say(supervisionMessage(event));
+          if (event.type === 'gave-up') void shutdown(1);
+        },
       },
     });
-    platformStop = () => platform.stop();
     writeDevEnv(join(dataDir, 'dev.env'), platform.env);
-    for (const proc of platform.processes.values()) {
-      void proc.exited.then((code) => {
-        if (!stopping) say(`${proc.name} exited (code ${code}); its log is in ${logDir}`);
-      });
+    for (const [name, proc] of platform.processes) {
+      const at = name === 'gateway' ? platform.gatewayUrl : platform.env[GRPC_ADDR_VARS[name]];
+      say(`${name.padEnd(12)} pid ${proc.child.pid} on ${at}, log ${proc.logFile}`);
     }
-    say(`gateway on ${platform.gatewayUrl} (GET /healthz)`);
+    if (platform.processes.has('gateway')) say(`gateway on ${platform.gatewayUrl} (GET /healthz)`);
     if (!process.env.ADMIN_TOKEN)
       say(`admin token (generated, kept in ${join(dataDir, 'local-secrets.json')}): ${env.ADMIN_TOKEN}`);
     say('ready; Ctrl-C stops everything');
   } catch (error) {
+    if (stopping) return;
     say(`failed to start: ${(error as Error).message}`);
     await shutdown(1);
   }

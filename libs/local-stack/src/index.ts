@@ -6,3 +6,4 @@ export * from './s3-server';
 export * from './smtp-capture';
 export * from './platform';
 export * from './standalone-stack';
+export * from './restart-policy';

@@ -1,6 +1,9 @@
+import { health } from '@exportd/contracts';
+import { createGrpcClient } from '@exportd/grpc';
 import { join } from 'node:path';
 import { REPO_ROOT } from './paths';
-import { freePort, ManagedProcess, startProcess, waitForPort } from './process';
+import { exitDescription, freePort, ManagedProcess, portIsFree, startProcess } from './process';
+import { RestartPolicy, RestartPolicyOptions } from './restart-policy';
 
 export const SERVICE_NAMES = ['ingestion', 'aggregation', 'export-job', 'notification'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -23,70 +26,216 @@ export function entryOf(name: ProcessName): string {
   return join(REPO_ROOT, 'apps', name, 'src', 'main.ts');
 }
 
+/** What a supervised platform reports: a restart planned, a process healthy again, or giving up on one. */
+export type SupervisionEvent =
+  | { type: 'restarting'; name: ProcessName; exit: string; delayMs: number; restart: number; logFile: string }
+  | { type: 'recovered'; name: ProcessName; pid: number | undefined }
+  | { type: 'gave-up'; name: ProcessName; exit: string; restarts: number; windowMs: number; logFile: string };
+
 export interface PlatformOptions {
-  /** Env shared by every process (MONGO_URL, S3_*, SMTP_URL, INTERNAL_TOKEN, ADMIN_TOKEN, ...). */
+  /** Env shared by every process (MONGO_URL, S3_*, SMTP_URL, INTERNAL_TOKEN, ADMIN_TOKEN, HOST, GRPC_BIND_HOST, ...). */
   env: NodeJS.ProcessEnv;
-  /** Fixed ports; free ones are picked when omitted. */
+  /** Fixed ports (a service's means 127.0.0.1:<port>); free ones are picked when omitted. */
   ports?: Partial<Record<ProcessName, number>>;
+  /** Fixed gRPC addresses (host:port): each service binds the port on GRPC_BIND_HOST and is dialled at the address. */
+  addresses?: Partial<Record<ServiceName, string>>;
   logDir: string;
   echo?: boolean;
   /** Processes not to start (a developer runs them with `nx serve`). */
   skip?: ProcessName[];
+  /**
+   * Restart a process that exits on its own once the platform runs, with back-off, reporting each step; after too
+   * many restarts within the window the platform reports `gave-up` and leaves stopping to the caller.
+   * Without it an exit is the caller's business (tests stop and restart processes themselves).
+   */
+  supervise?: { policy?: RestartPolicyOptions; onEvent(event: SupervisionEvent): void };
+  /** Aborting stops spawning (during start-up too, where startPlatform then fails) and any planned restart. */
+  signal?: AbortSignal;
 }
 
 export interface RunningPlatform {
   gatewayUrl: string;
   env: NodeJS.ProcessEnv;
+  /** The current process of each started name (a restart replaces it). */
   processes: Map<ProcessName, ManagedProcess>;
-  /** Starts one process again (after a stop or a kill), with the same env and port. */
+  /** Starts one process again (stopping it first if it runs), with the same env and port. */
   restart(name: ProcessName): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Starts the four gRPC services, then the gateway, each a real Node process; resolves when all listen. */
+const READY_TIMEOUT_MS = 60_000;
+
+/**
+ * Starts the four gRPC services, then the gateway, each a real Node process; resolves when each service answers
+ * its grpc.health.v1 check SERVING and the gateway's GET /healthz is 200. A port already in use, or a process
+ * that exits before it is ready, fails start-up with a message naming the process, its address and its log file.
+ */
 export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
-  const ports = new Map<ProcessName, number>();
-  for (const name of [...SERVICE_NAMES, 'gateway'] as ProcessName[]) {
-    ports.set(name, options.ports?.[name] ?? (await freePort()));
+  const addresses = new Map<ServiceName, string>();
+  for (const name of SERVICE_NAMES) {
+    addresses.set(name, options.addresses?.[name] ?? `127.0.0.1:${options.ports?.[name] ?? (await freePort())}`);
   }
+  const gatewayPort = options.ports?.gateway ?? (await freePort());
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     SWC_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.base.json'),
     ...options.env,
-    PORT: String(ports.get('gateway')),
+    PORT: String(gatewayPort),
   };
-  for (const name of SERVICE_NAMES) env[GRPC_ADDR_VARS[name]] = `127.0.0.1:${ports.get(name)}`;
+  for (const name of SERVICE_NAMES) env[GRPC_ADDR_VARS[name]] = addresses.get(name);
+  const gatewayHost = env.HOST || '0.0.0.0';
+  const gatewayUrl = `http://${reachableHost(gatewayHost)}:${gatewayPort}`;
+  const grpcBindHost = env.GRPC_BIND_HOST || '127.0.0.1';
+  const wanted = [...SERVICE_NAMES, 'gateway'].filter((name) => !options.skip?.includes(name as ProcessName)) as ProcessName[];
+
+  const logFile = (name: ProcessName) => join(options.logDir, `${name}.log`);
+  const where = (name: ProcessName) => (name === 'gateway' ? gatewayUrl : (addresses.get(name) as string));
+  const fail = (name: ProcessName, what: string) => new Error(`${name} ${what}; log: ${logFile(name)}`);
+
+  // A listener already there (another stack, a second checkout) would answer in our place: refuse to start.
+  for (const name of wanted) {
+    const [host, port, variable] =
+      name === 'gateway' ? [gatewayHost, gatewayPort, 'PORT'] : [grpcBindHost, portOf(where(name)), GRPC_ADDR_VARS[name]];
+    if (!(await portIsFree(port, host))) {
+      throw fail(name, `cannot start: ${host}:${port} is already in use (another stack? set ${variable} to another port)`);
+    }
+  }
+
+  const probeService = async (name: ServiceName): Promise<boolean> => {
+    const client = createGrpcClient(health.HealthService, {
+      address: where(name),
+      internalToken: env.INTERNAL_TOKEN ?? '',
+      timeoutMs: 1_000,
+      waitForReady: true,
+    });
+    try {
+      return (await client.check({ service: '' })).status === health.HealthCheckResponse_ServingStatus.SERVING;
+    } catch {
+      return false;
+    } finally {
+      client.close();
+    }
+  };
+  /** At start-up the gateway is ready when /healthz is 200; a restarted one when it answers at all. */
+  const probeGateway = async (): Promise<boolean> => {
+    // /healthz is 503 while a skipped service is not running yet (its developer starts it with nx serve).
+    const anyAnswer = running || wanted.length < SERVICE_NAMES.length + 1;
+    try {
+      const response = await fetch(`${gatewayUrl}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      return response.status === 200 || anyAnswer;
+    } catch {
+      return false;
+    }
+  };
 
   const processes = new Map<ProcessName, ManagedProcess>();
-  const launch = async (name: ProcessName) => {
+  const policies = new Map<ProcessName, RestartPolicy>();
+  const retired = new Set<ManagedProcess>();
+  const timers = new Set<NodeJS.Timeout>();
+  let running = false;
+  let stopped = false;
+  const halted = () => stopped || options.signal?.aborted === true;
+
+  const onExit = (name: ProcessName, proc: ManagedProcess) => {
+    const supervise = options.supervise;
+    if (!supervise || !running || halted() || retired.has(proc)) return;
+    const policy = policies.get(name) ?? new RestartPolicy(supervise.policy);
+    policies.set(name, policy);
+    const exit = exitDescription(proc.child);
+    const plan = policy.next();
+    if (!plan) {
+      const { maxRestarts: restarts, windowMs } = policy;
+      supervise.onEvent({ type: 'gave-up', name, exit, restarts, windowMs, logFile: logFile(name) });
+      return;
+    }
+    supervise.onEvent({ type: 'restarting', name, exit, ...plan, logFile: logFile(name) });
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      // A restart that exits before it is ready is handled by onExit like any other exit.
+      launch(name, () => []).then(
+        (restarted) => supervise.onEvent({ type: 'recovered', name, pid: restarted.child.pid }),
+        () => undefined,
+      );
+    }, plan.delayMs);
+    timers.add(timer);
+  };
+
+  /** Spawns one process and resolves once it is ready; fails when it (or one of `alsoWatched`) exits first. */
+  const launch = async (name: ProcessName, alsoWatched: () => ManagedProcess[]): Promise<ManagedProcess> => {
+    if (halted()) throw new Error('the platform is stopping');
     const proc = startProcess(name, process.execPath, nodeArgsFor(entryOf(name)), {
       env,
       cwd: REPO_ROOT,
-      logFile: join(options.logDir, `${name}.log`),
+      logFile: logFile(name),
       echo: options.echo,
     });
     processes.set(name, proc);
-    await waitForPort(ports.get(name) as number, '127.0.0.1', 60_000, () => proc.child.exitCode === null);
+    void proc.exited.then(() => onExit(name, proc));
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      const ready = name === 'gateway' ? await probeGateway() : await probeService(name);
+      const gone = [proc, ...alsoWatched()].find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+      if (gone) {
+        throw fail(
+          gone.name as ProcessName,
+          `exited (${exitDescription(gone.child)}) before it was ready at ${where(gone.name as ProcessName)}`,
+        );
+      }
+      if (ready) return proc;
+      if (halted()) throw new Error('the platform is stopping');
+      if (Date.now() > deadline) {
+        // Killed, so a supervised restart takes over; at start-up the caller stops everything anyway.
+        await proc.stop('SIGKILL');
+        throw fail(name, `was not ready at ${where(name)} after ${READY_TIMEOUT_MS} ms`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
   };
 
-  const wanted = (name: ProcessName) => !options.skip?.includes(name);
+  const stopAll = async () => {
+    stopped = true;
+    for (const timer of timers) clearTimeout(timer);
+    const gateway = processes.get('gateway');
+    await gateway?.stop();
+    await Promise.all([...processes.values()].filter((p) => p !== gateway).map((p) => p.stop()));
+  };
+
   try {
-    await Promise.all(SERVICE_NAMES.filter(wanted).map(launch));
-    if (wanted('gateway')) await launch('gateway');
+    const services = wanted.filter((name) => name !== 'gateway');
+    await Promise.all(services.map((name) => launch(name, () => [])));
+    // The gateway's /healthz needs every service, so one that dies meanwhile fails start-up too.
+    if (wanted.includes('gateway')) await launch('gateway', () => [...processes.values()]);
+    // onExit ignores exits until `running`: one since the last readiness check would go unnoticed, so look again.
+    const gone = [...processes.values()].find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+    if (gone) throw fail(gone.name as ProcessName, `exited (${exitDescription(gone.child)}) during start-up`);
+    running = true;
   } catch (error) {
-    await Promise.all([...processes.values()].map((p) => p.stop()));
-    throw new Error(`${(error as Error).message}; see the logs in ${options.logDir}`);
+    await stopAll();
+    throw error;
   }
 
   return {
-    gatewayUrl: `http://127.0.0.1:${ports.get('gateway')}`,
+    gatewayUrl,
     env,
     processes,
-    restart: launch,
-    async stop() {
-      const gateway = processes.get('gateway');
-      await gateway?.stop();
-      await Promise.all([...processes.values()].filter((p) => p !== gateway).map((p) => p.stop()));
+    async restart(name) {
+      const current = processes.get(name);
+      if (current) {
+        retired.add(current);
+        await current.stop();
+      }
+      await launch(name, () => []);
     },
+    stop: stopAll,
   };
+}
+
+function portOf(address: string): number {
+  return Number(address.slice(address.lastIndexOf(':') + 1));
+}
+
+/** Where a local client reaches a server bound to `host` (a wildcard bind is reached on loopback). */
+function reachableHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '[::]') return '127.0.0.1';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

@@ -15,6 +15,16 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether nothing listens on host:port yet (a bind test; a listener on 0.0.0.0 or :: counts as using it). */
+export function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(false) : reject(error)));
+    server.listen({ port, host: host.replace(/^\[(.*)\]$/, '$1'), exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
 export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 30_000, isAlive?: () => boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -36,10 +46,13 @@ export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 
 export interface ManagedProcess {
   name: string;
   child: ChildProcess;
+  logFile?: string;
   /** SIGTERM, then SIGKILL after a grace period; resolves when the process has exited. */
   stop(signal?: NodeJS.Signals): Promise<void>;
   exited: Promise<number | null>;
 }
+
+const running = new Set<ManagedProcess>();
 
 /** Spawns a long-running child whose output goes to a log file (and optionally this terminal). */
 export function startProcess(
@@ -59,9 +72,10 @@ export function startProcess(
   child.stdout?.on('data', forward);
   child.stderr?.on('data', forward);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => (log?.end(), resolve(code))));
-  return {
+  const managed: ManagedProcess = {
     name,
     child,
+    logFile: options.logFile,
     exited,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -71,4 +85,22 @@ export function startProcess(
       clearTimeout(timer);
     },
   };
+  running.add(managed);
+  void exited.then(() => running.delete(managed));
+  return managed;
+}
+
+/** The processes startProcess spawned that still run, oldest first. */
+export function runningProcesses(): ManagedProcess[] {
+  return [...running];
+}
+
+/** Stops every process startProcess spawned that still runs, newest first (a launcher's last resort). */
+export async function stopAllProcesses(): Promise<void> {
+  for (const proc of runningProcesses().reverse()) await proc.stop();
+}
+
+/** How a process ended, for messages: `code 1` or `signal SIGKILL`. */
+export function exitDescription(child: ChildProcess): string {
+  return child.signalCode ? `signal ${child.signalCode}` : `code ${child.exitCode}`;
 }
