@@ -18,8 +18,23 @@ export interface EmailContent {
   html: string;
 }
 
-/** One message to one recipient (an email address or a webhook endpoint), tried until it succeeds or the schedule ends. */
-export interface DeliveryRecord {
+/** Where a delivery stands: what the attempts made of it so far say. */
+export interface DeliveryState {
+  status: DeliveryStatus;
+  attemptCount: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  /** When a worker may next pick the delivery up; while one holds it, the end of its lease. Null when final. */
+  nextAttemptAt: Date | null;
+  deliveredAt: Date | null;
+}
+
+/**
+ * One message to one recipient (an email address or a webhook endpoint), tried until it succeeds or the
+ * schedule ends. As stored: the content, written once, and a copy of its state that workers search for due
+ * work; the attempts are records of their own (see `AttemptDoc`).
+ */
+export interface DeliveryDoc extends DeliveryState {
   /** Also the `webhook-id` and the email Message-ID: stable across retries so receivers can de-duplicate. */
   _id: string;
   appId: string;
@@ -29,19 +44,16 @@ export interface DeliveryRecord {
   /** Email address, or the endpoint URL at the time the delivery was written. */
   recipient: string;
   endpointId: string | null;
-  status: DeliveryStatus;
-  attempts: AttemptRecord[];
-  attemptCount: number;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  /** When a worker may next pick the delivery up; while one holds it, the end of its lease. Null when final. */
-  nextAttemptAt: Date | null;
   leaseToken: string | null;
-  deliveredAt: Date | null;
   createdAt: Date;
   email: EmailContent | null;
   /** The webhook's JSON body, fixed when the delivery is written so every retry sends the same bytes. */
   webhookBody: string | null;
+}
+
+/** A delivery as the delivery log shows it: its state folded from its attempt records, and the attempts. */
+export interface DeliveryRecord extends DeliveryDoc {
+  attempts: AttemptRecord[];
 }
 
 /** What NotifyExportFinished accepted, keyed by (appId, jobId, eventType): the planned deliveries. */
@@ -50,16 +62,33 @@ export interface NotificationRecord {
   appId: string;
   jobId: string;
   eventType: string;
-  deliveries: DeliveryRecord[];
+  deliveries: DeliveryDoc[];
   createdAt: Date;
 }
 
-const attemptSchema = new Schema<AttemptRecord>(
-  { at: Date, statusCode: Number, error: String, durationMs: Number },
-  { _id: false },
-);
+/**
+ * What one claim of a delivery did: an attempt (with what it decided: delivered, retry at a time, or failed),
+ * or the end of a delivery whose endpoint is gone (`abandoned`, not an attempt). Appended once by the worker
+ * that holds the claim (`_id` is the delivery id and the claim's lease token) and never changed.
+ */
+interface AttemptDoc extends AttemptRecord {
+  _id: string;
+  appId: string;
+  deliveryId: string;
+  abandoned: boolean;
+  outcome: DeliveryStatus;
+  nextAttemptAt: Date | null;
+}
+
+/** What a worker learnt from one claim, to record. */
+export interface AttemptResult {
+  attempt: AttemptRecord;
+  status: DeliveryStatus;
+  nextAttemptAt: Date | null;
+}
+
 const emailSchema = new Schema<EmailContent>({ subject: String, text: String, html: String }, { _id: false });
-const deliverySchema = new Schema<DeliveryRecord>(
+const deliverySchema = new Schema<DeliveryDoc>(
   {
     _id: String,
     appId: String,
@@ -69,7 +98,6 @@ const deliverySchema = new Schema<DeliveryRecord>(
     recipient: String,
     endpointId: String,
     status: String,
-    attempts: [attemptSchema],
     attemptCount: Number,
     lastStatusCode: Number,
     lastError: String,
@@ -86,10 +114,47 @@ const notificationSchema = new Schema<NotificationRecord>(
   { _id: String, appId: String, jobId: String, eventType: String, deliveries: [deliverySchema], createdAt: Date },
   { versionKey: false, collection: 'notifications' },
 );
+const attemptSchema = new Schema<AttemptDoc>(
+  {
+    _id: String,
+    appId: String,
+    deliveryId: String,
+    at: Date,
+    statusCode: Number,
+    error: String,
+    durationMs: Number,
+    abandoned: Boolean,
+    outcome: String,
+    nextAttemptAt: Date,
+  },
+  { versionKey: false, collection: 'delivery_attempts' },
+);
 
-/** Empty arrays may not survive an upsert's $setOnInsert on every server; read them back as empty. */
-function withArrays(delivery: DeliveryRecord): DeliveryRecord {
-  return { ...delivery, attempts: delivery.attempts ?? [], attemptCount: delivery.attemptCount ?? 0 };
+/**
+ * The state of a delivery from its attempt records, whatever order they were written in: delivered when any
+ * attempt succeeded (two workers may both have tried after a lease ran out), else failed when any attempt
+ * or abandonment ended it, else pending until the time the latest attempt chose.
+ */
+export function foldAttempts(delivery: DeliveryDoc, records: AttemptDoc[]): DeliveryRecord {
+  const sorted = [...records].sort((a, b) => a.at.getTime() - b.at.getTime() || a._id.localeCompare(b._id));
+  const attempts = sorted
+    .filter((r) => !r.abandoned)
+    .map(({ at, statusCode, error, durationMs }) => ({ at, statusCode: statusCode ?? null, error: error ?? null, durationMs }));
+  const latest = sorted.at(-1);
+  if (!latest) return { ...delivery, attempts, attemptCount: 0 };
+  const delivered = sorted.find((r) => r.outcome === 'delivered');
+  const failed = sorted.find((r) => r.outcome === 'failed');
+  const deciding = delivered ?? failed ?? latest;
+  return {
+    ...delivery,
+    attempts,
+    status: deciding.outcome,
+    attemptCount: attempts.length,
+    lastStatusCode: deciding.statusCode ?? null,
+    lastError: deciding.error ?? null,
+    nextAttemptAt: deciding.outcome === 'pending' ? deciding.nextAttemptAt : null,
+    deliveredAt: delivered ? delivered.at : null,
+  };
 }
 
 /** A worker's claim on one state of a delivery; the unique _id is what makes the claim exclusive. */
@@ -103,23 +168,36 @@ const claimSchema = new Schema<ClaimRecord>(
   { versionKey: false, collection: 'delivery_claims' },
 );
 
-export interface AttemptResult {
-  attempt: AttemptRecord;
-  status: DeliveryStatus;
-  nextAttemptAt: Date | null;
+function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: number }).code === 11000;
 }
 
-/** The outbox: deliveries and the notifications that created them. The only code that knows how they are stored. */
+/**
+ * The outbox: notifications, deliveries, claims and attempt records. The only code that knows how they are
+ * stored.
+ *
+ * Concurrency (several notification processes, each with several attempts in flight; FerretDB 1.24 lets two
+ * conditional updates of one document both "win" and can lose one of two updates of a document):
+ * - a notification and its deliveries are written once, by unique insert (fixed _ids);
+ * - a worker claims a due delivery with a unique-insert claim document (see `claimDue`);
+ * - each claim appends its own attempt record (unique _id per claim) and never updates another's, so the
+ *   attempt log loses nothing even when a lease runs out and two workers try the same delivery;
+ * - the delivery's state is the fold of its attempt records (`foldAttempts`). The copy kept on the delivery
+ *   (to find due work) is written by the lease holder only, and is checked against the records before each
+ *   send (`stateOf`): a copy that fell behind is repaired instead of sending again.
+ */
 @Injectable()
 export class DeliveryRepository implements OnModuleInit {
-  private readonly deliveries: Model<DeliveryRecord>;
+  private readonly deliveries: Model<DeliveryDoc>;
   private readonly notifications: Model<NotificationRecord>;
   private readonly claims: Model<ClaimRecord>;
+  private readonly attempts: Model<AttemptDoc>;
 
   constructor(@InjectConnection() connection: Connection) {
     this.deliveries = connection.model('Delivery', deliverySchema);
     this.notifications = connection.model('Notification', notificationSchema);
     this.claims = connection.model('DeliveryClaim', claimSchema);
+    this.attempts = connection.model('DeliveryAttempt', attemptSchema);
   }
 
   async onModuleInit(): Promise<void> {
@@ -127,44 +205,51 @@ export class DeliveryRepository implements OnModuleInit {
     await this.deliveries.collection.createIndex({ appId: 1, jobId: 1, createdAt: 1 });
     await this.deliveries.collection.createIndex({ appId: 1, endpointId: 1, createdAt: 1 });
     await this.notifications.collection.createIndex({ appId: 1, jobId: 1, eventType: 1 }, { unique: true });
+    await this.attempts.collection.createIndex({ appId: 1, deliveryId: 1 });
   }
 
   /**
    * Records the notification unless one with the same (appId, jobId, eventType) exists, and returns the one
-   * stored: the first caller's plan wins, so a repeat writes nothing new.
+   * stored: the first caller's plan wins, so a repeat writes nothing new. The _id is derived from that key, so
+   * this is a unique insert: of two concurrent callers one inserts, the other gets a duplicate key and reads
+   * the first one's plan.
    */
   async recordNotification(notification: NotificationRecord): Promise<NotificationRecord> {
-    const { _id, appId, ...rest } = notification;
-    const filter = { _id, appId };
     try {
-      const stored = await this.notifications
-        .findOneAndUpdate(filter, { $setOnInsert: rest }, { upsert: true, new: true })
-        .lean<NotificationRecord>()
-        .exec();
-      if (stored) return { ...stored, deliveries: stored.deliveries ?? [] };
+      await this.notifications.create(notification);
+      return notification;
     } catch (error) {
-      // Two callers upserting at once: one insert wins, the other sees a duplicate key and reads it.
-      if ((error as { code?: number }).code !== 11000) throw error;
+      if (!isDuplicateKey(error)) throw error;
     }
-    const stored = await this.notifications.findOne(filter).lean<NotificationRecord>().exec();
+    const stored = await this.notifications
+      .findOne({ _id: notification._id, appId: notification.appId })
+      .lean<NotificationRecord>()
+      .exec();
     if (!stored) throw new Error(`notification ${notification._id} vanished`);
     return { ...stored, deliveries: stored.deliveries ?? [] };
   }
 
-  /** Writes the deliveries that do not exist yet (by id); existing ones are left as they are. */
-  async ensureDeliveries(appId: string, deliveries: DeliveryRecord[]): Promise<void> {
+  /**
+   * Writes the deliveries that do not exist yet (by id), by unique insert: those written already (by an
+   * earlier or a concurrent call) answer a duplicate key and are left as they are.
+   */
+  async ensureDeliveries(appId: string, deliveries: DeliveryDoc[]): Promise<void> {
     if (deliveries.length === 0) return;
-    await this.deliveries.bulkWrite(
-      deliveries.map(({ _id, appId: _appId, ...rest }) => ({
-        updateOne: { filter: { _id, appId }, update: { $setOnInsert: rest }, upsert: true },
-      })),
-      { ordered: false },
-    );
+    try {
+      await this.deliveries.insertMany(
+        deliveries.map((d) => ({ ...d, appId })),
+        { ordered: false },
+      );
+    } catch (error) {
+      const writeErrors = (error as { writeErrors?: unknown[] }).writeErrors;
+      if (!writeErrors?.length || !writeErrors.every((e) => isDuplicateKey(e) || isDuplicateKey((e as { err?: unknown }).err)))
+        throw error;
+    }
   }
 
   async listForJob(appId: string, jobId: string): Promise<DeliveryRecord[]> {
-    const found = await this.deliveries.find({ appId, jobId }).sort({ createdAt: 1, _id: 1 }).lean<DeliveryRecord[]>().exec();
-    return found.map(withArrays);
+    const found = await this.deliveries.find({ appId, jobId }).sort({ createdAt: 1, _id: 1 }).lean<DeliveryDoc[]>().exec();
+    return this.withAttempts(appId, found);
   }
 
   async listForEndpoint(appId: string, endpointId: string, limit = 100): Promise<DeliveryRecord[]> {
@@ -172,36 +257,35 @@ export class DeliveryRepository implements OnModuleInit {
       .find({ appId, endpointId })
       .sort({ createdAt: -1, _id: 1 })
       .limit(limit)
-      .lean<DeliveryRecord[]>()
+      .lean<DeliveryDoc[]>()
       .exec();
-    return found.map(withArrays);
+    return this.withAttempts(appId, found);
   }
 
   /**
    * Worker side (across apps, by design: one outbox serves every tenant): claims the most overdue pending
    * delivery by moving its next attempt to the end of a lease, so no other worker takes it meanwhile.
    *
-   * findOneAndUpdate alone is not enough: FerretDB (SQLite) does not make it atomic between concurrent
-   * callers, and two workers were seen claiming the same delivery. So a claim first inserts a document whose
-   * unique _id names the delivery's state (id, attempts made, scheduled time): exactly one insert succeeds, and
-   * only that worker moves the delivery on. A claim document left by a worker that died between the two steps
-   * is removed once it is older than a lease, so the delivery is not stuck.
+   * findOneAndUpdate alone is not enough: FerretDB does not make it atomic between concurrent callers, and
+   * two workers were seen claiming the same delivery. So a claim first inserts a document whose unique _id
+   * names the delivery's state (id, attempts made, scheduled time): exactly one insert succeeds, and only that
+   * worker moves the delivery on. A claim document left by a worker that died between the two steps is
+   * removed once it is older than a lease, so the delivery is not stuck.
    */
-  async claimDue(now: Date, leaseUntil: Date, leaseToken: string, leaseMs: number): Promise<DeliveryRecord | null> {
+  async claimDue(now: Date, leaseUntil: Date, leaseToken: string, leaseMs: number): Promise<DeliveryDoc | null> {
     const candidates = await this.deliveries
       .find({ status: 'pending', nextAttemptAt: { $lte: now } }, { _id: 1, appId: 1, attemptCount: 1, nextAttemptAt: 1 })
       .sort({ nextAttemptAt: 1 })
       .limit(20)
-      .lean<Pick<DeliveryRecord, '_id' | 'appId' | 'attemptCount' | 'nextAttemptAt'>[]>()
+      .lean<Pick<DeliveryDoc, '_id' | 'appId' | 'attemptCount' | 'nextAttemptAt'>[]>()
       .exec();
     for (const candidate of candidates) {
       const scheduled = candidate.nextAttemptAt as Date;
-      const attemptCount = candidate.attemptCount ?? 0;
-      const key = `${candidate._id}:${attemptCount}:${scheduled.getTime()}`;
+      const key = `${candidate._id}:${candidate.attemptCount ?? 0}:${scheduled.getTime()}`;
       try {
         await this.claims.create({ _id: key, appId: candidate.appId, at: now });
       } catch (error) {
-        if ((error as { code?: number }).code !== 11000) throw error;
+        if (!isDuplicateKey(error)) throw error;
         await this.claims.deleteOne({ _id: key, at: { $lt: new Date(now.getTime() - leaseMs) } }).exec();
         continue;
       }
@@ -211,43 +295,69 @@ export class DeliveryRepository implements OnModuleInit {
           { $set: { nextAttemptAt: leaseUntil, leaseToken } },
           { new: true },
         )
-        .lean<DeliveryRecord>()
+        .lean<DeliveryDoc>()
         .exec();
       await this.claims.deleteOne({ _id: key }).exec();
-      if (claimed) return withArrays(claimed);
+      if (claimed) return claimed;
     }
     return null;
   }
 
-  /** Records one attempt of a claimed delivery; false when the lease was lost to another worker. */
-  async recordAttempt(appId: string, id: string, leaseToken: string, result: AttemptResult): Promise<boolean> {
-    const updated = await this.deliveries
-      .updateOne(
-        { _id: id, appId, leaseToken, status: 'pending' },
-        {
-          $push: { attempts: result.attempt },
-          $inc: { attemptCount: 1 },
-          $set: {
-            status: result.status,
-            nextAttemptAt: result.nextAttemptAt,
-            leaseToken: null,
-            lastStatusCode: result.attempt.statusCode,
-            lastError: result.attempt.error,
-            ...(result.status === 'delivered' ? { deliveredAt: result.attempt.at } : {}),
-          },
-        },
-      )
-      .exec();
-    return updated.modifiedCount === 1;
+  /** The state of a delivery as its attempt records tell it (the truth the copy on the delivery follows). */
+  async stateOf(delivery: DeliveryDoc): Promise<DeliveryRecord> {
+    const [folded] = await this.withAttempts(delivery.appId, [delivery]);
+    return folded as DeliveryRecord;
   }
 
-  /** Ends a claimed delivery without an attempt (its endpoint was deleted or disabled). */
-  async abandon(appId: string, id: string, leaseToken: string, reason: string): Promise<void> {
+  /**
+   * Appends what a claim did (an attempt, or the end of a delivery without one) and updates the copy of the
+   * state on the delivery if this worker still holds the lease (otherwise the holder, or the next claim,
+   * does). Returns the state after it.
+   */
+  async recordAttempt(
+    delivery: DeliveryDoc,
+    leaseToken: string,
+    result: AttemptResult,
+    abandoned = false,
+  ): Promise<DeliveryRecord> {
+    const record: AttemptDoc = {
+      ...result.attempt,
+      _id: `${delivery._id}/${leaseToken}`,
+      appId: delivery.appId,
+      deliveryId: delivery._id,
+      abandoned,
+      outcome: result.status,
+      nextAttemptAt: result.nextAttemptAt,
+    };
+    try {
+      await this.attempts.create(record);
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error; // this claim's record is stored already
+    }
+    const state = await this.stateOf(delivery);
+    await this.saveState(delivery, leaseToken, state);
+    return state;
+  }
+
+  /** Writes `state` into the copy on the delivery and releases the lease, if `leaseToken` still holds it. */
+  async saveState(delivery: DeliveryDoc, leaseToken: string, state: DeliveryState): Promise<void> {
+    const { status, attemptCount, lastStatusCode, lastError, nextAttemptAt, deliveredAt } = state;
     await this.deliveries
       .updateOne(
-        { _id: id, appId, leaseToken, status: 'pending' },
-        { $set: { status: 'failed', nextAttemptAt: null, leaseToken: null, lastError: reason } },
+        { _id: delivery._id, appId: delivery.appId, leaseToken },
+        { $set: { status, attemptCount, lastStatusCode, lastError, nextAttemptAt, deliveredAt, leaseToken: null } },
       )
       .exec();
+  }
+
+  private async withAttempts(appId: string, deliveries: DeliveryDoc[]): Promise<DeliveryRecord[]> {
+    if (deliveries.length === 0) return [];
+    const records = await this.attempts
+      .find({ appId, deliveryId: { $in: deliveries.map((d) => d._id) } })
+      .lean<AttemptDoc[]>()
+      .exec();
+    const byDelivery = new Map<string, AttemptDoc[]>();
+    for (const record of records) byDelivery.set(record.deliveryId, [...(byDelivery.get(record.deliveryId) ?? []), record]);
+    return deliveries.map((d) => foldAttempts({ ...d, attemptCount: d.attemptCount ?? 0 }, byDelivery.get(d._id) ?? []));
   }
 }

@@ -3,7 +3,7 @@ import { Clock, newId } from '@exportd/runtime';
 import { createHash } from 'node:crypto';
 import { ExportOutcome, renderExportEmail } from '../email/export-email';
 import { WebhookEndpointRepository } from '../webhooks/webhook-endpoint.repository';
-import { DeliveryRecord, DeliveryRepository } from './delivery.repository';
+import { DeliveryDoc, DeliveryRecord, DeliveryRepository } from './delivery.repository';
 import { InvalidNotification } from './notifications.errors';
 
 export interface ExportFinished extends ExportOutcome {
@@ -57,7 +57,6 @@ export class NotificationsService {
       jobId: event.jobId,
       eventType: event.eventType,
       status: 'pending' as const,
-      attempts: [],
       attemptCount: 0,
       lastStatusCode: null,
       lastError: null,
@@ -66,7 +65,7 @@ export class NotificationsService {
       deliveredAt: null,
       createdAt: now,
     };
-    const planned: DeliveryRecord[] = [];
+    const planned: DeliveryDoc[] = [];
     const email = renderExportEmail(event);
     for (const address of [...new Set(event.emails.map((e) => e.trim().toLowerCase()).filter(Boolean))]) {
       const valid = EMAIL.test(address);

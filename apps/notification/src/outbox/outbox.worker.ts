@@ -6,7 +6,7 @@ import { OUTBOX_OPTIONS, OutboxOptions, RETRY_SCHEDULE } from '../outbound/outbo
 import { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service';
 import { webhookHeaders } from '../webhooks/webhook-signer';
 import { WebhookEndpointRepository } from '../webhooks/webhook-endpoint.repository';
-import { AttemptRecord, DeliveryRecord, DeliveryRepository } from './delivery.repository';
+import { AttemptRecord, DeliveryDoc, DeliveryRepository, DeliveryState } from './delivery.repository';
 import { defaultJitter, Jitter, nextAttemptAt, parseRetryAfter } from './retry-schedule';
 
 /** Longer than the 15 s webhook limit and a slow SMTP exchange: a claim outlives the attempt it covers. */
@@ -23,8 +23,10 @@ interface Outcome {
 
 /**
  * Sends due deliveries from the outbox. Several notification processes may run: each claims a delivery with
- * a lease (findOneAndUpdate), sends it, records the attempt and schedules the next one. A process that dies
- * mid-attempt leaves a lease that expires, and another worker tries again (same webhook-id / Message-ID).
+ * a lease (a unique-insert claim, see DeliveryRepository.claimDue), checks it against its attempt records,
+ * sends it, appends the attempt and schedules the next one. A process that dies mid-attempt leaves a lease
+ * that expires, and another worker tries again (same webhook-id / Message-ID); if the first one was only
+ * slow, both attempts are recorded and the delivery's state is decided from both.
  */
 @Injectable()
 export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -94,19 +96,25 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private async attempt(delivery: DeliveryRecord, token: string): Promise<void> {
+  private async attempt(delivery: DeliveryDoc, token: string): Promise<void> {
+    const state = await this.deliveries.stateOf(delivery);
+    if (behind(delivery, state, this.clock.now())) {
+      // The claimed copy is older than the attempt records (another worker's attempt landed after a lease ran
+      // out): bring it up to date instead of sending again.
+      return this.deliveries.saveState(delivery, token, state);
+    }
     const started = this.clock.now();
     let outcome: Outcome;
     if (delivery.channel === 'email') {
       outcome = await this.sendEmail(delivery);
     } else {
       const endpoint = delivery.endpointId ? await this.endpoints.find(delivery.appId, delivery.endpointId) : null;
-      if (!endpoint) return this.deliveries.abandon(delivery.appId, delivery._id, token, 'the webhook endpoint was deleted');
+      if (!endpoint) return this.abandon(delivery, token, started, 'the webhook endpoint was deleted');
       if (endpoint.disabled) {
-        return this.deliveries.abandon(
-          delivery.appId,
-          delivery._id,
+        return this.abandon(
+          delivery,
           token,
+          started,
           `the webhook endpoint is disabled${endpoint.disabledReason ? `: ${endpoint.disabledReason}` : ''}`,
         );
       }
@@ -131,26 +139,31 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
       error: outcome.error,
       durationMs: finished.getTime() - started.getTime(),
     };
-    const attemptsMade = delivery.attemptCount + 1;
+    const attemptsMade = state.attemptCount + 1;
     const next =
       outcome.success || outcome.final
         ? null
         : nextAttemptAt(this.schedule, attemptsMade, finished, outcome.retryAfterMs, this.jitter);
     const status = outcome.success ? 'delivered' : next ? 'pending' : 'failed';
-    const recorded = await this.deliveries.recordAttempt(delivery.appId, delivery._id, token, {
-      attempt,
-      status,
-      nextAttemptAt: next,
-    });
-    if (!recorded) this.logger.warn(`delivery ${delivery._id}: lease lost before the attempt was recorded`);
-    else if (status === 'failed') {
+    const after = await this.deliveries.recordAttempt(delivery, token, { attempt, status, nextAttemptAt: next });
+    if (status === 'failed' && after.status === 'failed') {
       this.logger.warn(
-        `delivery ${delivery._id} (${delivery.channel}) failed for good after ${attemptsMade} attempts: ${outcome.error}`,
+        `delivery ${delivery._id} (${delivery.channel}) failed for good after ${after.attemptCount} attempts: ${outcome.error}`,
       );
     }
   }
 
-  private async sendEmail(delivery: DeliveryRecord): Promise<Outcome> {
+  /** Ends a claimed delivery without an attempt (its endpoint was deleted or disabled). */
+  private async abandon(delivery: DeliveryDoc, token: string, at: Date, reason: string): Promise<void> {
+    await this.deliveries.recordAttempt(
+      delivery,
+      token,
+      { attempt: { at, statusCode: null, error: reason, durationMs: 0 }, status: 'failed', nextAttemptAt: null },
+      true,
+    );
+  }
+
+  private async sendEmail(delivery: DeliveryDoc): Promise<Outcome> {
     if (!delivery.email) return { statusCode: null, error: 'the delivery has no email content', success: false, final: true };
     try {
       await this.mailer.send({ to: delivery.recipient, ...delivery.email, messageId: `<${delivery._id}@exportd>` });
@@ -159,6 +172,12 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
       return { statusCode: null, error: `SMTP: ${(error as Error).message}`, success: false, final: false };
     }
   }
+}
+
+/** Whether the claimed copy of a delivery's state is behind what its attempt records say (or not due after all). */
+function behind(claimed: DeliveryDoc, state: DeliveryState, now: Date): boolean {
+  if (state.status !== 'pending' || state.attemptCount !== claimed.attemptCount) return true;
+  return state.attemptCount > 0 && state.nextAttemptAt !== null && state.nextAttemptAt > now;
 }
 
 function classify(statusCode: number | undefined, error: string | undefined, retryAfter: string | undefined, now: Date): Outcome {
