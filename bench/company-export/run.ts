@@ -210,7 +210,7 @@ async function main(): Promise<void> {
     );
     say(`rows/s end to end: ${Math.round(rows / seconds)}`);
     say(
-      `peak RSS: gateway ${peakRssMb(platform.processes.get('gateway')?.child.pid).toFixed(0)} MB, aggregation ${peakRssMb(platform.processes.get('aggregation')?.child.pid).toFixed(0)} MB, ferretdb ${peakRssMb(mongo.process.child.pid).toFixed(0)} MB`,
+      `peak RSS: gateway ${peakRssMb(platform.processes.get('gateway')?.child.pid).toFixed(0)} MB, aggregation ${peakRssMb(platform.processes.get('aggregation')?.child.pid).toFixed(0)} MB, ferretdb ${peakRssMb(mongo.processes[0]?.child.pid).toFixed(0)} MB (${mongo.backend} backend)`,
     );
   } finally {
     await stack.stop();

@@ -8,54 +8,11 @@
  * the compressed output, the ratio to the baseline, and each service's peak RSS (VmHWM).
  */
 import { peakRssMb, REPO_ROOT, startStandaloneStack } from '@exportd/local-stack';
-import { RAW_COLLECTIONS } from '@exportd/records';
-import mongoose from 'mongoose';
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-
-const say = (line: string) => process.stdout.write(`${line}\n`);
-
-function flag(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index >= 0 ? Number(process.argv[index + 1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
-  return value;
-}
-
-async function seed(mongoUrl: string, appId: string, events: number): Promise<void> {
-  const connection = await mongoose.createConnection(mongoUrl).asPromise();
-  const collection = connection.collection(RAW_COLLECTIONS.calls);
-  const start = Date.UTC(2024, 0, 1);
-  const span = 90 * 24 * 3600 * 1000;
-  const chunk = 10_000;
-  for (let offset = 0; offset < events; offset += chunk) {
-    const docs = [];
-    for (let i = offset; i < Math.min(events, offset + chunk); i++) {
-      const timestamp = new Date(start + Math.floor((i / events) * span));
-      docs.push({
-        _id: randomUUID(),
-        appId,
-        type: 'event',
-        userId: `user_${i % 5000}`,
-        companyId: `comp_${i % 300}`,
-        event: `event_${i % 40}`,
-        attributes: JSON.stringify({ plan: i % 3 ? 'pro' : 'free', seats: i % 97, url: `/page/${i % 200}` }),
-        active: true,
-        timestamp,
-        day: timestamp.toISOString().slice(0, 10),
-        receivedAt: timestamp,
-        companyIds: [`comp_${i % 300}`],
-      });
-    }
-    await collection.insertMany(docs as never[], { ordered: false });
-    if ((offset / chunk) % 20 === 0) say(`  seeded ${Math.min(events, offset + chunk)} / ${events}`);
-  }
-  await connection.close();
-}
+import { createBenchApp, exportThroughBulkApi, flag, gatewayApi, say, seedEvents } from '../shared';
 
 async function main(): Promise<void> {
   const events = flag('events', 100_000);
@@ -70,26 +27,10 @@ async function main(): Promise<void> {
   const { platform, mongo, mongoUrl, adminToken } = stack;
   let failed = false;
   try {
-    const api = async (method: string, path: string, token: string, body?: unknown) => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const response = await fetch(`${platform.gatewayUrl}${path}`, {
-            method,
-            headers: { authorization: token, 'content-type': 'application/json' },
-            body: body === undefined ? undefined : JSON.stringify(body),
-          });
-          return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-        } catch (error) {
-          if (attempt >= 5 || method !== 'GET') throw error;
-          await sleep(200 * attempt);
-        }
-      }
-    };
-    const app = await api('POST', '/admin/v1/apps', `Bearer ${adminToken}`, { name: 'bench', plan: 'enterprise' });
-    const appId = app.body.id as string;
-    const token = `Token ${app.body.apiKey as string}`;
-    say(`seeding ${events} events (FerretDB at ${mongo.url})...`);
-    await seed(mongoUrl, appId, events);
+    const api = gatewayApi(platform.gatewayUrl);
+    const { appId, token } = await createBenchApp(api, adminToken);
+    say(`seeding ${events} events (FerretDB ${mongo.backend} backend at ${mongo.url})...`);
+    await seedEvents(mongoUrl, appId, events);
 
     const runBaseline = (format: string) => {
       const out = join(dataDir, `baseline.${format}.gz`);
@@ -126,18 +67,7 @@ async function main(): Promise<void> {
     const results: string[] = [];
     for (const format of ['csv', 'json'] as const) {
       // Full path.
-      const started = performance.now();
-      const created = await api('POST', '/api/v1/analytics/exports', token, { from: '2024-01-01', to: '2024-03-31', format });
-      if (created.status !== 201) throw new Error(`export not created: ${JSON.stringify(created.body)}`);
-      let job: Record<string, unknown>;
-      for (;;) {
-        job = (await api('GET', `/api/v1/analytics/exports/jobs/${created.body.job_id as string}`, token)).body;
-        if (job.status === 'completed' || job.status === 'failed') break;
-        await sleep(50);
-      }
-      const seconds = (performance.now() - started) / 1000;
-      if (job.status !== 'completed') throw new Error(`export failed: ${String(job.error)}`);
-      const files = job.files as { rows: number; bytes: number }[];
+      const { seconds, files } = await exportThroughBulkApi(api, token, { from: '2024-01-01', to: '2024-03-31', format });
       const rows = files.reduce((n, f) => n + f.rows, 0);
       const bytes = files.reduce((n, f) => n + f.bytes, 0);
 

@@ -1,6 +1,6 @@
 /**
  * `npm start`: the whole platform on one machine. Starts what is not configured (FerretDB when MONGO_URL is
- * unset, versitygw when S3_ENDPOINT is unset, an SMTP capture server when SMTP_URL is unset), then the four
+ * unset, on PostgreSQL unless FERRETDB_BACKEND=sqlite; versitygw when S3_ENDPOINT is unset, an SMTP capture server when SMTP_URL is unset), then the four
  * gRPC services and the gateway, on the ports and addresses the env gives. Data lives under DATA_DIR (default
  * .data/) and is reused on the next start. Prints "ready" once every service answers its health check and the
  * gateway's /healthz is 200; then restarts a process that exits, with back-off, and stops everything after too
@@ -11,10 +11,12 @@ import { env as variable, loadEnvOrExit, serviceAddressEnv } from '@exportd/conf
 import {
   GRPC_ADDR_VARS,
   exitDescription,
+  ferretDbBackend,
   portIsFree,
   ProcessName,
   REPO_ROOT,
   runningProcesses,
+  RunningMongo,
   RunningPlatform,
   SERVICE_NAMES,
   stopAllProcesses,
@@ -36,6 +38,8 @@ const stackEnvSchema = {
   PORT: variable.int('gateway HTTP port', 3000, 1, 65535),
   DATA_DIR: variable.string('where the local servers keep their data and logs', '.data'),
   FERRETDB_PORT: variable.int('port of the local FerretDB', 27017, 1, 65535),
+  FERRETDB_BACKEND: variable.string('storage of the local FerretDB: postgresql or sqlite', 'postgresql'),
+  LOCAL_POSTGRES_PORT: variable.int('port of the local PostgreSQL (FerretDB backend)', 54320, 1, 65535),
   LOCAL_S3_PORT: variable.int('port of the local S3 server', 9000, 1, 65535),
   LOCAL_SMTP_PORT: variable.int('port of the local SMTP capture server', 2525, 1, 65535),
   STACK_RESTART_DELAY_MS: variable.int('first wait before restarting a process that exited (doubles each time)', 500, 1),
@@ -136,6 +140,7 @@ async function main(): Promise<void> {
 
   const abort = new AbortController();
   let platform: RunningPlatform | undefined;
+  let mongo: RunningMongo | undefined;
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
@@ -143,6 +148,7 @@ async function main(): Promise<void> {
     say('stopping...');
     abort.abort();
     await platform?.stop();
+    await mongo?.stop();
     // The local servers, newest first; and whatever start-up had spawned when it was interrupted.
     await stopAllProcesses();
     say('stopped');
@@ -153,11 +159,15 @@ async function main(): Promise<void> {
 
   try {
     if (!env.MONGO_URL) {
-      say('starting FerretDB (built on the first run)...');
+      const backend = ferretDbBackend(config);
+      say(`starting FerretDB on ${backend === 'postgresql' ? 'PostgreSQL' : 'SQLite'} (built on the first run)...`);
       await ensurePortFree('FerretDB', config.FERRETDB_PORT, 'FERRETDB_PORT');
-      const mongo = await startFerretDb({ dataDir, port: config.FERRETDB_PORT });
+      if (backend === 'postgresql') await ensurePortFree('PostgreSQL', config.LOCAL_POSTGRES_PORT, 'LOCAL_POSTGRES_PORT');
+      mongo = await startFerretDb({ dataDir, port: config.FERRETDB_PORT, postgresPort: config.LOCAL_POSTGRES_PORT, backend });
       env.MONGO_URL = `${mongo.url}/exportd`;
-      say(`FerretDB on ${mongo.url}, data in ${join(dataDir, 'ferretdb')}`);
+      say(
+        `FerretDB on ${mongo.url} (${backend} backend), data in ${join(dataDir, backend === 'postgresql' ? 'postgres' : 'ferretdb')}`,
+      );
     } else say(`using MongoDB at MONGO_URL`);
 
     if (!env.S3_ENDPOINT) {

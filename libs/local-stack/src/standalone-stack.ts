@@ -61,7 +61,7 @@ export async function startStandaloneStack(dataDir: string, env: NodeJS.ProcessE
       await platform.stop();
       await smtp.stop();
       await s3.process.stop();
-      await mongo.process.stop();
+      await mongo.stop();
     },
   };
 }

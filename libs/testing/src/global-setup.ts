@@ -51,6 +51,7 @@ async function startTestServers(): Promise<void> {
 
   const servers: TestServers = {
     mongoUrl,
+    postgresUrl: started.mongo?.postgresUrl,
     s3Endpoint,
     s3AccessKeyId,
     s3SecretAccessKey,
@@ -64,5 +65,5 @@ async function startTestServers(): Promise<void> {
 export async function stopTestServers(): Promise<void> {
   const started = state.__exportdTestServers;
   if (!started) return;
-  await Promise.all([started.mongo?.process.stop(), started.s3?.process.stop(), started.smtp?.stop()]);
+  await Promise.all([started.mongo?.stop(), started.s3?.process.stop(), started.smtp?.stop()]);
 }

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 
 export interface TestServers {
   mongoUrl: string;
+  /** The PostgreSQL database behind the run's FerretDB (absent with MONGO_URL or FERRETDB_BACKEND=sqlite). */
+  postgresUrl?: string;
   s3Endpoint: string;
   s3AccessKeyId: string;
   s3SecretAccessKey: string;

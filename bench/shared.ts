@@ -1,0 +1,102 @@
+/** Pieces the benchmarks share: seeding raw events straight into the database, and the platform's HTTP API. */
+import { RAW_COLLECTIONS } from '@exportd/records';
+import mongoose from 'mongoose';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const say = (line: string) => process.stdout.write(`${line}\n`);
+
+/** A positive numeric `--name value` flag. */
+export function flag(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  const value = index >= 0 ? Number(process.argv[index + 1]) : fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
+  return value;
+}
+
+/** Inserts `events` event calls of `appId`, spread evenly over `days` days from `from` (a UTC date). */
+export async function seedEvents(mongoUrl: string, appId: string, events: number, from = '2024-01-01', days = 90): Promise<void> {
+  const connection = await mongoose.createConnection(mongoUrl).asPromise();
+  const collection = connection.collection(RAW_COLLECTIONS.calls);
+  const start = Date.parse(`${from}T00:00:00Z`);
+  const span = days * 24 * 3600 * 1000;
+  const chunk = 10_000;
+  for (let offset = 0; offset < events; offset += chunk) {
+    const docs = [];
+    for (let i = offset; i < Math.min(events, offset + chunk); i++) {
+      const timestamp = new Date(start + Math.floor((i / events) * span));
+      docs.push({
+        _id: randomUUID(),
+        appId,
+        type: 'event',
+        userId: `user_${i % 5000}`,
+        companyId: `comp_${i % 300}`,
+        event: `event_${i % 40}`,
+        attributes: JSON.stringify({ plan: i % 3 ? 'pro' : 'free', seats: i % 97, url: `/page/${i % 200}` }),
+        active: true,
+        timestamp,
+        day: timestamp.toISOString().slice(0, 10),
+        receivedAt: timestamp,
+        companyIds: [`comp_${i % 300}`],
+      });
+    }
+    await collection.insertMany(docs as never[], { ordered: false });
+    if ((offset / chunk) % 20 === 0) say(`  seeded ${Math.min(events, offset + chunk)} / ${events}`);
+  }
+  await connection.close();
+}
+
+export interface Api {
+  (
+    method: string,
+    path: string,
+    authorization: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
+}
+
+/** JSON calls to the gateway; GETs are retried a few times (a busy machine can drop a connection). */
+export function gatewayApi(gatewayUrl: string): Api {
+  return async (method, path, authorization, body) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await fetch(`${gatewayUrl}${path}`, {
+          method,
+          headers: { authorization, 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+      } catch (error) {
+        if (attempt >= 5 || method !== 'GET') throw error;
+        await sleep(200 * attempt);
+      }
+    }
+  };
+}
+
+/** An enterprise app: its id and the `Token <key>` authorization of the Bulk Data Export API. */
+export async function createBenchApp(api: Api, adminToken: string, name = 'bench'): Promise<{ appId: string; token: string }> {
+  const app = await api('POST', '/admin/v1/apps', `Bearer ${adminToken}`, { name, plan: 'enterprise' });
+  if (app.status !== 201) throw new Error(`creating the app failed: ${JSON.stringify(app.body)}`);
+  return { appId: app.body.id as string, token: `Token ${app.body.apiKey as string}` };
+}
+
+/** Runs one Bulk Data Export API job to its end; returns its files and the seconds it took. */
+export async function exportThroughBulkApi(
+  api: Api,
+  token: string,
+  request: { from: string; to: string; format: string },
+): Promise<{ seconds: number; files: { rows: number; bytes: number }[] }> {
+  const started = performance.now();
+  const created = await api('POST', '/api/v1/analytics/exports', token, request);
+  if (created.status !== 201) throw new Error(`export not created: ${JSON.stringify(created.body)}`);
+  let job: Record<string, unknown>;
+  for (;;) {
+    job = (await api('GET', `/api/v1/analytics/exports/jobs/${created.body.job_id as string}`, token)).body;
+    if (job.status === 'completed' || job.status === 'failed') break;
+    await sleep(50);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (job.status !== 'completed') throw new Error(`export failed: ${String(job.error)}`);
+  return { seconds, files: job.files as { rows: number; bytes: number }[] };
+}
