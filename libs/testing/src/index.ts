@@ -6,3 +6,5 @@ export * from './builders/usage-records';
 export { entryOf, freePort, nodeArgsFor, REPO_ROOT, startS3Server, startSmtpCapture } from '@exportd/local-stack';
 export * from './builders/tracking-calls';
 export * from './webhook-receiver';
+export * from './notification-capture';
+export * from './service-process';

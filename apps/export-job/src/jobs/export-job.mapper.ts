@@ -1,18 +1,13 @@
 import { exportsV1 } from '@exportd/contracts';
 import { ExportJobView } from './export-jobs.service';
 
-/** A cancel is final even if a worker starting the job at the same moment overwrote the stored status. */
-function effectiveStatus(job: ExportJobView['job']): string {
-  return job.cancelRequestedAt ? 'cancelled' : job.status;
-}
-
 /** Domain view -> proto. */
 export function toProtoJob(view: ExportJobView): exportsV1.ExportJob {
   const { job } = view;
   return {
     id: job._id,
     appId: job.appId,
-    status: effectiveStatus(job),
+    status: view.status,
     datasets: job.datasets,
     format: job.format,
     fromDay: job.fromDay,
@@ -36,10 +31,10 @@ export function toProtoJob(view: ExportJobView): exportsV1.ExportJob {
       sha256: f.sha256,
       partition: f.partition,
     })),
-    error: job.error ?? '',
+    error: view.error ?? '',
     createdAt: job.createdAt,
-    startedAt: job.startedAt ?? undefined,
-    finishedAt: job.finishedAt ?? undefined,
+    startedAt: view.startedAt ?? undefined,
+    finishedAt: view.finishedAt ?? undefined,
     linksExpireAt: view.linksExpireAt ?? undefined,
     api: job.api,
     manifestUrl: view.manifestUrl,
@@ -54,7 +49,7 @@ export function publicJobJson(view: ExportJobView): Record<string, unknown> {
     app_token: job.appId,
     type: 'export',
     api: job.api,
-    status: effectiveStatus(job),
+    status: view.status,
     format: job.format,
     from: job.fromDay,
     to: job.toDay,
@@ -62,8 +57,8 @@ export function publicJobJson(view: ExportJobView): Record<string, unknown> {
     all_chunks: job.partitionKeys,
     completed_chunks: view.completedChunks,
     start_time: job.createdAt.toISOString(),
-    end_time: job.finishedAt ? job.finishedAt.toISOString() : null,
-    error: job.error ?? null,
+    end_time: view.finishedAt ? view.finishedAt.toISOString() : null,
+    error: view.error ?? null,
     files: view.files.map((f) => ({ filename: f.filename, url: f.url, rows: f.rows, bytes: f.bytes, sha256: f.sha256 })),
     manifest_url: view.manifestUrl || null,
     links_expire_at: view.linksExpireAt ? view.linksExpireAt.toISOString() : null,

@@ -1,12 +1,25 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@exportd/runtime';
+import { randomUUID } from 'node:crypto';
 import { Connection, Model, Schema } from 'mongoose';
 import { ExportFormat } from '../formats/row-formatter';
 import { ExportDataset } from './partition-planner';
 
+/*
+ * How export-job stays correct on FerretDB 1.24, which loses concurrent updates of one document (an update
+ * rewrites the whole document from its own read) and lets several conditional updates "win": no document is
+ * read-modified-written by two processes or async tasks where it matters. Each collection below says which
+ * pattern protects it:
+ *
+ * - single writer: a document only one process or task writes (after a unique-insert claim made it theirs);
+ * - unique-insert claim: the first insert of an _id wins, every other insert gets duplicate key 11000;
+ * - append-only records folded by one reader: facts are inserted once and never updated; state is derived.
+ */
+
 export type JobStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 'cancelled';
+export type EndStatus = 'completed' | 'failed' | 'cancelled';
 export type PartitionStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
-export const TERMINAL_STATUSES: JobStatus[] = ['completed', 'failed', 'cancelled'];
+export type AttemptOutcome = 'running' | 'done' | 'retry' | 'failed' | 'cancelled';
 
 export interface ExportFileRecord {
   partition: string;
@@ -17,12 +30,16 @@ export interface ExportFileRecord {
   sha256: string;
 }
 
+/**
+ * `export_jobs`: the request as created, written once. Its only later write is the retention sweeper's
+ * `filesDeleted: true`, the same value from every sweeper (single writer role; nothing else writes the job).
+ * Status, files and the end live in the job's end record; progress in its partition results.
+ */
 export interface ExportJobRecord {
   _id: string;
   appId: string;
   /** bulk | on_demand */
   api: string;
-  status: JobStatus;
   datasets: ExportDataset[];
   format: ExportFormat;
   fromDay: string;
@@ -36,23 +53,39 @@ export interface ExportJobRecord {
   emails: string[];
   filters: string[];
   partitionKeys: string[];
-  files: ExportFileRecord[];
-  manifestKey?: string | null;
-  error?: string | null;
+  /** The app's job slot this job claimed (one job in progress per app). */
+  slotId: string;
   createdAt: Date;
-  startedAt?: Date | null;
-  finishedAt?: Date | null;
-  /** Set once by a cancel and never cleared: the job is cancelled whatever a concurrent write set its status to. */
-  cancelRequestedAt?: Date | null;
   visibleUntil: Date;
   filesDeleteAt: Date;
   filesDeleted: boolean;
-  notifyPending: boolean;
-  notifyAttempts: number;
-  notifyNextAt?: Date | null;
-  finalizeAttempts?: number;
 }
 
+/**
+ * `export_job_ends` (_id = job id): unique-insert claim of the job's one end. Completion, failure, a cancel
+ * and the recovery check all race to insert it; the first wins and the others read the outcome. The outcome
+ * fields are never written again. The insert is also the notification hand-off: `notify*` fields are then
+ * written only by the holder of the current notification attempt (see `export_notify_attempts`).
+ */
+export interface JobEndRecord {
+  _id: string;
+  appId: string;
+  status: EndStatus;
+  at: Date;
+  error: string | null;
+  files: ExportFileRecord[];
+  manifestKey: string | null;
+  notifyPending: boolean;
+  notifyNextAt: Date | null;
+  notifyAttempts: number;
+}
+
+/**
+ * `export_partitions`: the plan of one partition (written once) and the queue's hint fields (`status`,
+ * `leaseUntil`, `attempts`, `startedAt`, `lastError`), written by the holder of the partition's latest attempt.
+ * A hint can be stale (two holders overlap only after a lease ran out); every decision is re-checked against
+ * the attempt claims and the results, which are the truth.
+ */
 export interface PartitionRecord {
   /** `<jobId>:<key>` */
   _id: string;
@@ -65,19 +98,92 @@ export interface PartitionRecord {
   fromDay: string;
   toDay: string;
   status: PartitionStatus;
-  leaseOwner?: string | null;
   leaseUntil: Date;
   attempts: number;
+  startedAt?: Date | null;
   lastError?: string | null;
-  file?: ExportFileRecord | null;
 }
 
-/** One job in progress per app: the lock document's id is the app id. */
-interface ExportLockRecord {
+/**
+ * `export_partition_attempts` (_id = `<partitionId>#<attempt>`): unique-insert claim of attempt n of a
+ * partition, so two workers never hold the same attempt and attempt numbers are never lost or repeated.
+ * Afterwards a single writer, its holder: heartbeats extend `leaseUntil`, the outcome settles it.
+ */
+export interface PartitionAttemptRecord {
   _id: string;
   appId: string;
   jobId: string;
+  partitionId: string;
+  attempt: number;
+  owner: string;
+  claimedAt: Date;
+  /** Nobody claims the next attempt before this (the lease, or the back-off after a failure). */
+  leaseUntil: Date;
+  outcome: AttemptOutcome;
+  error?: string | null;
+}
+
+/**
+ * `export_partition_results` (_id = partition id): append-only, one per partition (the first finished
+ * attempt's file; a second finisher wrote the same key with the same bytes and gets 11000). The job's files,
+ * totals and completion are folded from these.
+ */
+export interface PartitionResultRecord {
+  _id: string;
+  appId: string;
+  jobId: string;
+  index: number;
+  attempt: number;
+  file: ExportFileRecord;
+  at: Date;
+}
+
+/**
+ * `export_job_slots` (_id = `<appId>#<n>`): one job in progress per app, by unique-insert claim of the app's
+ * next slot number; never deleted. `ended` is a monotonic flag (every writer sets true) that keeps ended
+ * slots out of the recovery scan.
+ */
+export interface JobSlotRecord {
+  _id: string;
+  appId: string;
+  n: number;
+  jobId: string;
   createdAt: Date;
+  ended: boolean;
+}
+
+/** `export_finalize_failures`: append-only, one per failed attempt at ending a job; counted, never updated. */
+interface FinalizeFailureRecord {
+  _id: string;
+  appId: string;
+  jobId: string;
+  at: Date;
+  error: string;
+}
+
+/** `export_notify_attempts` (_id = `<jobId>#<n>`): unique-insert claim of notification attempt n of a job. */
+export interface NotifyAttemptRecord {
+  _id: string;
+  appId: string;
+  jobId: string;
+  attempt: number;
+  owner: string;
+  at: Date;
+}
+
+/** A partition attempt this worker holds. */
+export interface PartitionClaim {
+  partition: PartitionRecord;
+  attempt: number;
+  owner: string;
+}
+
+/** Everything a job's state is folded from. */
+export interface ExportJobState {
+  job: ExportJobRecord;
+  end: JobEndRecord | null;
+  partitions: PartitionRecord[];
+  results: PartitionResultRecord[];
 }
 
 const fileSchema = new Schema<ExportFileRecord>(
@@ -89,7 +195,6 @@ const jobSchema = new Schema<ExportJobRecord>(
     _id: String,
     appId: String,
     api: String,
-    status: String,
     datasets: [String],
     format: String,
     fromDay: String,
@@ -103,22 +208,28 @@ const jobSchema = new Schema<ExportJobRecord>(
     emails: [String],
     filters: [String],
     partitionKeys: [String],
-    files: [fileSchema],
-    manifestKey: String,
-    error: String,
+    slotId: String,
     createdAt: Date,
-    startedAt: Date,
-    finishedAt: Date,
-    cancelRequestedAt: Date,
     visibleUntil: Date,
     filesDeleteAt: Date,
     filesDeleted: Boolean,
-    notifyPending: Boolean,
-    notifyAttempts: Number,
-    notifyNextAt: Date,
-    finalizeAttempts: Number,
   },
   { versionKey: false, collection: 'export_jobs' },
+);
+const endSchema = new Schema<JobEndRecord>(
+  {
+    _id: String,
+    appId: String,
+    status: String,
+    at: Date,
+    error: String,
+    files: [fileSchema],
+    manifestKey: String,
+    notifyPending: Boolean,
+    notifyNextAt: Date,
+    notifyAttempts: Number,
+  },
+  { versionKey: false, collection: 'export_job_ends' },
 );
 const partitionSchema = new Schema<PartitionRecord>(
   {
@@ -132,76 +243,132 @@ const partitionSchema = new Schema<PartitionRecord>(
     fromDay: String,
     toDay: String,
     status: String,
-    leaseOwner: String,
     leaseUntil: Date,
     attempts: Number,
+    startedAt: Date,
     lastError: String,
-    file: fileSchema,
   },
   { versionKey: false, collection: 'export_partitions' },
 );
-const lockSchema = new Schema<ExportLockRecord>(
-  { _id: String, appId: String, jobId: String, createdAt: Date },
-  { versionKey: false, collection: 'export_locks' },
+const attemptSchema = new Schema<PartitionAttemptRecord>(
+  {
+    _id: String,
+    appId: String,
+    jobId: String,
+    partitionId: String,
+    attempt: Number,
+    owner: String,
+    claimedAt: Date,
+    leaseUntil: Date,
+    outcome: String,
+    error: String,
+  },
+  { versionKey: false, collection: 'export_partition_attempts' },
+);
+const resultSchema = new Schema<PartitionResultRecord>(
+  { _id: String, appId: String, jobId: String, index: Number, attempt: Number, file: fileSchema, at: Date },
+  { versionKey: false, collection: 'export_partition_results' },
+);
+const slotSchema = new Schema<JobSlotRecord>(
+  { _id: String, appId: String, n: Number, jobId: String, createdAt: Date, ended: Boolean },
+  { versionKey: false, collection: 'export_job_slots' },
+);
+const finalizeFailureSchema = new Schema<FinalizeFailureRecord>(
+  { _id: String, appId: String, jobId: String, at: Date, error: String },
+  { versionKey: false, collection: 'export_finalize_failures' },
+);
+const notifyAttemptSchema = new Schema<NotifyAttemptRecord>(
+  { _id: String, appId: String, jobId: String, attempt: Number, owner: String, at: Date },
+  { versionKey: false, collection: 'export_notify_attempts' },
 );
 
-/** Export jobs, their partitions and the per-app lock. The only code that knows how they are stored. */
+export function partitionAttemptId(partitionId: string, attempt: number): string {
+  return `${partitionId}#${attempt}`;
+}
+
+/** Export jobs and everything their state is folded from. The only code that knows how they are stored. */
 @Injectable()
 export class ExportJobRepository implements OnModuleInit {
   private readonly jobs: Model<ExportJobRecord>;
+  private readonly ends: Model<JobEndRecord>;
   private readonly partitions: Model<PartitionRecord>;
-  private readonly locks: Model<ExportLockRecord>;
+  private readonly attempts: Model<PartitionAttemptRecord>;
+  private readonly results: Model<PartitionResultRecord>;
+  private readonly slots: Model<JobSlotRecord>;
+  private readonly finalizeFailures: Model<FinalizeFailureRecord>;
+  private readonly notifyAttempts: Model<NotifyAttemptRecord>;
 
   constructor(@InjectConnection() connection: Connection) {
     this.jobs = connection.model('ExportJob', jobSchema);
+    this.ends = connection.model('ExportJobEnd', endSchema);
     this.partitions = connection.model('ExportPartition', partitionSchema);
-    this.locks = connection.model('ExportLock', lockSchema);
+    this.attempts = connection.model('ExportPartitionAttempt', attemptSchema);
+    this.results = connection.model('ExportPartitionResult', resultSchema);
+    this.slots = connection.model('ExportJobSlot', slotSchema);
+    this.finalizeFailures = connection.model('ExportFinalizeFailure', finalizeFailureSchema);
+    this.notifyAttempts = connection.model('ExportNotifyAttempt', notifyAttemptSchema);
   }
 
   async onModuleInit(): Promise<void> {
     await this.jobs.collection.createIndex({ appId: 1, createdAt: -1 });
-    await this.jobs.collection.createIndex({ notifyPending: 1, notifyNextAt: 1 });
     await this.jobs.collection.createIndex({ filesDeleted: 1, filesDeleteAt: 1 });
+    await this.ends.collection.createIndex({ notifyPending: 1, notifyNextAt: 1 });
     await this.partitions.collection.createIndex({ status: 1, leaseUntil: 1 });
     await this.partitions.collection.createIndex({ appId: 1, jobId: 1, index: 1 });
+    await this.results.collection.createIndex({ appId: 1, jobId: 1, index: 1 });
+    await this.slots.collection.createIndex({ appId: 1, n: -1 });
+    await this.slots.collection.createIndex({ ended: 1, createdAt: 1 });
+    await this.finalizeFailures.collection.createIndex({ appId: 1, jobId: 1 });
   }
 
-  // ---- per-app lock -------------------------------------------------------------------------------------
-
-  /** Takes the app's lock for `jobId`; answers the job holding it when taken already. */
-  async tryLock(appId: string, jobId: string, now: Date): Promise<{ ok: true } | { ok: false; holder: string }> {
+  /** Inserts `doc` unless its _id exists: answers whether this call inserted it (the claim's winner). */
+  private async insertOnce<T>(model: Model<T>, doc: T): Promise<boolean> {
     try {
-      await this.locks.create({ _id: appId, appId, jobId, createdAt: now });
-      return { ok: true };
+      await model.collection.insertOne(doc as never);
+      return true;
     } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error;
-      const lock = await this.locks.findOne({ _id: appId, appId }).lean<ExportLockRecord>().exec();
-      return lock ? { ok: false, holder: lock.jobId } : this.tryLock(appId, jobId, now);
+      if ((error as { code?: number }).code === 11000) return false;
+      throw error;
     }
   }
 
-  async unlock(appId: string, jobId: string): Promise<void> {
-    await this.locks.deleteOne({ _id: appId, appId, jobId });
+  // ---- one job in progress per app: slots -----------------------------------------------------------------
+
+  latestSlot(appId: string): Promise<JobSlotRecord | null> {
+    return this.slots.findOne({ appId }).sort({ n: -1 }).lean<JobSlotRecord>().exec();
   }
 
-  // ---- jobs -------------------------------------------------------------------------------------------
-
-  async insertJob(job: ExportJobRecord, partitions: PartitionRecord[]): Promise<void> {
-    await this.partitions.insertMany(partitions);
-    await this.jobs.create(job);
+  /** Unique-insert claim of the app's slot `n` for `jobId`; answers the slot id, or null when taken. */
+  async claimSlot(appId: string, n: number, jobId: string, now: Date): Promise<string | null> {
+    const slot: JobSlotRecord = { _id: `${appId}#${n}`, appId, n, jobId, createdAt: now, ended: false };
+    return (await this.insertOnce(this.slots, slot)) ? slot._id : null;
   }
 
-  /**
-   * Puts a cancelled job back to `cancelled` if a concurrent transition overwrote it (FerretDB 1.24 does not
-   * apply a conditional findOneAndUpdate atomically against other writers).
-   */
-  async reassertCancelled(appId: string, jobId: string): Promise<void> {
-    await this.jobs
-      .updateOne(
-        { _id: jobId, appId, cancelRequestedAt: { $ne: null }, status: { $ne: 'cancelled' } },
-        { $set: { status: 'cancelled' } },
-      )
-      .exec();
+  /** Monotonic: every caller writes the same `ended: true`, so concurrent calls cannot undo each other. */
+  async endSlot(appId: string, slotId: string): Promise<void> {
+    await this.slots.updateOne({ _id: slotId, appId }, { $set: { ended: true } });
+  }
+
+  /** Slots whose job has not been seen ended, across apps (what the recovery check looks at). */
+  openSlots(limit: number): Promise<JobSlotRecord[]> {
+    return this.slots.find({ ended: false }).sort({ createdAt: 1 }).limit(limit).lean<JobSlotRecord[]>().exec();
+  }
+
+  // ---- jobs and their ends ----------------------------------------------------------------------------------
+
+  async insertJob(job: ExportJobRecord): Promise<void> {
+    await this.jobs.collection.insertOne(job as never);
+  }
+
+  /** Inserts the planned partitions; those inserted already are left as they are (ids are deterministic). */
+  async insertPartitions(partitions: PartitionRecord[]): Promise<void> {
+    try {
+      await this.partitions.collection.insertMany(partitions as never[], { ordered: false });
+    } catch (error) {
+      const writeErrors = (error as { writeErrors?: { code?: number }[] }).writeErrors;
+      const duplicatesOnly = (error as { code?: number }).code === 11000 && (writeErrors ?? []).every((e) => e.code === 11000);
+      if (!duplicatesOnly) throw error;
+    }
   }
 
   findJob(appId: string, jobId: string): Promise<ExportJobRecord | null> {
@@ -214,135 +381,207 @@ export class ExportJobRepository implements OnModuleInit {
     return this.jobs.find(filter).sort({ createdAt: -1 }).limit(200).lean<ExportJobRecord[]>().exec();
   }
 
-  /** Moves a job from one of `from` to `to`; answers the updated job or null when it was not in `from`. */
-  transition(
-    appId: string,
-    jobId: string,
-    from: JobStatus[],
-    to: JobStatus,
-    set: Partial<ExportJobRecord> = {},
-  ): Promise<ExportJobRecord | null> {
-    return this.jobs
-      .findOneAndUpdate({ _id: jobId, appId, status: { $in: from } }, { $set: { ...set, status: to } }, { new: true })
-      .lean<ExportJobRecord>()
-      .exec();
+  /** Unique-insert claim of the job's end; answers whether this call decided it. */
+  insertEnd(end: JobEndRecord): Promise<boolean> {
+    return this.insertOnce(this.ends, end);
   }
 
-  /** Jobs not yet ended, across apps (the recovery check of the workers). */
-  activeJobs(limit: number): Promise<ExportJobRecord[]> {
-    return this.jobs
-      .find({ status: { $in: ['pending', 'in_progress'] } })
-      .sort({ createdAt: 1 })
-      .limit(limit)
-      .lean<ExportJobRecord[]>()
-      .exec();
+  findEnd(appId: string, jobId: string): Promise<JobEndRecord | null> {
+    return this.ends.findOne({ _id: jobId, appId }).lean<JobEndRecord>().exec();
   }
 
-  /** Counts one failed attempt at ending a job; answers the count. */
-  async countFinalizeAttempt(appId: string, jobId: string): Promise<number> {
-    const job = await this.jobs
-      .findOneAndUpdate({ _id: jobId, appId }, { $inc: { finalizeAttempts: 1 } }, { new: true })
-      .lean<ExportJobRecord>()
-      .exec();
-    return job?.finalizeAttempts ?? 0;
+  /** The records each job's state is folded from, in a few queries whatever the number of jobs. */
+  async loadStates(appId: string, jobs: ExportJobRecord[]): Promise<ExportJobState[]> {
+    if (jobs.length === 0) return [];
+    const ids = jobs.map((j) => j._id);
+    const [ends, partitions, results] = await Promise.all([
+      this.ends
+        .find({ appId, _id: { $in: ids } })
+        .lean<JobEndRecord[]>()
+        .exec(),
+      this.partitions
+        .find({ appId, jobId: { $in: ids } })
+        .lean<PartitionRecord[]>()
+        .exec(),
+      this.results
+        .find({ appId, jobId: { $in: ids } })
+        .lean<PartitionResultRecord[]>()
+        .exec(),
+    ]);
+    const byIndex = (a: { index: number }, b: { index: number }) => a.index - b.index;
+    return jobs.map((job) => ({
+      job,
+      end: ends.find((e) => e._id === job._id) ?? null,
+      partitions: partitions.filter((p) => p.jobId === job._id).sort(byIndex),
+      results: results.filter((r) => r.jobId === job._id).sort(byIndex),
+    }));
   }
 
-  async setFiles(appId: string, jobId: string, files: ExportFileRecord[], manifestKey: string): Promise<void> {
-    await this.jobs.updateOne({ _id: jobId, appId }, { $set: { files, manifestKey } });
+  /** Append-only: records one failed attempt at ending a job; answers how many there have been. */
+  async recordFinalizeFailure(appId: string, jobId: string, error: string, now: Date): Promise<number> {
+    await this.finalizeFailures.collection.insertOne({ _id: randomUUID(), appId, jobId, at: now, error } as never);
+    return this.finalizeFailures.countDocuments({ appId, jobId }).exec();
   }
 
-  // ---- partitions ---------------------------------------------------------------------------------------
+  // ---- partitions: the worker queue -------------------------------------------------------------------------
 
   listPartitions(appId: string, jobId: string): Promise<PartitionRecord[]> {
     return this.partitions.find({ appId, jobId }).sort({ index: 1 }).lean<PartitionRecord[]>().exec();
   }
 
   /**
-   * The worker queue, across apps: claims the oldest partition that is pending, or running with an expired
-   * lease (its worker died), and leases it to `owner`.
+   * The worker queue, across apps: finds partitions whose hint says claimable (pending, or running with an
+   * expired lease: its worker died), checks the latest attempt's own lease, and claims the next attempt by
+   * unique insert. Several workers may pick the same candidate; one wins the insert, the others move on.
    */
-  claimPartition(owner: string, now: Date, leaseMs: number): Promise<PartitionRecord | null> {
-    return this.partitions
-      .findOneAndUpdate(
-        { status: { $in: ['pending', 'running'] }, leaseUntil: { $lte: now } },
-        { $set: { status: 'running', leaseOwner: owner, leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
-        { new: true, sort: { jobCreatedAt: 1, index: 1 } },
-      )
-      .lean<PartitionRecord>()
+  async claimPartition(owner: string, now: Date, leaseMs: number): Promise<PartitionClaim | null> {
+    const candidates = await this.partitions
+      .find({ status: { $in: ['pending', 'running'] }, leaseUntil: { $lte: now } })
+      .sort({ jobCreatedAt: 1, index: 1 })
+      .limit(16)
+      .lean<PartitionRecord[]>()
       .exec();
+    for (const partition of candidates) {
+      const latest = await this.latestAttempt(partition);
+      if (latest && latest.leaseUntil > now) continue; // held or backing off: the hint is behind
+      const attempt = (latest?.attempt ?? 0) + 1;
+      const leaseUntil = new Date(now.getTime() + leaseMs);
+      const claimed = await this.insertOnce(this.attempts, {
+        _id: partitionAttemptId(partition._id, attempt),
+        appId: partition.appId,
+        jobId: partition.jobId,
+        partitionId: partition._id,
+        attempt,
+        owner,
+        claimedAt: now,
+        leaseUntil,
+        outcome: 'running',
+        error: null,
+      });
+      if (!claimed) continue; // another worker holds this attempt
+      const hint: Partial<PartitionRecord> = { status: 'running', attempts: attempt, leaseUntil };
+      if (attempt === 1) hint.startedAt = now;
+      await this.partitions.updateOne({ _id: partition._id, appId: partition.appId }, { $set: hint });
+      return { partition: { ...partition, ...hint }, attempt, owner };
+    }
+    return null;
   }
 
-  /** Extends the lease; false when the worker no longer holds it. */
-  async heartbeat(appId: string, partitionId: string, owner: string, leaseUntil: Date): Promise<boolean> {
-    const result = await this.partitions.updateOne(
-      { _id: partitionId, appId, leaseOwner: owner, status: 'running' },
+  /** The partition's latest attempt: probes ids upward from the hint's count (attempt numbers are dense). */
+  private async latestAttempt(partition: PartitionRecord): Promise<PartitionAttemptRecord | null> {
+    let latest: PartitionAttemptRecord | null = null;
+    for (let n = Math.max(1, partition.attempts); ; n++) {
+      const next = await this.attempts
+        .findOne({ _id: partitionAttemptId(partition._id, n), appId: partition.appId })
+        .lean<PartitionAttemptRecord>()
+        .exec();
+      if (!next) return latest;
+      latest = next;
+    }
+  }
+
+  /** Extends the holder's lease; false when a later attempt superseded it (its lease had run out). */
+  async heartbeat(claim: PartitionClaim, leaseUntil: Date): Promise<boolean> {
+    const { partition, attempt } = claim;
+    const superseded = await this.attempts
+      .exists({ _id: partitionAttemptId(partition._id, attempt + 1), appId: partition.appId })
+      .exec();
+    if (superseded) return false;
+    await this.attempts.updateOne(
+      { _id: partitionAttemptId(partition._id, attempt), appId: partition.appId },
       { $set: { leaseUntil } },
     );
-    return result.matchedCount === 1;
+    await this.partitions.updateOne({ _id: partition._id, appId: partition.appId }, { $set: { leaseUntil } });
+    return true;
   }
 
-  async completePartition(appId: string, partitionId: string, owner: string, file: ExportFileRecord): Promise<boolean> {
-    const result = await this.partitions.updateOne(
-      { _id: partitionId, appId, leaseOwner: owner, status: 'running' },
-      { $set: { status: 'done', file, leaseOwner: null, lastError: null } },
+  /**
+   * The holder records its attempt's outcome, and the partition's hint with it. `retry` keeps the next
+   * attempt away until `retryAt` (the back-off).
+   */
+  async settleAttempt(
+    claim: PartitionClaim,
+    outcome: Exclude<AttemptOutcome, 'running'>,
+    now: Date,
+    detail: { error?: string; retryAt?: Date } = {},
+  ): Promise<void> {
+    const { partition, attempt } = claim;
+    const leaseUntil = outcome === 'retry' && detail.retryAt ? detail.retryAt : now;
+    const error = detail.error ?? null;
+    await this.attempts.updateOne(
+      { _id: partitionAttemptId(partition._id, attempt), appId: partition.appId },
+      { $set: { outcome, leaseUntil, error } },
     );
-    return result.matchedCount === 1;
-  }
-
-  /** Gives a failed attempt back to the queue, to be claimed again at `retryAt`. */
-  async retryPartition(appId: string, partitionId: string, owner: string, error: string, retryAt: Date): Promise<boolean> {
-    const result = await this.partitions.updateOne(
-      { _id: partitionId, appId, leaseOwner: owner, status: 'running' },
-      { $set: { status: 'pending', leaseOwner: null, leaseUntil: retryAt, lastError: error } },
-    );
-    return result.matchedCount === 1;
-  }
-
-  async failPartition(appId: string, partitionId: string, owner: string, error: string): Promise<boolean> {
-    const result = await this.partitions.updateOne(
-      { _id: partitionId, appId, leaseOwner: owner, status: 'running' },
-      { $set: { status: 'failed', leaseOwner: null, lastError: error } },
-    );
-    return result.matchedCount === 1;
-  }
-
-  /** Stops every unfinished partition of a job (after a cancel or a failure). */
-  async stopPartitions(appId: string, jobId: string): Promise<void> {
-    await this.partitions.updateMany(
-      { appId, jobId, status: { $in: ['pending', 'running'] } },
-      { $set: { status: 'cancelled', leaseOwner: null } },
+    const status: PartitionStatus = outcome === 'retry' ? 'pending' : outcome;
+    await this.partitions.updateOne(
+      { _id: partition._id, appId: partition.appId },
+      { $set: { status, leaseUntil, ...(error ? { lastError: error } : {}) } },
     );
   }
 
-  // ---- notifications and retention (worker queues across apps) ------------------------------------------
+  /** Appends the partition's result; false when another attempt's result was recorded first. */
+  insertResult(result: PartitionResultRecord): Promise<boolean> {
+    return this.insertOnce(this.results, result);
+  }
 
-  /** Claims a job whose finished notification is due, pushing its next attempt to `nextAt`. */
-  claimNotification(now: Date, nextAt: Date): Promise<ExportJobRecord | null> {
-    return this.jobs
-      .findOneAndUpdate(
-        { notifyPending: true, notifyNextAt: { $lte: now } },
-        { $set: { notifyNextAt: nextAt }, $inc: { notifyAttempts: 1 } },
-        { new: true, sort: { notifyNextAt: 1 } },
-      )
-      .lean<ExportJobRecord>()
+  async hasResult(appId: string, partitionId: string): Promise<boolean> {
+    return !!(await this.results.exists({ _id: partitionId, appId }).exec());
+  }
+
+  listResults(appId: string, jobId: string): Promise<PartitionResultRecord[]> {
+    return this.results.find({ appId, jobId }).sort({ index: 1 }).lean<PartitionResultRecord[]>().exec();
+  }
+
+  // ---- notification hand-off (a queue across apps) ----------------------------------------------------------
+
+  /** Job ends whose notification is due. */
+  dueNotifications(now: Date, limit: number): Promise<JobEndRecord[]> {
+    return this.ends
+      .find({ notifyPending: true, notifyNextAt: { $lte: now } })
+      .sort({ notifyNextAt: 1 })
+      .limit(limit)
+      .lean<JobEndRecord[]>()
       .exec();
   }
 
-  async notificationSent(appId: string, jobId: string): Promise<void> {
-    await this.jobs.updateOne({ _id: jobId, appId }, { $set: { notifyPending: false, notifyNextAt: null } });
+  /** Unique-insert claim of notification attempt `attempt` of a job; answers whether this call won it. */
+  claimNotifyAttempt(appId: string, jobId: string, attempt: number, owner: string, now: Date): Promise<boolean> {
+    return this.insertOnce(this.notifyAttempts, { _id: `${jobId}#${attempt}`, appId, jobId, attempt, owner, at: now });
   }
 
-  async notificationRetryAt(appId: string, jobId: string, at: Date): Promise<void> {
-    await this.jobs.updateOne({ _id: jobId, appId }, { $set: { notifyNextAt: at } });
+  findNotifyAttempt(appId: string, jobId: string, attempt: number): Promise<NotifyAttemptRecord | null> {
+    return this.notifyAttempts
+      .findOne({ _id: `${jobId}#${attempt}`, appId })
+      .lean<NotifyAttemptRecord>()
+      .exec();
   }
 
-  dueForDeletion(now: Date, limit: number): Promise<ExportJobRecord[]> {
-    return this.jobs
-      .find({ filesDeleted: false, filesDeleteAt: { $lte: now }, status: { $in: TERMINAL_STATUSES } })
+  /** Written only by the holder of the job's latest notification attempt. */
+  async setNotifyState(
+    appId: string,
+    jobId: string,
+    state: Pick<JobEndRecord, 'notifyPending' | 'notifyNextAt' | 'notifyAttempts'>,
+  ): Promise<void> {
+    await this.ends.updateOne({ _id: jobId, appId }, { $set: state });
+  }
+
+  // ---- retention ------------------------------------------------------------------------------------------
+
+  /** Jobs past their file retention whose files are not deleted yet and that have ended. */
+  async dueForDeletion(now: Date, limit: number): Promise<ExportJobRecord[]> {
+    const due = await this.jobs
+      .find({ filesDeleted: false, filesDeleteAt: { $lte: now } })
       .sort({ filesDeleteAt: 1 })
       .limit(limit)
       .lean<ExportJobRecord[]>()
       .exec();
+    if (due.length === 0) return [];
+    const ended = await this.ends
+      .find({ _id: { $in: due.map((j) => j._id) } }, { _id: 1 })
+      .lean<{ _id: string }[]>()
+      .exec();
+    const endedIds = new Set(ended.map((e) => e._id));
+    return due.filter((j) => endedIds.has(j._id));
   }
 
   async markFilesDeleted(appId: string, jobId: string): Promise<void> {

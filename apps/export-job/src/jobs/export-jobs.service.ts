@@ -8,8 +8,11 @@ import {
   ExportFileRecord,
   ExportJobRecord,
   ExportJobRepository,
+  ExportJobState,
+  JobEndRecord,
+  JobSlotRecord,
+  JobStatus,
   PartitionRecord,
-  TERMINAL_STATUSES,
 } from './export-job.repository';
 import { ExportDataset, planPartitions } from './partition-planner';
 import { RetentionPolicy } from './retention';
@@ -30,9 +33,16 @@ export interface CreateExportInput {
   filters: string[];
 }
 
-/** A job as the API shows it: the record, its partitions and (when completed and not expired) signed links. */
+/**
+ * A job as the API shows it, folded from its records: the request, its end (status, files), its partitions'
+ * results (progress) and (when completed and not expired) signed links.
+ */
 export interface ExportJobView {
   job: ExportJobRecord;
+  status: JobStatus;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  error: string | null;
   partitions: PartitionRecord[];
   completedChunks: string[];
   currentChunk: string;
@@ -44,11 +54,33 @@ export interface ExportJobView {
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const DATASETS: ExportDataset[] = ['events', 'feedback', 'users', 'companies', 'company_features'];
 const FORMATS: ExportFormat[] = ['json', 'jsonl', 'csv'];
+/** A slot whose job is not stored yet belongs to a create in progress for this long (then it was abandoned). */
+export const CREATE_GRACE_MS = 60_000;
 
 export const RETENTION_POLICY = 'RETENTION_POLICY';
 
 export function objectKey(appId: string, jobId: string, name: string): string {
   return `apps/${appId}/exports/${jobId}/${name}`;
+}
+
+/** The planned partitions of a job as stored records; ids are deterministic, so planning twice is harmless. */
+export function partitionRecords(job: ExportJobRecord): PartitionRecord[] {
+  return planPartitions([...new Set(job.datasets)], job.fromDay, job.toDay).map((p) => ({
+    _id: `${job._id}:${p.key}`,
+    appId: job.appId,
+    jobId: job._id,
+    jobCreatedAt: job.createdAt,
+    index: p.index,
+    key: p.key,
+    dataset: p.dataset,
+    fromDay: p.fromDay,
+    toDay: p.toDay,
+    status: 'pending',
+    leaseUntil: new Date(0),
+    attempts: 0,
+    startedAt: null,
+    lastError: null,
+  }));
 }
 
 @Injectable()
@@ -77,13 +109,11 @@ export class ExportJobsService {
 
     const now = this.clock.now();
     const jobId = randomUUID();
-    await this.lock(appId, jobId, now);
-    const planned = planPartitions([...new Set(datasets)], input.fromDay, input.toDay);
+    const slotId = await this.claimSlot(appId, jobId, now);
     const job: ExportJobRecord = {
       _id: jobId,
       appId,
       api: input.api || 'bulk',
-      status: 'pending',
       datasets,
       format,
       fromDay: input.fromDay,
@@ -96,88 +126,64 @@ export class ExportJobsService {
       exclusions: input.exclusions,
       emails: input.emails,
       filters: input.filters,
-      partitionKeys: planned.map((p) => p.key),
-      files: [],
-      manifestKey: null,
-      error: null,
+      partitionKeys: planPartitions([...new Set(datasets)], input.fromDay, input.toDay).map((p) => p.key),
+      slotId,
       createdAt: now,
-      startedAt: null,
-      finishedAt: null,
       visibleUntil: this.retention.visibleUntil(now),
       filesDeleteAt: this.retention.filesDeleteAt(now),
       filesDeleted: false,
-      notifyPending: false,
-      notifyAttempts: 0,
-      notifyNextAt: null,
     };
-    const partitions: PartitionRecord[] = planned.map((p) => ({
-      _id: `${jobId}:${p.key}`,
-      appId,
-      jobId,
-      jobCreatedAt: now,
-      index: p.index,
-      key: p.key,
-      dataset: p.dataset,
-      fromDay: p.fromDay,
-      toDay: p.toDay,
-      status: 'pending',
-      leaseOwner: null,
-      leaseUntil: new Date(0),
-      attempts: 0,
-      lastError: null,
-      file: null,
-    }));
+    const partitions = partitionRecords(job);
     try {
-      await this.repo.insertJob(job, partitions);
+      // The job first: a worker that claims a partition always finds its job.
+      await this.repo.insertJob(job);
+      await this.repo.insertPartitions(partitions);
     } catch (error) {
-      await this.repo.unlock(appId, jobId);
+      await this.end(job, 'failed', `creating the job failed: ${(error as Error).message}`).catch(() => undefined);
       throw error;
     }
-    return this.view(job, partitions);
+    return this.view({ job, end: null, partitions, results: [] });
   }
 
   async get(appId: string, jobId: string): Promise<ExportJobView> {
     const job = await this.repo.findJob(appId, jobId);
     if (!job || !this.retention.isVisible(job.createdAt, this.clock.now())) throw new ExportJobNotFound(appId, jobId);
-    return this.view(job, await this.repo.listPartitions(appId, jobId));
+    return this.viewOf(job);
   }
 
   async list(appId: string, api: string): Promise<ExportJobView[]> {
     const jobs = await this.repo.listJobs(appId, api, this.clock.now());
-    return Promise.all(jobs.map(async (job) => this.view(job, await this.repo.listPartitions(appId, job._id))));
+    return Promise.all((await this.repo.loadStates(appId, jobs)).map((state) => this.view(state)));
   }
 
+  async viewOf(job: ExportJobRecord): Promise<ExportJobView> {
+    const [state] = await this.repo.loadStates(job.appId, [job]);
+    return this.view(state as ExportJobState);
+  }
+
+  /** Unique-insert claim of the end: a cancel and a completion cannot both win. */
   async cancel(appId: string, jobId: string): Promise<ExportJobView> {
-    const existing = await this.repo.findJob(appId, jobId);
-    if (!existing || !this.retention.isVisible(existing.createdAt, this.clock.now())) throw new ExportJobNotFound(appId, jobId);
-    if (existing.status === 'cancelled') return this.get(appId, jobId);
-    const now = this.clock.now();
-    const cancelled = await this.repo.transition(appId, jobId, ['pending', 'in_progress'], 'cancelled', {
-      finishedAt: now,
-      cancelRequestedAt: now,
-      error: 'cancelled on request',
-    });
-    if (!cancelled) throw new ExportJobNotCancellable(jobId, existing.status);
-    await this.repo.stopPartitions(appId, jobId);
-    await this.repo.unlock(appId, jobId);
-    // A worker starting the job at the same moment may have overwritten the status; markStarted re-checks too.
-    await this.repo.reassertCancelled(appId, jobId);
+    const job = await this.repo.findJob(appId, jobId);
+    if (!job || !this.retention.isVisible(job.createdAt, this.clock.now())) throw new ExportJobNotFound(appId, jobId);
+    if (!(await this.end(job, 'cancelled', 'cancelled on request'))) {
+      const end = await this.repo.findEnd(appId, jobId);
+      if (end && end.status !== 'cancelled') throw new ExportJobNotCancellable(jobId, end.status);
+    }
     return this.get(appId, jobId);
   }
 
-  /** A worker started a partition: the job is in progress from its first claim. */
-  async markStarted(appId: string, jobId: string): Promise<void> {
-    await this.repo.transition(appId, jobId, ['pending'], 'in_progress', { startedAt: this.clock.now() });
-    await this.repo.reassertCancelled(appId, jobId);
-  }
-
-  /** After each finished partition: when all are done, writes the manifest and completes the job. */
-  async partitionDone(appId: string, jobId: string): Promise<void> {
+  /**
+   * After each finished partition, and from the recovery check: when every partition has its result, writes
+   * the manifest and claims the job's end. Results are append-only (one per partition), so every caller
+   * folds the same files and writes the same manifest bytes; the unique end insert makes one of them the
+   * job's completion (and its one notification hand-off). Answers whether this call completed the job.
+   */
+  async finishIfComplete(appId: string, jobId: string): Promise<boolean> {
     const job = await this.repo.findJob(appId, jobId);
-    if (!job || job.cancelRequestedAt || TERMINAL_STATUSES.includes(job.status)) return;
-    const partitions = await this.repo.listPartitions(appId, jobId);
-    if (!partitions.every((p) => p.status === 'done' && p.file)) return;
-    const files = partitions.map((p) => p.file as ExportFileRecord);
+    if (!job || (await this.repo.findEnd(appId, jobId))) return false;
+    const results = await this.repo.listResults(appId, jobId);
+    if (results.length < job.partitionKeys.length) return false;
+    const files = results.map((r) => r.file);
     const manifestKey = objectKey(appId, jobId, 'manifest.json');
     const manifest = {
       job_id: jobId,
@@ -196,58 +202,61 @@ export class ExportJobsService {
       })),
     };
     await this.storage.put(manifestKey, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
-    await this.repo.setFiles(appId, jobId, files, manifestKey);
-    const now = this.clock.now();
-    const done = await this.repo.transition(appId, jobId, ['pending', 'in_progress'], 'completed', {
-      finishedAt: now,
-      notifyPending: true,
-      notifyNextAt: now,
-    });
-    if (done) this.logger.log(`export ${jobId} of app ${appId} completed (${files.length} files)`);
-    await this.repo.unlock(appId, jobId);
+    const won = await this.end(job, 'completed', null, { files, manifestKey });
+    if (won) this.logger.log(`export ${jobId} of app ${appId} completed (${files.length} files)`);
+    return won;
   }
 
-  /** A partition ran out of attempts: the job fails with what failed, and its other partitions stop. */
-  async partitionFailed(appId: string, jobId: string, message: string): Promise<void> {
-    const now = this.clock.now();
-    const failed = await this.repo.transition(appId, jobId, ['pending', 'in_progress'], 'failed', {
-      finishedAt: now,
-      error: message,
-      notifyPending: true,
-      notifyNextAt: now,
-    });
-    await this.repo.stopPartitions(appId, jobId);
-    await this.repo.unlock(appId, jobId);
-    if (failed) this.logger.warn(`export ${jobId} of app ${appId} failed: ${message}`);
+  /** A partition ran out of attempts: the job fails with what failed (if nothing ended it first). */
+  async failJob(appId: string, jobId: string, message: string): Promise<void> {
+    const job = await this.repo.findJob(appId, jobId);
+    if (job && (await this.end(job, 'failed', message))) this.logger.warn(`export ${jobId} of app ${appId} failed: ${message}`);
   }
 
   /**
-   * Ends jobs whose partitions have all ended but whose end was not recorded (the process died between the
-   * last partition and the job's end, or the manifest upload failed): so no job stays in progress.
+   * Every process, now and then: ends jobs whose partitions have all ended but whose end was not recorded
+   * (the process died between the last partition and the job's end, or the manifest upload failed), plans
+   * the partitions of a job whose create died half-way, and frees slots of ended jobs: so no job stays in
+   * progress. Every step is a claim or an idempotent insert, so several processes may run it at once.
    */
   async recover(maxAttempts: number): Promise<void> {
-    for (const job of await this.repo.activeJobs(50)) {
+    const now = this.clock.now();
+    for (const slot of await this.repo.openSlots(50)) {
+      const job = await this.repo.findJob(slot.appId, slot.jobId);
+      const young = now.getTime() - slot.createdAt.getTime() < CREATE_GRACE_MS;
+      if (!job) {
+        if (!young) await this.repo.endSlot(slot.appId, slot._id);
+        continue;
+      }
+      if (await this.repo.findEnd(job.appId, job._id)) {
+        await this.repo.endSlot(job.appId, slot._id);
+        continue;
+      }
       const partitions = await this.repo.listPartitions(job.appId, job._id);
-      if (partitions.length > 0 && partitions.every((p) => p.status === 'done')) {
+      if (partitions.length < job.partitionKeys.length) {
+        if (!young) await this.repo.insertPartitions(partitionRecords(job));
+        continue;
+      }
+      const results = await this.repo.listResults(job.appId, job._id);
+      if (results.length >= job.partitionKeys.length) {
         try {
-          await this.partitionDone(job.appId, job._id);
+          await this.finishIfComplete(job.appId, job._id);
         } catch (error) {
-          const attempts = await this.repo.countFinalizeAttempt(job.appId, job._id);
           const message = `writing the manifest failed: S3 upload failed: ${(error as Error).message}`;
+          const attempts = await this.repo.recordFinalizeFailure(job.appId, job._id, message, this.clock.now());
           this.logger.warn(`export ${job._id}: ${message} (attempt ${attempts})`);
-          if (attempts >= maxAttempts)
-            await this.partitionFailed(job.appId, job._id, `${message} (gave up after ${attempts} attempts)`);
+          if (attempts >= maxAttempts) await this.failJob(job.appId, job._id, `${message} (gave up after ${attempts} attempts)`);
         }
         continue;
       }
+      // The worker that gave up on a partition ends the job itself; this covers its death in between.
       const failed = partitions.find((p) => p.status === 'failed');
-      if (failed) await this.partitionFailed(job.appId, job._id, failed.lastError ?? `partition ${failed.key} failed`);
+      if (failed) await this.failJob(job.appId, job._id, failed.lastError ?? `partition ${failed.key} failed`);
     }
   }
 
   async isActive(appId: string, jobId: string): Promise<boolean> {
-    const job = await this.repo.findJob(appId, jobId);
-    return !!job && !job.cancelRequestedAt && !TERMINAL_STATUSES.includes(job.status);
+    return !(await this.repo.findEnd(appId, jobId));
   }
 
   fileFor(job: Pick<ExportJobRecord, '_id' | 'appId' | 'format'>, partitionKey: string): { filename: string; key: string } {
@@ -255,37 +264,93 @@ export class ExportJobsService {
     return { filename, key: objectKey(job.appId, job._id, filename) };
   }
 
-  private async lock(appId: string, jobId: string, now: Date): Promise<void> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const result = await this.repo.tryLock(appId, jobId, now);
-      if (result.ok) return;
-      // A lock left by a job that has ended (a crash between its end and the unlock) is released here.
-      const holder = await this.repo.findJob(appId, result.holder);
-      if (holder && !TERMINAL_STATUSES.includes(holder.status)) throw new ExportAlreadyRunning(holder._id);
-      await this.repo.unlock(appId, result.holder);
+  /**
+   * Claims the job's end by unique insert (first caller wins, the others answer false), then frees the app's
+   * slot. A completed or failed end is also the notification hand-off (`notifyPending`), so it is handed off
+   * exactly once.
+   */
+  private async end(
+    job: ExportJobRecord,
+    status: JobEndRecord['status'],
+    error: string | null,
+    completed: { files: ExportFileRecord[]; manifestKey: string } = { files: [], manifestKey: '' },
+  ): Promise<boolean> {
+    const now = this.clock.now();
+    const notify = status !== 'cancelled';
+    const won = await this.repo.insertEnd({
+      _id: job._id,
+      appId: job.appId,
+      status,
+      at: now,
+      error,
+      files: completed.files,
+      manifestKey: completed.manifestKey || null,
+      notifyPending: notify,
+      notifyNextAt: notify ? now : null,
+      notifyAttempts: 0,
+    });
+    await this.repo.endSlot(job.appId, job.slotId);
+    return won;
+  }
+
+  /**
+   * One job in progress per app: the app's next slot is claimed by unique insert, so of concurrent creates
+   * exactly one gets it. The latest slot is free once its job has ended (or its create died: no job after
+   * CREATE_GRACE_MS); nothing is ever deleted, so a late release cannot free someone else's slot.
+   */
+  private async claimSlot(appId: string, jobId: string, now: Date): Promise<string> {
+    for (let round = 0; round < 3; round++) {
+      const latest = await this.repo.latestSlot(appId);
+      if (latest && !latest.ended && (await this.slotHeld(latest, now))) throw new ExportAlreadyRunning(latest.jobId);
+      const slotId = await this.repo.claimSlot(appId, (latest?.n ?? 0) + 1, jobId, now);
+      if (slotId) return slotId;
     }
     throw new ExportAlreadyRunning('');
   }
 
-  async view(job: ExportJobRecord, partitions: PartitionRecord[]): Promise<ExportJobView> {
-    const completedChunks = partitions.filter((p) => p.status === 'done').map((p) => p.key);
-    const running = partitions.find((p) => p.status === 'running');
+  private async slotHeld(slot: JobSlotRecord, now: Date): Promise<boolean> {
+    const job = await this.repo.findJob(slot.appId, slot.jobId);
+    if (!job) return now.getTime() - slot.createdAt.getTime() < CREATE_GRACE_MS;
+    return !(await this.repo.findEnd(slot.appId, slot.jobId));
+  }
+
+  async view(state: ExportJobState): Promise<ExportJobView> {
+    const { job, end, partitions, results } = state;
+    const completedChunks = results.map((r) => r.file.partition);
+    const done = new Set(completedChunks);
+    const running = partitions.find((p) => p.status === 'running' && !done.has(p.key));
     const currentChunk = running?.key ?? completedChunks[completedChunks.length - 1] ?? '';
+    const started = partitions.map((p) => p.startedAt?.getTime() ?? Infinity);
+    const startedAt = started.length > 0 && Math.min(...started) < Infinity ? new Date(Math.min(...started)) : null;
+    const status: JobStatus = end?.status ?? (startedAt || results.length > 0 ? 'in_progress' : 'pending');
     let files: ExportJobView['files'] = [];
     let manifestUrl = '';
     let linksExpireAt: Date | null = null;
-    if (job.status === 'completed' && job.finishedAt && !job.filesDeleted) {
-      linksExpireAt = this.retention.linksExpireAt(job.finishedAt);
-      if (this.retention.linksValid(job.finishedAt, this.clock.now())) {
+    if (end?.status === 'completed' && !job.filesDeleted) {
+      const finishedAt = end.at;
+      linksExpireAt = this.retention.linksExpireAt(finishedAt);
+      if (this.retention.linksValid(finishedAt, this.clock.now())) {
         // Signed at the job's end: the same link on every read, valid until linksExpireAt.
-        const sign = (key: string) => this.storage.presign(key, job.finishedAt as Date, this.retention.linkTtlSeconds);
-        files = await Promise.all(job.files.map(async (f) => ({ ...f, url: await sign(f.key) })));
-        manifestUrl = job.manifestKey ? await sign(job.manifestKey) : '';
+        const sign = (key: string) => this.storage.presign(key, finishedAt, this.retention.linkTtlSeconds);
+        files = await Promise.all(end.files.map(async (f) => ({ ...f, url: await sign(f.key) })));
+        manifestUrl = end.manifestKey ? await sign(end.manifestKey) : '';
       } else {
-        files = job.files.map((f) => ({ ...f, url: '' }));
+        files = end.files.map((f) => ({ ...f, url: '' }));
       }
     }
-    return { job, partitions, completedChunks, currentChunk, files, manifestUrl, linksExpireAt };
+    return {
+      job,
+      status,
+      startedAt,
+      finishedAt: end?.at ?? null,
+      error: end?.error ?? null,
+      partitions,
+      completedChunks,
+      currentChunk,
+      files,
+      manifestUrl,
+      linksExpireAt,
+    };
   }
 }
 

@@ -35,7 +35,11 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
     await this.sweeping;
   }
 
-  /** Deletes due files; answers how many jobs were swept. */
+  /**
+   * Deletes due files; answers how many jobs were swept. Every process sweeps: two sweepers of one job both
+   * delete the same prefix and both write `filesDeleted: true`, the job document's only write after its
+   * creation, so they cannot undo each other or anything else.
+   */
   async sweep(): Promise<number> {
     const due = await this.repo.dueForDeletion(this.clock.now(), 50);
     for (const job of due) {

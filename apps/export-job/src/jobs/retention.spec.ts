@@ -57,10 +57,11 @@ class FakeStorage extends ExportStorage {
   }
 }
 
+/** Jobs that have ended, as the repository answers them. */
 class FakeJobs {
   constructor(public jobs: ExportJobRecord[]) {}
   dueForDeletion(now: Date): Promise<ExportJobRecord[]> {
-    return Promise.resolve(this.jobs.filter((j) => !j.filesDeleted && j.filesDeleteAt <= now && j.status !== 'in_progress'));
+    return Promise.resolve(this.jobs.filter((j) => !j.filesDeleted && j.filesDeleteAt <= now));
   }
   markFilesDeleted(_appId: string, jobId: string): Promise<void> {
     const job = this.jobs.find((j) => j._id === jobId);
@@ -75,7 +76,6 @@ describe(RetentionSweeper.name, () => {
     const job = {
       _id: 'job1',
       appId: 'app1',
-      status: 'completed',
       filesDeleted: false,
       filesDeleteAt: policy.filesDeleteAt(created),
     } as ExportJobRecord;

@@ -2,9 +2,11 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { notifications } from '@exportd/contracts';
 import { createGrpcClient, GrpcClient } from '@exportd/grpc';
 import { Clock } from '@exportd/runtime';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
-import { ExportJobRepository } from '../jobs/export-job.repository';
+import { ExportJobRepository, JobEndRecord } from '../jobs/export-job.repository';
 import { ExportJobsService } from '../jobs/export-jobs.service';
 import { publicJobJson } from '../jobs/export-job.mapper';
 
@@ -32,14 +34,20 @@ export class GrpcFinishedNotifier extends FinishedNotifier implements OnApplicat
   }
 }
 
+/** A claimed notification attempt whose holder recorded nothing for this long died: the next one supersedes it. */
+export const NOTIFY_ATTEMPT_TIMEOUT_MS = 60_000;
+
 /**
- * The hand-off to notification: a job that reached completed or failed carries a pending flag; this loop
+ * The hand-off to notification: a job's end record (completed or failed) carries a pending flag; this loop
  * calls NotifyExportFinished until it succeeds, with exponential back-off (quietly: the notification
  * service may not be deployed yet, in which case it answers UNIMPLEMENTED and we keep trying slowly).
+ * Every process runs it: each attempt is claimed by unique insert of (job, attempt number) before the call,
+ * so one process sends each attempt, and only that attempt's holder writes the end record's notify state.
  */
 @Injectable()
 export class ExportNotifierLoop implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ExportNotifierLoop.name);
+  private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly stop = new AbortController();
   private loop?: Promise<void>;
 
@@ -75,30 +83,49 @@ export class ExportNotifierLoop implements OnApplicationBootstrap, OnApplication
   /** Sends one due notification; answers whether there was one. */
   async once(): Promise<boolean> {
     const now = this.clock.now();
-    // Claim first (pushes the next attempt far enough that another process does not send it meanwhile).
-    const job = await this.repo.claimNotification(now, new Date(now.getTime() + this.env.EXPORT_NOTIFY_RETRY_MAX_MS));
-    if (!job) return false;
-    const view = await this.jobs.view(job, await this.repo.listPartitions(job.appId, job._id));
+    for (const end of await this.repo.dueNotifications(now, 10)) {
+      const attempt = await this.claim(end, now);
+      if (attempt === 0) continue;
+      await this.send(end, attempt);
+      return true;
+    }
+    return false;
+  }
+
+  /** Claims the job's next notification attempt; answers its number, or 0 when another process is on it. */
+  private async claim(end: JobEndRecord, now: Date): Promise<number> {
+    for (let attempt = end.notifyAttempts + 1; ; attempt++) {
+      if (await this.repo.claimNotifyAttempt(end.appId, end._id, attempt, this.owner, now)) return attempt;
+      const taken = await this.repo.findNotifyAttempt(end.appId, end._id, attempt);
+      if (!taken || now.getTime() - taken.at.getTime() < NOTIFY_ATTEMPT_TIMEOUT_MS) return 0;
+      // That attempt's holder died before recording its outcome: try the next number.
+    }
+  }
+
+  private async send(end: JobEndRecord, attempt: number): Promise<void> {
+    const job = await this.repo.findJob(end.appId, end._id);
+    if (!job) {
+      await this.repo.setNotifyState(end.appId, end._id, { notifyPending: false, notifyNextAt: null, notifyAttempts: attempt });
+      return;
+    }
+    const view = await this.jobs.viewOf(job);
     try {
       await this.notifier.notify({
         appId: job.appId,
         jobId: job._id,
-        eventType: job.status === 'completed' ? 'export.completed' : 'export.failed',
+        eventType: end.status === 'completed' ? 'export.completed' : 'export.failed',
         emails: job.emails,
         files: view.files.map((f) => ({ filename: f.filename, url: f.url, bytes: f.bytes, rows: f.rows })),
         linksExpireAt: view.linksExpireAt ?? undefined,
-        error: job.error ?? '',
+        error: end.error ?? '',
         jobJson: JSON.stringify(publicJobJson(view)),
       });
-      await this.repo.notificationSent(job.appId, job._id);
+      await this.repo.setNotifyState(end.appId, end._id, { notifyPending: false, notifyNextAt: null, notifyAttempts: attempt });
     } catch (error) {
-      const delay = Math.min(
-        this.env.EXPORT_NOTIFY_RETRY_BASE_MS * 2 ** Math.max(0, job.notifyAttempts - 1),
-        this.env.EXPORT_NOTIFY_RETRY_MAX_MS,
-      );
-      await this.repo.notificationRetryAt(job.appId, job._id, new Date(this.clock.now().getTime() + delay));
+      const delay = Math.min(this.env.EXPORT_NOTIFY_RETRY_BASE_MS * 2 ** (attempt - 1), this.env.EXPORT_NOTIFY_RETRY_MAX_MS);
+      const nextAt = new Date(this.clock.now().getTime() + delay);
+      await this.repo.setNotifyState(end.appId, end._id, { notifyPending: true, notifyNextAt: nextAt, notifyAttempts: attempt });
       this.logger.debug(`notification of export ${job._id} not delivered (${(error as Error).message}); next in ${delay} ms`);
     }
-    return true;
   }
 }

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
 import { writeExportFile } from '../formats/export-file-writer';
-import { ExportJobRepository, PartitionRecord, TERMINAL_STATUSES } from '../jobs/export-job.repository';
+import { ExportJobRepository, PartitionClaim } from '../jobs/export-job.repository';
 import { ExportJobsService } from '../jobs/export-jobs.service';
 import { ExportStorage } from '../storage/export-storage';
 import { RowSource } from './row-source';
@@ -13,10 +13,11 @@ import { RowSource } from './row-source';
 const CONTENT_TYPE = { json: 'application/gzip', jsonl: 'application/gzip', csv: 'application/gzip' } as const;
 
 /**
- * Workers inside each export-job process: each claims a partition with a lease, keeps the lease alive with a
- * heartbeat, streams the partition's rows to its file and marks it done. A process that dies stops
- * heartbeating; once the lease runs out another worker claims the partition and redoes it from scratch,
- * overwriting the same object key with the same bytes (rows come in a stable order, gzip is deterministic).
+ * Workers inside each export-job process: each claims the next attempt of a partition by unique insert (with
+ * a lease), keeps the lease alive with a heartbeat, streams the partition's rows to its file and appends the
+ * partition's result. A process that dies stops heartbeating; once the lease runs out another worker claims
+ * the next attempt and redoes the partition from scratch, overwriting the same object key with the same bytes
+ * (rows come in a stable order, gzip is deterministic).
  */
 @Injectable()
 export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -49,7 +50,7 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
 
   private async loop(): Promise<void> {
     while (this.running) {
-      let claimed: PartitionRecord | null = null;
+      let claimed: PartitionClaim | null = null;
       try {
         claimed = await this.repo.claimPartition(this.owner, this.clock.now(), this.env.EXPORT_LEASE_MS);
         if (claimed) await this.run(claimed);
@@ -74,23 +75,44 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  /** Exports one claimed partition; any failure goes back to the queue with back-off, or fails the job. */
-  async run(partition: PartitionRecord): Promise<void> {
+  /**
+   * Exports one claimed partition attempt; any failure goes back to the queue with back-off, or fails the job.
+   * This worker is the single writer of its attempt (and of the partition's hint) until a later attempt
+   * supersedes it; the result is appended once per partition, and the job's end is a unique-insert claim.
+   */
+  async run(claim: PartitionClaim): Promise<void> {
+    const { partition, attempt } = claim;
     const { appId, jobId } = partition;
     const job = await this.repo.findJob(appId, jobId);
-    if (!job || TERMINAL_STATUSES.includes(job.status)) {
-      await this.repo.stopPartitions(appId, jobId);
+    if (!job || !(await this.jobs.isActive(appId, jobId))) {
+      // The job ended (cancelled, or failed elsewhere): this partition stops with it.
+      const done = await this.repo.hasResult(appId, partition._id);
+      await this.repo.settleAttempt(claim, done ? 'done' : 'cancelled', this.clock.now());
       return;
     }
-    await this.jobs.markStarted(appId, jobId);
+    if (await this.repo.hasResult(appId, partition._id)) {
+      // An earlier attempt finished but its holder died before settling: nothing to redo.
+      await this.repo.settleAttempt(claim, 'done', this.clock.now());
+      await this.jobs.finishIfComplete(appId, jobId);
+      return;
+    }
     const abort = new AbortController();
     const onStop = () => abort.abort();
     this.stop.signal.addEventListener('abort', onStop, { once: true });
-    let lostLease = false;
+    let lost: 'superseded' | 'job_ended' | null = null;
     // Watchdog: a partition that reads no rows for EXPORT_STALL_TIMEOUT_MS (an S3 request or a row stream
     // that never settles) is aborted and retried, so the heartbeat cannot keep a stuck partition leased.
     let lastProgress = performance.now();
     let stalled = false;
+    // The attempt's documents have one writer at a time: a heartbeat never overlaps the next one, and the
+    // outcome is written only after the last heartbeat has settled (`stopBeating`).
+    let beating: Promise<void> = Promise.resolve();
+    const beat = async () => {
+      const until = new Date(this.clock.now().getTime() + this.env.EXPORT_LEASE_MS);
+      if (!(await this.repo.heartbeat(claim, until))) lost = 'superseded';
+      else if (!(await this.jobs.isActive(appId, jobId))) lost = 'job_ended';
+      if (lost) abort.abort();
+    };
     const heartbeat = setInterval(
       () => {
         if (performance.now() - lastProgress > this.env.EXPORT_STALL_TIMEOUT_MS) {
@@ -98,17 +120,14 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
           abort.abort();
           return;
         }
-        void (async () => {
-          const until = new Date(this.clock.now().getTime() + this.env.EXPORT_LEASE_MS);
-          const held = await this.repo.heartbeat(appId, partition._id, this.owner, until);
-          if (!held || !(await this.jobs.isActive(appId, jobId))) {
-            lostLease = true;
-            abort.abort();
-          }
-        })().catch((error: unknown) => this.logger.warn(`heartbeat: ${(error as Error).message}`));
+        beating = beating.then(beat).catch((error: unknown) => this.logger.warn(`heartbeat: ${(error as Error).message}`));
       },
       Math.max(100, Math.floor(this.env.EXPORT_LEASE_MS / 3)),
     );
+    const stopBeating = async () => {
+      clearInterval(heartbeat);
+      await beating;
+    };
 
     const { filename, key } = this.jobs.fileFor(job, partition.key);
     try {
@@ -136,29 +155,39 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
         (body) => this.storage.upload(key, body, CONTENT_TYPE[job.format], abort.signal),
         abort.signal,
       );
-      clearInterval(heartbeat);
+      await stopBeating();
       const file = { partition: partition.key, filename, key, ...written };
-      if (await this.repo.completePartition(appId, partition._id, this.owner, file)) {
-        // A failure here (manifest upload) is retried by the recovery check.
-        await this.jobs
-          .partitionDone(appId, jobId)
-          .catch((error: unknown) => this.logger.warn(`ending export ${jobId}: ${(error as Error).message}`));
-      }
+      // Append-only: the first result of a partition counts; a second finisher (after a lease ran out) wrote
+      // the same object with the same bytes and is told 11000.
+      await this.repo.insertResult({
+        _id: partition._id,
+        appId,
+        jobId,
+        index: partition.index,
+        attempt,
+        file,
+        at: this.clock.now(),
+      });
+      if (lost !== 'superseded') await this.repo.settleAttempt(claim, 'done', this.clock.now());
+      // A failure here (manifest upload) is retried by the recovery check.
+      await this.jobs
+        .finishIfComplete(appId, jobId)
+        .catch((error: unknown) => this.logger.warn(`ending export ${jobId}: ${(error as Error).message}`));
     } catch (error) {
-      clearInterval(heartbeat);
-      if (lostLease || !this.running) return; // someone else owns it now, or the job ended, or we are stopping
+      await stopBeating();
+      if (lost === 'job_ended') await this.repo.settleAttempt(claim, 'cancelled', this.clock.now());
+      if (lost || !this.running) return; // a later attempt holds it now, or the job ended, or we are stopping
       const cause = stalled ? `no progress for ${this.env.EXPORT_STALL_TIMEOUT_MS} ms` : (error as Error).message;
       const message = `partition ${partition.key}: ${cause}`;
-      if (partition.attempts >= this.env.EXPORT_MAX_ATTEMPTS) {
-        const text = `${message} (gave up after ${partition.attempts} attempts)`;
-        if (await this.repo.failPartition(appId, partition._id, this.owner, text))
-          await this.jobs.partitionFailed(appId, jobId, text);
+      if (attempt >= this.env.EXPORT_MAX_ATTEMPTS) {
+        const text = `${message} (gave up after ${attempt} attempts)`;
+        await this.repo.settleAttempt(claim, 'failed', this.clock.now(), { error: text });
+        await this.jobs.failJob(appId, jobId, text);
       } else {
-        const backoff = this.env.EXPORT_RETRY_BASE_MS * 2 ** (partition.attempts - 1);
-        this.logger.warn(
-          `${message}; retrying in ${backoff} ms (attempt ${partition.attempts} of ${this.env.EXPORT_MAX_ATTEMPTS})`,
-        );
-        await this.repo.retryPartition(appId, partition._id, this.owner, message, new Date(this.clock.now().getTime() + backoff));
+        const backoff = this.env.EXPORT_RETRY_BASE_MS * 2 ** (attempt - 1);
+        this.logger.warn(`${message}; retrying in ${backoff} ms (attempt ${attempt} of ${this.env.EXPORT_MAX_ATTEMPTS})`);
+        const now = this.clock.now();
+        await this.repo.settleAttempt(claim, 'retry', now, { error: message, retryAt: new Date(now.getTime() + backoff) });
       }
     } finally {
       clearInterval(heartbeat);

@@ -1,0 +1,223 @@
+import { ManualClock } from '@exportd/runtime';
+import { testMongoUrl } from '@exportd/testing';
+import mongoose, { Connection } from 'mongoose';
+import { ExportStorage } from '../storage/export-storage';
+import { ExportJobRepository, PartitionClaim } from './export-job.repository';
+import { ExportAlreadyRunning, ExportJobNotCancellable } from './export-jobs.errors';
+import { CreateExportInput, ExportJobsService } from './export-jobs.service';
+import { RetentionPolicy } from './retention';
+
+/** Six clients of one database, as six export-job processes would be. */
+const PROCESSES = 6;
+
+/** The bucket, in memory: what was written where, and an outage switch. */
+class MemoryStorage extends ExportStorage {
+  puts: { key: string; body: string }[] = [];
+  down = false;
+  upload(): Promise<void> {
+    return Promise.resolve();
+  }
+  put(key: string, body: string): Promise<void> {
+    if (this.down) return Promise.reject(new Error('connect ECONNREFUSED'));
+    this.puts.push({ key, body });
+    return Promise.resolve();
+  }
+  presign(key: string): Promise<string> {
+    return Promise.resolve(`https://s3.example/${key}?X-Amz-Signature=x`);
+  }
+  deletePrefix(): Promise<number> {
+    return Promise.resolve(0);
+  }
+}
+
+function input(fromDay: string, toDay: string): CreateExportInput {
+  return {
+    api: 'bulk',
+    datasets: ['events'],
+    format: 'csv',
+    fromDay,
+    toDay,
+    eventTypes: [],
+    userIds: [],
+    companyIds: [],
+    segmentId: '',
+    history: '',
+    exclusions: false,
+    emails: ['ana@example.com'],
+    filters: [],
+  };
+}
+
+describe(ExportJobsService.name, () => {
+  let connections: Connection[];
+  let repos: ExportJobRepository[];
+  let services: ExportJobsService[];
+  const storage = new MemoryStorage();
+  const clock = new ManualClock(new Date('2026-03-01T10:00:00Z'));
+  const retention = new RetentionPolicy({ linkTtlSeconds: 172_800, jobRetentionSeconds: 259_200, fileRetentionSeconds: 604_800 });
+
+  beforeAll(async () => {
+    const url = testMongoUrl('export_jobs');
+    connections = await Promise.all(
+      Array.from({ length: PROCESSES }, () => mongoose.createConnection(url, { autoIndex: false }).asPromise()),
+    );
+    repos = connections.map((c) => new ExportJobRepository(c));
+    await (repos[0] as ExportJobRepository).onModuleInit();
+    services = repos.map((repo) => new ExportJobsService(repo, storage, clock, retention));
+  });
+
+  afterAll(async () => {
+    await Promise.all(connections.map((c) => c.close()));
+  });
+
+  // The worker queue spans every job, so each test starts from an empty one.
+  beforeEach(async () => {
+    const connection = connections[0] as Connection;
+    await Promise.all(
+      ['export_partitions', 'export_partition_attempts'].map((name) => connection.collection(name).deleteMany({})),
+    );
+    storage.puts = [];
+    storage.down = false;
+  });
+
+  const service = (i: number) => services[i % PROCESSES] as ExportJobsService;
+  const repo = (i: number) => repos[i % PROCESSES] as ExportJobRepository;
+
+  /** What a worker does once its partition's file is uploaded: append the result, settle, try to finish. */
+  const finishPartition = async (p: number, claim: PartitionClaim): Promise<boolean> => {
+    const { partition, attempt } = claim;
+    const file = {
+      partition: partition.key,
+      filename: `${partition.key}.csv.gz`,
+      key: `apps/${partition.appId}/exports/${partition.jobId}/${partition.key}.csv.gz`,
+      rows: partition.index + 1,
+      bytes: 100 + partition.index,
+      sha256: `sha-${partition.key}`,
+    };
+    await repo(p).insertResult({
+      _id: partition._id,
+      appId: partition.appId,
+      jobId: partition.jobId,
+      index: partition.index,
+      attempt,
+      file,
+      at: clock.now(),
+    });
+    await repo(p).settleAttempt(claim, 'done', clock.now());
+    return service(p).finishIfComplete(partition.appId, partition.jobId);
+  };
+
+  it('completes a job once when six processes with four workers each finish its 24 partitions at once', async () => {
+    const created = await service(0).create('app-complete', input('2024-01-01', '2025-12-31'));
+    const jobId = created.job._id;
+    expect(created.job.partitionKeys).toHaveLength(24);
+
+    const completions: boolean[] = [];
+    await Promise.all(
+      Array.from({ length: PROCESSES * 4 }, async (_, w) => {
+        for (;;) {
+          const claim = await repo(w).claimPartition(`worker${w}`, clock.now(), 60_000);
+          if (!claim) return;
+          completions.push(await finishPartition(w, claim));
+        }
+      }),
+    );
+
+    expect(completions.filter(Boolean)).toHaveLength(1);
+    const job = await service(1).get('app-complete', jobId);
+    expect(job.status).toBe('completed');
+    expect(job.completedChunks).toEqual(created.job.partitionKeys);
+    expect(job.files.map((f) => f.partition)).toEqual(created.job.partitionKeys);
+    expect(job.files.reduce((sum, f) => sum + f.rows, 0)).toBe((24 * 25) / 2);
+    const end = await repo(2).findEnd('app-complete', jobId);
+    expect(end).toMatchObject({ status: 'completed', notifyPending: true, notifyAttempts: 0 });
+    // Every finisher that wrote the manifest wrote the same bytes, listing each file once.
+    const manifests = storage.puts.filter((p) => p.key.endsWith(`${jobId}/manifest.json`));
+    expect(new Set(manifests.map((m) => m.body)).size).toBe(1);
+    const manifest = JSON.parse((manifests[0] as { body: string }).body) as { files: { partition: string }[] };
+    expect(manifest.files.map((f) => f.partition)).toEqual(created.job.partitionKeys);
+  });
+
+  it('lets exactly one of a cancel and a completion racing on the same job win, and hands off only a completion', async () => {
+    const jobs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => service(i).create(`app-race-${i}`, input('2026-01-01', '2026-01-31'))),
+    );
+    const claims: PartitionClaim[] = [];
+    for (;;) {
+      const claim = await repo(0).claimPartition('worker', clock.now(), 60_000);
+      if (!claim) break;
+      claims.push(claim);
+    }
+    expect(claims).toHaveLength(20);
+
+    await Promise.all(
+      claims.map(async (claim, i) => {
+        const appId = claim.partition.appId;
+        const [cancelled, completed] = await Promise.all([
+          service(i + 1)
+            .cancel(appId, claim.partition.jobId)
+            .then(
+              (view) => view.status === 'cancelled',
+              (error: unknown) => {
+                if (error instanceof ExportJobNotCancellable) return false;
+                throw error;
+              },
+            ),
+          finishPartition(i, claim),
+        ]);
+        expect([cancelled, completed]).toContain(true);
+        expect(cancelled).toBe(!completed);
+        const view = await service(i + 2).get(appId, claim.partition.jobId);
+        const end = await repo(i + 3).findEnd(appId, claim.partition.jobId);
+        expect(view.status).toBe(completed ? 'completed' : 'cancelled');
+        expect(end?.notifyPending).toBe(completed);
+      }),
+    );
+    expect(jobs).toHaveLength(20);
+  });
+
+  it('starts exactly one job when six processes create an export for the same app at once', async () => {
+    for (let round = 0; round < 5; round++) {
+      const outcomes = await Promise.all(
+        services.map((s) =>
+          s.create('app-one', input('2024-01-01', '2025-12-31')).then(
+            (view) => view.job._id,
+            (error: unknown) => {
+              if (error instanceof ExportAlreadyRunning) return null;
+              throw error;
+            },
+          ),
+        ),
+      );
+      const started = outcomes.filter((id): id is string => id !== null);
+      expect(started).toHaveLength(1);
+      // The job ends (cancelled here): the app may start the next one.
+      await service(round).cancel('app-one', started[0] as string);
+    }
+    expect(await service(0).list('app-one', '')).toHaveLength(5);
+  });
+
+  it('counts every failed attempt at writing the manifest when the recovery checks of six processes fail at once', async () => {
+    const created = await service(0).create('app-recover', input('2026-01-01', '2026-01-31'));
+    const claim = (await repo(0).claimPartition('worker', clock.now(), 60_000)) as PartitionClaim;
+    storage.down = true;
+    expect(await finishPartition(0, claim).catch(() => false)).toBe(false);
+
+    const maxAttempts = PROCESSES * 2;
+    for (let round = 0; round < 2; round++) await Promise.all(services.map((s) => s.recover(maxAttempts)));
+    const job = await service(1).get('app-recover', created.job._id);
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/^writing the manifest failed: S3 upload failed: .*\(gave up after 12 attempts\)$/);
+    expect((await repo(2).findEnd('app-recover', created.job._id))?.notifyPending).toBe(true);
+  });
+
+  it('plans the partitions of a job whose create died half-way, once its slot is old enough', async () => {
+    const created = await service(0).create('app-half', input('2026-01-01', '2026-03-31'));
+    await (connections[0] as Connection).collection('export_partitions').deleteMany({ jobId: created.job._id });
+    await Promise.all(services.map((s) => s.recover(5)));
+    expect(await repo(0).listPartitions('app-half', created.job._id)).toHaveLength(0);
+    clock.advance(61_000);
+    await Promise.all(services.map((s) => s.recover(5)));
+    expect((await repo(0).listPartitions('app-half', created.job._id)).map((p) => p.key)).toEqual(created.job.partitionKeys);
+  });
+});
