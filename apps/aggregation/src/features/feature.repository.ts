@@ -28,7 +28,15 @@ const featureSchema = new Schema<FeatureRecord>(
   { versionKey: false, collection: 'features' },
 );
 
-/** The `features` collection (aggregation is its only writer). */
+/**
+ * The `features` collection (aggregation is its only writer).
+ *
+ * Concurrency: written only by the settings API (create, PATCH, DELETE), possibly on several aggregation
+ * replicas at once. A feature is created by insert; a PATCH is one update that sets whole fields (a new rule
+ * unsets the other kind) and reads nothing first, so concurrent PATCHes are last-writer-wins (per document
+ * on FerretDB 1.24, which rewrites the whole document; per field on MongoDB) and no list or counter is ever
+ * read-modified-written.
+ */
 @Injectable()
 export class FeatureRepository implements OnModuleInit {
   private readonly features: Model<FeatureRecord>;
@@ -54,11 +62,15 @@ export class FeatureRepository implements OnModuleInit {
     return this.features.find({ appId }).sort({ name: 1, _id: 1 }).lean<FeatureRecord[]>().exec();
   }
 
-  replace(appId: string, feature: FeatureRecord): Promise<FeatureRecord | null> {
-    return this.features
-      .findOneAndReplace({ _id: feature._id, appId }, feature, { returnDocument: 'after' })
-      .lean<FeatureRecord>()
-      .exec();
+  /** Sets and unsets whole fields; nothing read first. Null when the app has no such feature. */
+  update(
+    appId: string,
+    id: string,
+    set: Partial<Pick<FeatureRecord, 'name' | 'events' | 'companyAttribute' | 'updatedAt'>>,
+    unset: ('events' | 'companyAttribute')[],
+  ): Promise<FeatureRecord | null> {
+    const update = unset.length > 0 ? { $set: set, $unset: Object.fromEntries(unset.map((f) => [f, 1])) } : { $set: set };
+    return this.features.findOneAndUpdate({ _id: id, appId }, update, { new: true }).lean<FeatureRecord>().exec();
   }
 
   async delete(appId: string, id: string): Promise<boolean> {

@@ -23,8 +23,14 @@ export class FeaturesService {
 
   async create(appId: string, input: FeatureInput): Promise<FeatureRecord> {
     const now = this.clock.now();
-    const feature: FeatureRecord = { _id: newId('feat'), appId, name: '', createdAt: now, updatedAt: now };
-    this.apply(feature, input, true);
+    const feature: FeatureRecord = {
+      _id: newId('feat'),
+      appId,
+      name: '',
+      createdAt: now,
+      updatedAt: now,
+      ...changesOf(input, true).set,
+    };
     await this.repository.insert(feature);
     return feature;
   }
@@ -39,11 +45,13 @@ export class FeaturesService {
     return this.repository.list(appId);
   }
 
+  /**
+   * Sets the fields given, without reading the feature first: a rule given replaces the other kind of rule
+   * (unset whatever was there), so concurrent PATCHes are last-writer-wins and never leave two rules.
+   */
   async update(appId: string, id: string, input: FeatureInput): Promise<FeatureRecord> {
-    const feature = await this.get(appId, id);
-    this.apply(feature, input, false);
-    feature.updatedAt = this.clock.now();
-    const saved = await this.repository.replace(appId, feature);
+    const { set, unset } = changesOf(input, false);
+    const saved = await this.repository.update(appId, id, { ...set, updatedAt: this.clock.now() }, unset);
     if (!saved) throw new FeatureNotFound(id);
     return saved;
   }
@@ -51,35 +59,40 @@ export class FeaturesService {
   async delete(appId: string, id: string): Promise<void> {
     if (!(await this.repository.delete(appId, id))) throw new FeatureNotFound(id);
   }
+}
 
-  private apply(feature: FeatureRecord, input: FeatureInput, creating: boolean): void {
-    if (input.name !== undefined || creating) {
-      const name = (input.name ?? '').trim();
-      if (!name || name.length > MAX_NAME) throw new InvalidFeature(`name must be 1 to ${MAX_NAME} characters`);
-      feature.name = name;
-    }
-    const hasEvents = input.events !== undefined && input.events.length > 0;
-    const hasAttribute = input.companyAttribute !== undefined;
-    if (hasEvents && hasAttribute) throw new InvalidFeature('give either events or companyAttribute, not both');
-    if (creating && !hasEvents && !hasAttribute) throw new InvalidFeature('a feature needs events or a companyAttribute');
-    if (hasEvents) {
-      const events = [...new Set((input.events ?? []).map((e) => e.trim()))];
-      if (events.some((e) => !e) || events.length > MAX_EVENTS) {
-        throw new InvalidFeature(`events must be 1 to ${MAX_EVENTS} non-empty event names`);
-      }
-      feature.events = events;
-      feature.companyAttribute = undefined;
-    }
-    if (hasAttribute && input.companyAttribute) {
-      const { key, equalsJson } = input.companyAttribute;
-      if (!key.trim()) throw new InvalidFeature('companyAttribute.key must not be empty');
-      try {
-        JSON.parse(equalsJson);
-      } catch {
-        throw new InvalidFeature('companyAttribute.equals must be a JSON value');
-      }
-      feature.companyAttribute = { key, equalsJson };
-      feature.events = undefined;
-    }
+type FeatureChanges = Partial<Pick<FeatureRecord, 'name' | 'events' | 'companyAttribute'>>;
+
+/** The fields `input` sets, checked, and the rule field it clears. */
+function changesOf(input: FeatureInput, creating: boolean): { set: FeatureChanges; unset: ('events' | 'companyAttribute')[] } {
+  const set: FeatureChanges = {};
+  if (input.name !== undefined || creating) {
+    const name = (input.name ?? '').trim();
+    if (!name || name.length > MAX_NAME) throw new InvalidFeature(`name must be 1 to ${MAX_NAME} characters`);
+    set.name = name;
   }
+  const hasEvents = input.events !== undefined && input.events.length > 0;
+  const hasAttribute = input.companyAttribute !== undefined;
+  if (hasEvents && hasAttribute) throw new InvalidFeature('give either events or companyAttribute, not both');
+  if (creating && !hasEvents && !hasAttribute) throw new InvalidFeature('a feature needs events or a companyAttribute');
+  if (hasEvents) {
+    const events = [...new Set((input.events ?? []).map((e) => e.trim()))];
+    if (events.some((e) => !e) || events.length > MAX_EVENTS) {
+      throw new InvalidFeature(`events must be 1 to ${MAX_EVENTS} non-empty event names`);
+    }
+    set.events = events;
+    return { set, unset: ['companyAttribute'] };
+  }
+  if (hasAttribute && input.companyAttribute) {
+    const { key, equalsJson } = input.companyAttribute;
+    if (!key.trim()) throw new InvalidFeature('companyAttribute.key must not be empty');
+    try {
+      JSON.parse(equalsJson);
+    } catch {
+      throw new InvalidFeature('companyAttribute.equals must be a JSON value');
+    }
+    set.companyAttribute = { key, equalsJson };
+    return { set, unset: ['events'] };
+  }
+  return { set, unset: [] };
 }

@@ -18,7 +18,13 @@ const segmentSchema = new Schema<SegmentRecord>(
   { versionKey: false, collection: 'segments' },
 );
 
-/** The `segments` collection (aggregation is its only writer). */
+/**
+ * The `segments` collection (aggregation is its only writer).
+ *
+ * Concurrency: written only by the settings API (create, PATCH, DELETE), possibly on several aggregation
+ * replicas at once. A PATCH is one $set of whole fields (name, filter) that reads nothing first, so
+ * concurrent PATCHes are last-writer-wins (per document on FerretDB 1.24, per field on MongoDB).
+ */
 @Injectable()
 export class SegmentRepository implements OnModuleInit {
   private readonly segments: Model<SegmentRecord>;
