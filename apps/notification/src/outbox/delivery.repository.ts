@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@exportd/runtime';
 import { Connection, Model, Schema } from 'mongoose';
+import { insertMissing, isDuplicateKey } from '../db/unique-insert';
 
 export type DeliveryChannel = 'email' | 'webhook';
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
@@ -49,6 +50,8 @@ export interface DeliveryDoc extends DeliveryState {
   email: EmailContent | null;
   /** The webhook's JSON body, fixed when the delivery is written so every retry sends the same bytes. */
   webhookBody: string | null;
+  /** Only on deliveries written before attempt records existed: their first attempts. */
+  attempts?: AttemptRecord[];
 }
 
 /** A delivery as the delivery log shows it: its state folded from its attempt records, and the attempts. */
@@ -88,6 +91,10 @@ export interface AttemptResult {
 }
 
 const emailSchema = new Schema<EmailContent>({ subject: String, text: String, html: String }, { _id: false });
+const legacyAttemptSchema = new Schema<AttemptRecord>(
+  { at: Date, statusCode: Number, error: String, durationMs: Number },
+  { _id: false },
+);
 const deliverySchema = new Schema<DeliveryDoc>(
   {
     _id: String,
@@ -107,6 +114,7 @@ const deliverySchema = new Schema<DeliveryDoc>(
     createdAt: Date,
     email: emailSchema,
     webhookBody: String,
+    attempts: { type: [legacyAttemptSchema], default: undefined },
   },
   { versionKey: false, collection: 'deliveries' },
 );
@@ -137,11 +145,14 @@ const attemptSchema = new Schema<AttemptDoc>(
  */
 export function foldAttempts(delivery: DeliveryDoc, records: AttemptDoc[]): DeliveryRecord {
   const sorted = [...records].sort((a, b) => a.at.getTime() - b.at.getTime() || a._id.localeCompare(b._id));
-  const attempts = sorted
-    .filter((r) => !r.abandoned)
-    .map(({ at, statusCode, error, durationMs }) => ({ at, statusCode: statusCode ?? null, error: error ?? null, durationMs }));
+  const attempts = [
+    ...(delivery.attempts ?? []),
+    ...sorted
+      .filter((r) => !r.abandoned)
+      .map(({ at, statusCode, error, durationMs }) => ({ at, statusCode: statusCode ?? null, error: error ?? null, durationMs })),
+  ];
   const latest = sorted.at(-1);
-  if (!latest) return { ...delivery, attempts, attemptCount: 0 };
+  if (!latest) return { ...delivery, attempts, attemptCount: attempts.length };
   const delivered = sorted.find((r) => r.outcome === 'delivered');
   const failed = sorted.find((r) => r.outcome === 'failed');
   const deciding = delivered ?? failed ?? latest;
@@ -167,10 +178,6 @@ const claimSchema = new Schema<ClaimRecord>(
   { _id: String, appId: String, at: Date },
   { versionKey: false, collection: 'delivery_claims' },
 );
-
-function isDuplicateKey(error: unknown): boolean {
-  return (error as { code?: number }).code === 11000;
-}
 
 /**
  * The outbox: notifications, deliveries, claims and attempt records. The only code that knows how they are
@@ -229,22 +236,12 @@ export class DeliveryRepository implements OnModuleInit {
     return { ...stored, deliveries: stored.deliveries ?? [] };
   }
 
-  /**
-   * Writes the deliveries that do not exist yet (by id), by unique insert: those written already (by an
-   * earlier or a concurrent call) answer a duplicate key and are left as they are.
-   */
+  /** Writes the deliveries that do not exist yet (by id, unique insert); existing ones are left as they are. */
   async ensureDeliveries(appId: string, deliveries: DeliveryDoc[]): Promise<void> {
-    if (deliveries.length === 0) return;
-    try {
-      await this.deliveries.insertMany(
-        deliveries.map((d) => ({ ...d, appId })),
-        { ordered: false },
-      );
-    } catch (error) {
-      const writeErrors = (error as { writeErrors?: unknown[] }).writeErrors;
-      if (!writeErrors?.length || !writeErrors.every((e) => isDuplicateKey(e) || isDuplicateKey((e as { err?: unknown }).err)))
-        throw error;
-    }
+    await insertMissing(
+      this.deliveries,
+      deliveries.map((d) => ({ ...d, appId })),
+    );
   }
 
   async listForJob(appId: string, jobId: string): Promise<DeliveryRecord[]> {

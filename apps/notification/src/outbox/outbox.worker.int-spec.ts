@@ -164,4 +164,33 @@ describe(OutboxWorker.name, () => {
     expect((await endpoints.get('app_d', endpoint._id)).disabled).toBe(true);
     expect(http.posts[0]?.headers['webhook-id']).toBe(http.posts[1]?.headers['webhook-id']);
   });
+
+  it('carries on a delivery written before attempt records, keeping its earlier attempts', async () => {
+    const earlier = { at: new Date(clock.now().getTime() - 5_000), statusCode: null, error: 'SMTP: timeout', durationMs: 10 };
+    await connection.collection('deliveries').insertOne({
+      _id: 'msg_unversioned',
+      appId: 'app_e',
+      jobId: 'job_old',
+      eventType: 'export.completed',
+      channel: 'email',
+      recipient: 'old@example.com',
+      endpointId: null,
+      status: 'pending',
+      attempts: [earlier],
+      attemptCount: 1,
+      lastStatusCode: null,
+      lastError: earlier.error,
+      nextAttemptAt: clock.now(),
+      leaseToken: null,
+      deliveredAt: null,
+      createdAt: earlier.at,
+      email: { subject: 's', text: 't', html: '<p>t</p>' },
+      webhookBody: null,
+    } as never);
+    expect(await run(worker())).toBe(1);
+    const [delivery] = await deliveries.listForJob('app_e', 'job_old');
+    expect(delivery).toMatchObject({ status: 'delivered', attemptCount: 2 });
+    expect(delivery?.attempts.map((a) => a.error)).toEqual(['SMTP: timeout', null]);
+    expect(mailer.sent.map((m) => m.to)).toEqual(['old@example.com']);
+  });
 });

@@ -98,7 +98,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async attempt(delivery: DeliveryDoc, token: string): Promise<void> {
     const state = await this.deliveries.stateOf(delivery);
-    if (behind(delivery, state, this.clock.now())) {
+    if (behind(delivery, state)) {
       // The claimed copy is older than the attempt records (another worker's attempt landed after a lease ran
       // out): bring it up to date instead of sending again.
       return this.deliveries.saveState(delivery, token, state);
@@ -174,10 +174,12 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
   }
 }
 
-/** Whether the claimed copy of a delivery's state is behind what its attempt records say (or not due after all). */
-function behind(claimed: DeliveryDoc, state: DeliveryState, now: Date): boolean {
-  if (state.status !== 'pending' || state.attemptCount !== claimed.attemptCount) return true;
-  return state.attemptCount > 0 && state.nextAttemptAt !== null && state.nextAttemptAt > now;
+/**
+ * Whether the claimed copy of a delivery's state is behind its attempt records (they only grow, so a copy
+ * that counts fewer attempts, or says pending when they ended it, is older than them).
+ */
+function behind(claimed: DeliveryDoc, state: DeliveryState): boolean {
+  return state.status !== 'pending' || state.attemptCount !== claimed.attemptCount;
 }
 
 function classify(statusCode: number | undefined, error: string | undefined, retryAfter: string | undefined, now: Date): Outcome {

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@exportd/runtime';
 import { Connection, Model, Schema } from 'mongoose';
+import { insertMissing, isDuplicateKey } from '../db/unique-insert';
 
 export interface WebhookEndpointRecord {
   _id: string;
@@ -102,10 +103,6 @@ function toRecord(doc: EndpointVersionDoc): WebhookEndpointRecord {
   return { ...rest, _id: endpointId, eventTypes: rest.eventTypes ?? [] };
 }
 
-function isDuplicateKey(error: unknown): boolean {
-  return (error as { code?: number }).code === 11000;
-}
-
 /**
  * Webhook endpoints per app. The only code that knows how they are stored.
  *
@@ -119,12 +116,26 @@ function isDuplicateKey(error: unknown): boolean {
 export class WebhookEndpointRepository implements OnModuleInit {
   private readonly versions: Model<EndpointVersionDoc>;
 
-  constructor(@InjectConnection() connection: Connection) {
+  constructor(@InjectConnection() private readonly connection: Connection) {
     this.versions = connection.model('WebhookEndpointVersion', schema);
   }
 
   async onModuleInit(): Promise<void> {
     await this.versions.collection.createIndex({ appId: 1, endpointId: 1, version: -1 });
+    await this.adoptUnversioned();
+  }
+
+  /**
+   * Endpoints stored before versions (one document each in `webhook_endpoints`, no longer written) become
+   * their own version 1, by unique insert: at every start, by every replica, without ever overwriting (or
+   * bringing back) anything written since.
+   */
+  private async adoptUnversioned(): Promise<void> {
+    const old = await this.connection.collection<WebhookEndpointRecord>('webhook_endpoints').find({}).toArray();
+    await insertMissing(
+      this.versions,
+      old.map(({ _id, ...rest }) => ({ ...rest, _id: `${_id}@1`, endpointId: _id, version: 1 })),
+    );
   }
 
   async insert(endpoint: WebhookEndpointRecord): Promise<void> {

@@ -11,11 +11,12 @@ const ROUNDS = 10;
 
 describe(WebhookEndpointsService.name, () => {
   let connection: Connection;
+  let repository: WebhookEndpointRepository;
   let sut: WebhookEndpointsService;
 
   beforeAll(async () => {
     connection = await mongoose.createConnection(testMongoUrl('endpoints'), { autoIndex: false }).asPromise();
-    const repository = new WebhookEndpointRepository(connection);
+    repository = new WebhookEndpointRepository(connection);
     await repository.onModuleInit();
     sut = new WebhookEndpointsService(repository, new SystemClock(), new SecretBox(randomBytes(32)), {
       allowPrivateNetworks: true,
@@ -86,5 +87,21 @@ describe(WebhookEndpointsService.name, () => {
       await expect(sut.get('app_delete', endpoint._id)).rejects.toBeInstanceOf(WebhookEndpointNotFound);
     }
     expect(await sut.list('app_delete')).toEqual([]);
+  });
+
+  it('adopts an endpoint stored before versions once: later changes and its deletion are never undone', async () => {
+    const { endpoint } = await sut.create('app_old', url('old-style'), EVENTS);
+    const { _id, ...rest } = endpoint;
+    await connection.collection('webhook_endpoints').insertOne({ ...rest, _id: 'whk_unversioned' } as never);
+    await repository.onModuleInit();
+    expect(await sut.get('app_old', 'whk_unversioned')).toMatchObject({ url: url('old-style'), eventTypes: EVENTS });
+
+    await sut.update('app_old', 'whk_unversioned', { eventTypes: ['export.failed'] });
+    await repository.onModuleInit();
+    expect((await sut.get('app_old', 'whk_unversioned')).eventTypes).toEqual(['export.failed']);
+    await sut.delete('app_old', 'whk_unversioned');
+    await repository.onModuleInit();
+    await expect(sut.get('app_old', 'whk_unversioned')).rejects.toBeInstanceOf(WebhookEndpointNotFound);
+    expect((await sut.list('app_old')).map((e) => e._id)).toEqual([_id]);
   });
 });
