@@ -57,7 +57,7 @@ interface EndpointVersionDoc extends Omit<WebhookEndpointRecord, '_id'> {
   superseded?: boolean;
 }
 
-/** What a superseded version keeps: enough to hold its version number. */
+/** Cleared from a superseded version; the stub keeps its _id, so its version number stays taken. */
 const CONTENT_FIELDS = [
   'url',
   'eventTypes',
