@@ -50,7 +50,9 @@ export async function startFerretDb(options: {
   const postgres =
     backend === 'postgresql' ? await startPostgres({ dataDir: options.dataDir, port: options.postgresPort }) : undefined;
   const storage = postgres
-    ? ['--handler=postgresql', `--postgresql-url=${postgres.url}`]
+    ? // FerretDB can hold a connection per statement of a multi-statement write until the command ends, so
+      // concurrent bulk upserts would exhaust its default pool of 50 (PostgreSQL allows 200, see startPostgres).
+      ['--handler=postgresql', `--postgresql-url=${postgres.url}?pool_max_conns=150`]
     : ['--handler=sqlite', `--sqlite-url=file:${stateDir}/`];
   const ferretdb = startProcess(
     'ferretdb',
