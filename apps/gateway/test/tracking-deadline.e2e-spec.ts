@@ -3,8 +3,8 @@ import { createApp, requestJson, startTestPlatform, TestPlatform } from '@export
 import mongoose, { Connection } from 'mongoose';
 
 /**
- * The race behind "answered 503 and stored anyway": the gateway's deadline for storing a batch (here 1 s)
- * is shorter than the writes it waits for (20 bulk requests of 2,500 calls at once). Every request answered
+ * The race behind "answered 503 and stored anyway": the gateway's deadline for storing a batch (here 3 s)
+ * is shorter than the writes it waits for (30 bulk requests of 2,500 calls at once). Every request answered
  * 200 must be stored whole, and every request answered 503 must have stored nothing, so a client that
  * retries as told stores each call once. Only 502/504 `outcome_unknown` may leave either.
  */
@@ -13,7 +13,7 @@ describe('Tracking calls past the store deadline', () => {
   let db: Connection;
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ TRACKING_STORE_TIMEOUT_MS: '1000' });
+    platform = await startTestPlatform({ TRACKING_STORE_TIMEOUT_MS: '3000' });
     db = await mongoose.createConnection(platform.mongoUrl).asPromise();
   });
 
@@ -24,7 +24,7 @@ describe('Tracking calls past the store deadline', () => {
 
   it('a request answered 503 stores nothing and one answered 200 stores every call', async () => {
     const app = await createApp(platform.gatewayUrl, platform.adminToken);
-    const requests = 20;
+    const requests = 30;
     const callsPerRequest = 2_500;
     const answers = await Promise.all(
       Array.from({ length: requests }, (_, request) =>

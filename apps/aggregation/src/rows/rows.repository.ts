@@ -21,10 +21,17 @@ export interface RowQuery {
   excludedCompanyIds: string[];
 }
 
+/** Documents in a stable order, closed early with `close()`. */
+export interface RowCursor extends AsyncIterable<Record<string, unknown>> {
+  close(): Promise<void>;
+}
+
 /**
- * Reads the raw collections ingestion writes (read-only). Every cursor walks an index in a fixed order
- * (calls by {appId, day, _id}, profiles by {appId, _id}), so the same query yields the same rows in the
- * same order on every run: a partition redone after a crash produces the same file.
+ * Reads the raw collections ingestion writes (read-only). Every cursor yields rows in a fixed order (calls
+ * by day, then _id; profiles by _id), so the same query yields the same rows in the same order on every run:
+ * a partition redone after a crash produces the same file. Calls are read one day at a time, with `day` as an
+ * equality: FerretDB pushes only equalities down to its database, so a range would read every call of the app
+ * (all months) for each partition, while `{appId, day}` reads that day's calls through the indexes.
  */
 @Injectable()
 export class RowsRepository implements OnModuleInit {
@@ -48,14 +55,20 @@ export class RowsRepository implements OnModuleInit {
   }
 
   /** An async iterable over the matching documents, in stable order. Close it to stop early. */
-  cursor(query: RowQuery, batchSize = 1000) {
+  cursor(query: RowQuery, batchSize = 1000): RowCursor {
     const { collection, filter, sort } = this.plan(query, false);
-    return this.connection.collection(collection).find(filter, { sort, batchSize });
+    const find = (dayFilter: Record<string, unknown>) =>
+      this.connection.collection(collection).find(dayFilter, { sort, batchSize });
+    return 'day' in filter ? new DayByDayCursor(daysOf(query), (day) => find({ ...filter, day })) : find(filter);
   }
 
-  count(query: RowQuery): Promise<number> {
+  async count(query: RowQuery): Promise<number> {
     const { collection, filter } = this.plan(query, true);
-    return this.connection.collection(collection).countDocuments(filter);
+    const calls = this.connection.collection(collection);
+    if (!('day' in filter)) return calls.countDocuments(filter);
+    let total = 0;
+    for (const day of daysOf(query)) total += await calls.countDocuments({ ...filter, day });
+    return total;
   }
 
   /**
@@ -70,7 +83,7 @@ export class RowsRepository implements OnModuleInit {
     switch (query.dataset) {
       case 'events':
       case 'feedback': {
-        filter.day = { $gte: query.fromDay, $lte: query.toDay };
+        filter.day = query.fromDay; // one query per day: see DayByDayCursor
         if (query.callTypes.length === 1) filter.type = query.callTypes[0];
         else if (exact || !typeFilteredInProcess(query)) filter.type = { $in: query.callTypes };
         const userId: Record<string, string[]> = {};
@@ -81,7 +94,7 @@ export class RowsRepository implements OnModuleInit {
         if (query.companyIds.length > 0 || query.companiesRestricted) companyIds.$in = query.companyIds;
         if (query.excludedCompanyIds.length > 0) companyIds.$nin = query.excludedCompanyIds;
         if (Object.keys(companyIds).length > 0) filter.companyIds = companyIds;
-        return { collection: RAW_COLLECTIONS.calls, filter, sort: { day: 1, _id: 1 } };
+        return { collection: RAW_COLLECTIONS.calls, filter, sort: { _id: 1 } };
       }
       case 'users': {
         filter.firstSeen = { $lte: endOfDay(query.toDay) };
@@ -111,6 +124,44 @@ export class RowsRepository implements OnModuleInit {
 /** Whether a stream of this query must test each row's call type itself. */
 export function typeFilteredInProcess(query: RowQuery): boolean {
   return (query.dataset === 'events' || query.dataset === 'feedback') && query.callTypes.length > 1;
+}
+
+/** The UTC days from fromDay to toDay (YYYY-MM-DD), inclusive. */
+export function daysOf(query: { fromDay: string; toDay: string }): string[] {
+  const days: string[] = [];
+  const end = Date.parse(`${query.toDay}T00:00:00Z`);
+  for (let at = Date.parse(`${query.fromDay}T00:00:00Z`); at <= end; at += 86_400_000)
+    days.push(new Date(at).toISOString().slice(0, 10));
+  return days;
+}
+
+/** The cursors of consecutive days, one open at a time, as one cursor. */
+class DayByDayCursor implements RowCursor {
+  private current?: { close(): Promise<void> };
+  private closed = false;
+
+  constructor(
+    private readonly days: string[],
+    private readonly open: (day: string) => AsyncIterable<Record<string, unknown>> & { close(): Promise<void> },
+  ) {}
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Record<string, unknown>> {
+    for (const day of this.days) {
+      if (this.closed) return;
+      const cursor = this.open(day);
+      this.current = cursor;
+      try {
+        for await (const doc of cursor) yield doc;
+      } finally {
+        await cursor.close();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.current?.close();
+  }
 }
 
 function endOfDay(day: string): Date {

@@ -70,6 +70,7 @@ export class TrackingRepository implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     await this.calls.createIndex({ appId: 1, day: 1 });
+    await this.calls.createIndex({ appId: 1, journalId: 1 });
     await this.users.createIndex({ appId: 1 });
     await this.companies.createIndex({ appId: 1 });
     await this.usage.createIndex({ appId: 1, day: 1 });
@@ -94,16 +95,15 @@ export class TrackingRepository implements OnModuleInit {
   /** The calls a journal entry's round stored (a retried messageId in its list was stored by an earlier round). */
   async callsOfRound(appId: string, journalId: string, ids: string[]): Promise<TrackingCallRecord[]> {
     if (ids.length === 0) return [];
-    const found = await this.calls.find({ appId, _id: { $in: ids } }).toArray();
+    const found = await this.calls.find({ appId, journalId }).toArray();
     const order = new Map(ids.map((id, index) => [id, index]));
-    return found
-      .filter((call) => call.journalId === undefined || call.journalId === journalId)
-      .sort((a, b) => (order.get(a._id) ?? 0) - (order.get(b._id) ?? 0));
+    return found.filter((call) => order.has(call._id)).sort((a, b) => (order.get(a._id) ?? 0) - (order.get(b._id) ?? 0));
   }
 
   /** Removes the calls of `ids` that the round `journalId` stored (never those an earlier round stored). */
   async removeCalls(appId: string, journalId: string, ids: string[]): Promise<void> {
-    if (ids.length > 0) await this.calls.deleteMany({ appId, _id: { $in: ids }, journalId });
+    // The journalId equality (indexed) bounds the read to the round; the ids pick the calls to remove.
+    if (ids.length > 0) await this.calls.deleteMany({ appId, journalId, _id: { $in: ids } });
   }
 
   /**
@@ -126,13 +126,10 @@ export class TrackingRepository implements OnModuleInit {
 
   /** companyIds of the given users (absent users are left out). */
   async userCompanies(appId: string, userIds: string[]): Promise<Map<string, string[]>> {
-    const out = new Map<string, string[]>();
-    if (userIds.length === 0) return out;
-    const found = await this.users
-      .find({ appId, _id: { $in: userIds.map((id) => profileId(appId, id)) } }, { projection: { userId: 1, companyIds: 1 } })
-      .toArray();
-    for (const user of found) out.set(user.userId, user.companyIds ?? []);
-    return out;
+    const found = await byIds(userIds, (id) =>
+      this.users.findOne({ _id: profileId(appId, id), appId }, { projection: { userId: 1, companyIds: 1 } }),
+    );
+    return new Map(found.map((user) => [user.userId, user.companyIds ?? []]));
   }
 
   async applyUsers(appId: string, changes: ProfileChange[], now: Date): Promise<void> {
@@ -164,16 +161,10 @@ export class TrackingRepository implements OnModuleInit {
 
   /** The stored (escaped) attributes of the given companies. */
   async companyAttributes(appId: string, companyIds: string[]): Promise<Map<string, Record<string, string>>> {
-    const out = new Map<string, Record<string, string>>();
-    if (companyIds.length === 0) return out;
-    const found = await this.companies
-      .find(
-        { appId, _id: { $in: companyIds.map((id) => profileId(appId, id)) } },
-        { projection: { companyId: 1, attributes: 1 } },
-      )
-      .toArray();
-    for (const company of found) out.set(company.companyId, company.attributes ?? {});
-    return out;
+    const found = await byIds(companyIds, (id) =>
+      this.companies.findOne({ _id: profileId(appId, id), appId }, { projection: { companyId: 1, attributes: 1 } }),
+    );
+    return new Map(found.map((company) => [company.companyId, company.attributes ?? {}]));
   }
 
   async setCompanyAttributesDaily(appId: string, rows: { companyId: string; day: string; attributes: string }[]): Promise<void> {
@@ -192,6 +183,22 @@ export class TrackingRepository implements OnModuleInit {
   private async bulk<T extends Document>(collection: Collection<T>, operations: AnyBulkWriteOperation<T>[]): Promise<void> {
     if (operations.length > 0) await collection.bulkWrite(operations, { ordered: false });
   }
+}
+
+/** Lookups per id, a few at a time. */
+const LOOKUP_CONCURRENCY = 16;
+
+/**
+ * Finds documents one `_id` equality at a time: FerretDB pushes equalities down to its database (served by an
+ * index) but not `$in`, which would read every profile of the app on every round.
+ */
+async function byIds<T>(ids: string[], find: (id: string) => Promise<T | null>): Promise<T[]> {
+  const found: T[] = [];
+  for (let start = 0; start < ids.length; start += LOOKUP_CONCURRENCY) {
+    const chunk = await Promise.all(ids.slice(start, start + LOOKUP_CONCURRENCY).map(find));
+    for (const doc of chunk) if (doc) found.push(doc);
+  }
+  return found;
 }
 
 export function profileId(appId: string, id: string): string {
