@@ -100,7 +100,7 @@ describe('export-job replicas finishing the partitions of one job at once', () =
     ).body;
   const handOffs = (jobId: string) => capture.calls.filter((c) => c.request.jobId === jobId);
 
-  it.each([1, 2, 3])(
+  it.each([1, 2, 3, 4, 5])(
     'job %i ends completed once, every partition listed once with its rows, one hand-off to notification',
     async () => {
       const created = await requestJson(platform.gatewayUrl, 'POST', '/api/v1/analytics/exports/', {
@@ -148,4 +148,28 @@ describe('export-job replicas finishing the partitions of one job at once', () =
     },
     150_000,
   );
+
+  it('starts one job when eight requests for the same app arrive at once; the others are 409', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        requestJson(platform.gatewayUrl, 'POST', '/api/v1/analytics/exports/', {
+          authorization: `Token ${app.apiKey}`,
+          body: { from: '2024-01-01', to: '2024-03-31', format: 'csv' },
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+    const jobId = (answers.find((a) => a.status === 201)?.body as { job_id: string }).job_id;
+    for (const refused of answers.filter((a) => a.status === 409))
+      expect(JSON.stringify(refused.body)).toContain('you can only have one export job in progress at a time');
+    const job = await eventually(
+      async () => {
+        const body = await read(jobId);
+        return body.status === 'completed' ? body : undefined;
+      },
+      60_000,
+      'the export to complete',
+    );
+    expect(job.files.map((f) => f.rows)).toEqual(ROWS.slice(0, 3));
+  }, 90_000);
 });

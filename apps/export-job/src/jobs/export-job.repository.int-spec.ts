@@ -1,6 +1,6 @@
 import { testMongoUrl } from '@exportd/testing';
 import mongoose, { Connection } from 'mongoose';
-import { ExportJobRepository, PartitionClaim, PartitionRecord } from './export-job.repository';
+import { ExportJobRecord, ExportJobRepository, PartitionClaim, PartitionRecord } from './export-job.repository';
 
 /** Six clients of one database, as six export-job processes would be. */
 const PROCESSES = 6;
@@ -148,5 +148,52 @@ describe(ExportJobRepository.name, () => {
     );
     const results = await first().listResults(APP, 'job-beats');
     expect(results.map((r) => [r.file.partition, r.file.rows])).toEqual(planned.map((p, i) => [p.key, i]));
+  });
+
+  it('keeps both the sweeper flag and the notifier state of a job when they are written for 50 jobs at the same moment', async () => {
+    const jobs = Array.from(
+      { length: 50 },
+      (_, i): ExportJobRecord => ({
+        _id: `job-sweep-${i}`,
+        appId: APP,
+        api: 'bulk',
+        datasets: ['events'],
+        format: 'csv',
+        fromDay: '2026-01-01',
+        toDay: '2026-01-31',
+        eventTypes: [],
+        userIds: [],
+        companyIds: [],
+        segmentId: '',
+        exclusions: false,
+        emails: [],
+        filters: [],
+        partitionKeys: ['2026-01-01'],
+        slotId: `${APP}#${i}`,
+        createdAt: now,
+        visibleUntil: now,
+        filesDeleteAt: now,
+        filesDeleted: false,
+      }),
+    );
+    for (const job of jobs) {
+      await first().insertJob(job);
+      const end = { _id: job._id, appId: APP, status: 'completed' as const, at: now, error: null, files: [], manifestKey: null };
+      await first().insertEnd({ ...end, notifyPending: true, notifyNextAt: now, notifyAttempts: 0 });
+    }
+    await Promise.all(
+      jobs.flatMap((job, i) => [
+        (repos[i % PROCESSES] as ExportJobRepository).markFilesDeleted(APP, job._id),
+        (repos[(i + 1) % PROCESSES] as ExportJobRepository).setNotifyState(APP, job._id, {
+          notifyPending: false,
+          notifyNextAt: null,
+          notifyAttempts: 1,
+        }),
+      ]),
+    );
+    for (const job of jobs) {
+      expect((await first().findJob(APP, job._id))?.filesDeleted).toBe(true);
+      expect(await first().findEnd(APP, job._id)).toMatchObject({ notifyPending: false, notifyAttempts: 1 });
+    }
   });
 });

@@ -83,8 +83,8 @@ describe(ExportJobsService.name, () => {
   const service = (i: number) => services[i % PROCESSES] as ExportJobsService;
   const repo = (i: number) => repos[i % PROCESSES] as ExportJobRepository;
 
-  /** What a worker does once its partition's file is uploaded: append the result, settle, try to finish. */
-  const finishPartition = async (p: number, claim: PartitionClaim): Promise<boolean> => {
+  /** What a worker does once its partition's file is uploaded: append the result and settle its attempt. */
+  const appendResult = async (p: number, claim: PartitionClaim): Promise<void> => {
     const { partition, attempt } = claim;
     const file = {
       partition: partition.key,
@@ -104,80 +104,97 @@ describe(ExportJobsService.name, () => {
       at: clock.now(),
     });
     await repo(p).settleAttempt(claim, 'done', clock.now());
-    return service(p).finishIfComplete(partition.appId, partition.jobId);
   };
-
-  it('completes a job once when six processes with four workers each finish its 24 partitions at once', async () => {
-    const created = await service(0).create('app-complete', input('2024-01-01', '2025-12-31'));
-    const jobId = created.job._id;
-    expect(created.job.partitionKeys).toHaveLength(24);
-
-    const completions: boolean[] = [];
-    await Promise.all(
-      Array.from({ length: PROCESSES * 4 }, async (_, w) => {
-        for (;;) {
-          const claim = await repo(w).claimPartition(`worker${w}`, clock.now(), 60_000);
-          if (!claim) return;
-          completions.push(await finishPartition(w, claim));
-        }
-      }),
-    );
-
-    expect(completions.filter(Boolean)).toHaveLength(1);
-    const job = await service(1).get('app-complete', jobId);
-    expect(job.status).toBe('completed');
-    expect(job.completedChunks).toEqual(created.job.partitionKeys);
-    expect(job.files.map((f) => f.partition)).toEqual(created.job.partitionKeys);
-    expect(job.files.reduce((sum, f) => sum + f.rows, 0)).toBe((24 * 25) / 2);
-    const end = await repo(2).findEnd('app-complete', jobId);
-    expect(end).toMatchObject({ status: 'completed', notifyPending: true, notifyAttempts: 0 });
-    // Every finisher that wrote the manifest wrote the same bytes, listing each file once.
-    const manifests = storage.puts.filter((p) => p.key.endsWith(`${jobId}/manifest.json`));
-    expect(new Set(manifests.map((m) => m.body)).size).toBe(1);
-    const manifest = JSON.parse((manifests[0] as { body: string }).body) as { files: { partition: string }[] };
-    expect(manifest.files.map((f) => f.partition)).toEqual(created.job.partitionKeys);
-  });
-
-  it('lets exactly one of a cancel and a completion racing on the same job win, and hands off only a completion', async () => {
-    const jobs = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => service(i).create(`app-race-${i}`, input('2026-01-01', '2026-01-31'))),
-    );
+  const claimAll = async (): Promise<PartitionClaim[]> => {
     const claims: PartitionClaim[] = [];
     for (;;) {
       const claim = await repo(0).claimPartition('worker', clock.now(), 60_000);
-      if (!claim) break;
+      if (!claim) return claims;
       claims.push(claim);
     }
+  };
+
+  it.each([1, 2, 3])(
+    'completes job %i once when six processes with four workers each finish its 24 partitions at once',
+    async (n) => {
+      const created = await service(n).create('app-complete', input('2024-01-01', '2025-12-31'));
+      const jobId = created.job._id;
+      expect(created.job.partitionKeys).toHaveLength(24);
+
+      // The 24 workers claim the partitions and append their results; then all of them look at once whether
+      // the job is complete (each of them sees 24 results), as workers ending their partitions together do.
+      const workers = Array.from({ length: PROCESSES * 4 }, (_, w) => w);
+      await Promise.all(
+        workers.map(async (w) => {
+          for (;;) {
+            const claim = await repo(w).claimPartition(`worker${w}`, clock.now(), 60_000);
+            if (!claim) return;
+            await appendResult(w, claim);
+          }
+        }),
+      );
+      const completions = await Promise.all(workers.map((w) => service(w).finishIfComplete('app-complete', jobId)));
+
+      expect(completions.filter(Boolean)).toHaveLength(1);
+      const job = await service(1).get('app-complete', jobId);
+      expect(job.status).toBe('completed');
+      expect(job.completedChunks).toEqual(created.job.partitionKeys);
+      expect(job.files.map((f) => f.partition)).toEqual(created.job.partitionKeys);
+      expect(job.files.reduce((sum, f) => sum + f.rows, 0)).toBe((24 * 25) / 2);
+      const end = await repo(2).findEnd('app-complete', jobId);
+      expect(end).toMatchObject({ status: 'completed', notifyPending: true, notifyAttempts: 0 });
+      // Every finisher that wrote the manifest wrote the same bytes, listing each file once.
+      const manifests = storage.puts.filter((p) => p.key.endsWith(`${jobId}/manifest.json`));
+      expect(new Set(manifests.map((m) => m.body)).size).toBe(1);
+      const manifest = JSON.parse((manifests[0] as { body: string }).body) as { files: { partition: string }[] };
+      expect(manifest.files.map((f) => f.partition)).toEqual(created.job.partitionKeys);
+    },
+  );
+
+  it('lets exactly one of three cancels and three completions racing on the same job win, and hands off only a completion', async () => {
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => service(i).create(`app-race-${i}`, input('2026-01-01', '2026-01-31'))),
+    );
+    const claims = await claimAll();
     expect(claims).toHaveLength(20);
+    await Promise.all(claims.map((claim, i) => appendResult(i, claim)));
 
     await Promise.all(
-      claims.map(async (claim, i) => {
-        const appId = claim.partition.appId;
-        const [cancelled, completed] = await Promise.all([
-          service(i + 1)
-            .cancel(appId, claim.partition.jobId)
+      claims.map(async (claim) => {
+        const { appId, jobId } = claim.partition;
+        const cancel = (p: number) =>
+          service(p)
+            .cancel(appId, jobId)
             .then(
               (view) => view.status === 'cancelled',
               (error: unknown) => {
                 if (error instanceof ExportJobNotCancellable) return false;
                 throw error;
               },
-            ),
-          finishPartition(i, claim),
+            );
+        const outcomes = await Promise.all([
+          cancel(0),
+          cancel(1),
+          cancel(2),
+          ...[3, 4, 5].map((p) => service(p).finishIfComplete(appId, jobId)),
         ]);
-        expect([cancelled, completed]).toContain(true);
-        expect(cancelled).toBe(!completed);
-        const view = await service(i + 2).get(appId, claim.partition.jobId);
-        const end = await repo(i + 3).findEnd(appId, claim.partition.jobId);
-        expect(view.status).toBe(completed ? 'completed' : 'cancelled');
-        expect(end?.notifyPending).toBe(completed);
+        const cancelled = outcomes.slice(0, 3);
+        const completed = outcomes.slice(3).filter(Boolean);
+        // Either the job was completed by one of the three, and every cancel was refused...
+        if (completed.length > 0)
+          expect({ completed, cancelled }).toEqual({ completed: [true], cancelled: [false, false, false] });
+        // ...or it was cancelled, and every cancel says so.
+        else expect(cancelled).toEqual([true, true, true]);
+        const view = await service(1).get(appId, jobId);
+        const end = await repo(2).findEnd(appId, jobId);
+        expect(view.status).toBe(completed.length > 0 ? 'completed' : 'cancelled');
+        expect(end?.notifyPending).toBe(completed.length > 0);
       }),
     );
-    expect(jobs).toHaveLength(20);
   });
 
   it('starts exactly one job when six processes create an export for the same app at once', async () => {
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < 10; round++) {
       const outcomes = await Promise.all(
         services.map((s) =>
           s.create('app-one', input('2024-01-01', '2025-12-31')).then(
@@ -194,14 +211,15 @@ describe(ExportJobsService.name, () => {
       // The job ends (cancelled here): the app may start the next one.
       await service(round).cancel('app-one', started[0] as string);
     }
-    expect(await service(0).list('app-one', '')).toHaveLength(5);
+    expect(await service(0).list('app-one', '')).toHaveLength(10);
   });
 
   it('counts every failed attempt at writing the manifest when the recovery checks of six processes fail at once', async () => {
     const created = await service(0).create('app-recover', input('2026-01-01', '2026-01-31'));
-    const claim = (await repo(0).claimPartition('worker', clock.now(), 60_000)) as PartitionClaim;
+    const [claim] = await claimAll();
+    await appendResult(0, claim as PartitionClaim);
     storage.down = true;
-    expect(await finishPartition(0, claim).catch(() => false)).toBe(false);
+    await expect(service(0).finishIfComplete('app-recover', created.job._id)).rejects.toThrow('ECONNREFUSED');
 
     const maxAttempts = PROCESSES * 2;
     for (let round = 0; round < 2; round++) await Promise.all(services.map((s) => s.recover(maxAttempts)));
