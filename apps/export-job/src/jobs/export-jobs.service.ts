@@ -109,7 +109,7 @@ export class ExportJobsService {
 
     const now = this.clock.now();
     const jobId = randomUUID();
-    const slotId = await this.claimSlot(appId, jobId, now);
+    const slotId = await this.reserveSlot(appId, jobId, now);
     const job: ExportJobRecord = {
       _id: jobId,
       appId,
@@ -298,7 +298,7 @@ export class ExportJobsService {
    * exactly one gets it. The latest slot is free once its job has ended (or its create died: no job after
    * CREATE_GRACE_MS); nothing is ever deleted, so a late release cannot free someone else's slot.
    */
-  private async claimSlot(appId: string, jobId: string, now: Date): Promise<string> {
+  private async reserveSlot(appId: string, jobId: string, now: Date): Promise<string> {
     for (let round = 0; round < 3; round++) {
       const latest = await this.repo.latestSlot(appId);
       if (latest && !latest.ended && (await this.slotHeld(latest, now))) throw new ExportAlreadyRunning(latest.jobId);
@@ -320,8 +320,8 @@ export class ExportJobsService {
     const done = new Set(completedChunks);
     const running = partitions.find((p) => p.status === 'running' && !done.has(p.key));
     const currentChunk = running?.key ?? completedChunks[completedChunks.length - 1] ?? '';
-    const started = partitions.map((p) => p.startedAt?.getTime() ?? Infinity);
-    const startedAt = started.length > 0 && Math.min(...started) < Infinity ? new Date(Math.min(...started)) : null;
+    const starts = partitions.flatMap((p) => (p.startedAt ? [p.startedAt.getTime()] : []));
+    const startedAt = starts.length > 0 ? new Date(Math.min(...starts)) : null;
     const status: JobStatus = end?.status ?? (startedAt || results.length > 0 ? 'in_progress' : 'pending');
     let files: ExportJobView['files'] = [];
     let manifestUrl = '';
