@@ -168,6 +168,9 @@ export function foldAttempts(delivery: DeliveryDoc, records: AttemptDoc[]): Deli
   };
 }
 
+/** Deliveries whose attempt records are read at the same time (the delivery log reads up to 100). */
+const ATTEMPT_READ_CONCURRENCY = 8;
+
 /** A worker's claim on one state of a delivery; the unique _id is what makes the claim exclusive. */
 interface ClaimRecord {
   _id: string;
@@ -347,14 +350,22 @@ export class DeliveryRepository implements OnModuleInit {
       .exec();
   }
 
+  /**
+   * Folds each delivery with its attempt records, read one delivery at a time (a few at once): FerretDB
+   * pushes the `deliveryId` equality down to its database, where the index serves it, but not `$in`, which
+   * would read every attempt record of the app.
+   */
   private async withAttempts(appId: string, deliveries: DeliveryDoc[]): Promise<DeliveryRecord[]> {
-    if (deliveries.length === 0) return [];
-    const records = await this.attempts
-      .find({ appId, deliveryId: { $in: deliveries.map((d) => d._id) } })
-      .lean<AttemptDoc[]>()
-      .exec();
-    const byDelivery = new Map<string, AttemptDoc[]>();
-    for (const record of records) byDelivery.set(record.deliveryId, [...(byDelivery.get(record.deliveryId) ?? []), record]);
-    return deliveries.map((d) => foldAttempts({ ...d, attemptCount: d.attemptCount ?? 0 }, byDelivery.get(d._id) ?? []));
+    const folded: DeliveryRecord[] = [];
+    for (let start = 0; start < deliveries.length; start += ATTEMPT_READ_CONCURRENCY) {
+      const chunk = deliveries.slice(start, start + ATTEMPT_READ_CONCURRENCY);
+      const records = await Promise.all(chunk.map((d) => this.attemptsOf(appId, d._id)));
+      chunk.forEach((d, i) => folded.push(foldAttempts({ ...d, attemptCount: d.attemptCount ?? 0 }, records[i] ?? [])));
+    }
+    return folded;
+  }
+
+  private attemptsOf(appId: string, deliveryId: string): Promise<AttemptDoc[]> {
+    return this.attempts.find({ appId, deliveryId }).lean<AttemptDoc[]>().exec();
   }
 }

@@ -136,6 +136,7 @@ describe(OutboxWorker.name, () => {
     await Promise.all(workers.map((w) => run(w)));
     expect(mailer.sent.map((m) => m.to).sort()).toEqual([...emails].sort());
     const log = await deliveries.listForJob('app_b', 'job_many');
+    expect(log).toHaveLength(12);
     expect(log.every((d) => d.status === 'delivered' && d.attemptCount === 1)).toBe(true);
   });
 

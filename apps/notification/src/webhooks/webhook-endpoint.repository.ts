@@ -46,19 +46,32 @@ export type WebhookEndpointChange = (current: WebhookEndpointRecord) => WebhookE
 /**
  * One state of one endpoint. `_id` is `<endpoint id>@<version>`: writing version n+1 is a unique insert, so of
  * two writers that read version n exactly one succeeds and the other reads again. The newest version is the
- * endpoint; a tombstone version deletes it. Older versions are kept as content-less stubs, so that a version
- * number once taken stays taken.
+ * endpoint; a tombstone version deletes it. Older versions are kept as stubs without content (or endpointId,
+ * see `STRIPPED_FIELDS`), so that a version number once taken stays taken.
  */
 interface EndpointVersionDoc extends Omit<WebhookEndpointRecord, '_id'> {
   _id: string;
   endpointId: string;
   version: number;
   deleted?: boolean;
-  superseded?: boolean;
+  /**
+   * Written as false with every version and set to true when a newer one strips it, so that reads ask for
+   * `superseded: false`: an equality FerretDB pushes down to its database and the index serves (a `$ne` is
+   * served by no index). Versions stored before it was written get it at start-up (`markUnmarkedVersions`).
+   */
+  superseded: boolean;
 }
 
-/** Cleared from a superseded version; the stub keeps its _id, so its version number stays taken. */
-const CONTENT_FIELDS = [
+/** Where endpoints were stored before versions (one document each), no longer written. */
+const LEGACY_COLLECTION = 'webhook_endpoints';
+
+/**
+ * Cleared from a superseded version; the stub keeps its _id (so its version number stays taken), appId and
+ * version. Its endpointId goes too, so that the index on it holds only the versions `newest` may return (one,
+ * or two while a change is being written) however many changes the endpoint has had.
+ */
+const STRIPPED_FIELDS = [
+  'endpointId',
   'url',
   'eventTypes',
   'disabled',
@@ -122,25 +135,40 @@ export class WebhookEndpointRepository implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     await this.versions.collection.createIndex({ appId: 1, endpointId: 1, version: -1 });
+    await this.versions.collection.createIndex({ appId: 1, superseded: 1 });
+    await this.markUnmarkedVersions();
     await this.adoptUnversioned();
+  }
+
+  /**
+   * Versions stored before `superseded` was written with each one count as not superseded unless marked so:
+   * they get `superseded: false`, at every start, by every replica (so that what a replica still on earlier
+   * code writes during an upgrade is marked at the next start). Only documents without the field are touched,
+   * so this never undoes a supersession. (`$ne: true` changes nothing in what matches; FerretDB pushes it down,
+   * so the database leaves the superseded stubs out instead of handing FerretDB every version.)
+   */
+  private async markUnmarkedVersions(): Promise<void> {
+    await this.versions.updateMany({ superseded: { $ne: true, $exists: false } }, { $set: { superseded: false } }).exec();
   }
 
   /**
    * Endpoints stored before versions (one document each in `webhook_endpoints`, no longer written) become
    * their own version 1, by unique insert: at every start, by every replica, without ever overwriting (or
-   * bringing back) anything written since.
+   * bringing back) anything written since. A database without that collection has nothing to adopt.
    */
   private async adoptUnversioned(): Promise<void> {
-    const old = await this.connection.collection<WebhookEndpointRecord>('webhook_endpoints').find({}).toArray();
+    const collections = await this.connection.listCollections();
+    if (!collections.some((c) => c.name === LEGACY_COLLECTION)) return;
+    const old = await this.connection.collection<WebhookEndpointRecord>(LEGACY_COLLECTION).find({}).toArray();
     await insertMissing(
       this.versions,
-      old.map(({ _id, ...rest }) => ({ ...rest, _id: `${_id}@1`, endpointId: _id, version: 1 })),
+      old.map(({ _id, ...rest }) => ({ ...rest, _id: `${_id}@1`, endpointId: _id, version: 1, superseded: false })),
     );
   }
 
   async insert(endpoint: WebhookEndpointRecord): Promise<void> {
     const { _id, ...rest } = endpoint;
-    await this.versions.create({ ...rest, _id: `${_id}@1`, endpointId: _id, version: 1 });
+    await this.versions.create({ ...rest, _id: `${_id}@1`, endpointId: _id, version: 1, superseded: false });
   }
 
   async find(appId: string, id: string): Promise<WebhookEndpointRecord | null> {
@@ -150,10 +178,7 @@ export class WebhookEndpointRepository implements OnModuleInit {
 
   /** The app's endpoints (their newest versions), oldest first. */
   async list(appId: string): Promise<WebhookEndpointRecord[]> {
-    const docs = await this.versions
-      .find({ appId, superseded: { $ne: true } })
-      .lean<EndpointVersionDoc[]>()
-      .exec();
+    const docs = await this.versions.find({ appId, superseded: false }).lean<EndpointVersionDoc[]>().exec();
     const newest = new Map<string, EndpointVersionDoc>();
     for (const doc of docs) {
       const seen = newest.get(doc.endpointId);
@@ -187,15 +212,23 @@ export class WebhookEndpointRepository implements OnModuleInit {
     return (await this.writeNext(appId, id, (current) => ({ ...current, deleted: true }))) !== null;
   }
 
+  /**
+   * The newest version: the highest of those not superseded (one, or two while a writer has inserted the next
+   * version and not yet superseded the one before).
+   */
   private newest(appId: string, id: string): Promise<EndpointVersionDoc | null> {
-    return this.versions.findOne({ appId, endpointId: id }).sort({ version: -1 }).lean<EndpointVersionDoc>().exec();
+    return this.versions
+      .findOne({ appId, endpointId: id, superseded: false })
+      .sort({ version: -1 })
+      .lean<EndpointVersionDoc>()
+      .exec();
   }
 
   /** The retry loop of the version claim. Returns the version written, the unchanged newest one, or null. */
   private async writeNext(
     appId: string,
     id: string,
-    next: (current: EndpointVersionDoc) => Omit<EndpointVersionDoc, '_id' | 'version'> | null,
+    next: (current: EndpointVersionDoc) => Omit<EndpointVersionDoc, '_id' | 'version' | 'superseded'> | null,
   ): Promise<EndpointVersionDoc | null> {
     for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
       const current = await this.newest(appId, id);
@@ -203,7 +236,7 @@ export class WebhookEndpointRepository implements OnModuleInit {
       const content = next(current);
       if (!content) return current;
       const version = current.version + 1;
-      const doc: EndpointVersionDoc = { ...content, _id: `${id}@${version}`, endpointId: id, appId, version };
+      const doc: EndpointVersionDoc = { ...content, _id: `${id}@${version}`, endpointId: id, appId, version, superseded: false };
       try {
         await this.versions.create(doc);
       } catch (error) {
@@ -216,14 +249,14 @@ export class WebhookEndpointRepository implements OnModuleInit {
     throw new Error(`webhook endpoint ${id}: gave up after ${MAX_WRITE_TRIES} concurrent changes`);
   }
 
-  /** Strips the content (old sealed secrets included) of the versions before `version`; the stubs keep their _id. */
+  /**
+   * Strips the versions before `version` (old sealed secrets included); the stubs keep their _id. It matches
+   * every earlier version that still has the endpointId, so it also strips stubs stored before stubs lost it.
+   */
   private async supersede(appId: string, id: string, version: number): Promise<void> {
-    const unset = Object.fromEntries(CONTENT_FIELDS.map((field) => [field, 1]));
+    const unset = Object.fromEntries(STRIPPED_FIELDS.map((field) => [field, 1]));
     await this.versions
-      .updateMany(
-        { appId, endpointId: id, version: { $lt: version }, superseded: { $ne: true } },
-        { $set: { superseded: true }, $unset: unset },
-      )
+      .updateMany({ appId, endpointId: id, version: { $lt: version } }, { $set: { superseded: true }, $unset: unset })
       .exec();
   }
 }

@@ -104,4 +104,30 @@ describe(WebhookEndpointsService.name, () => {
     await expect(sut.get('app_old', 'whk_unversioned')).rejects.toBeInstanceOf(WebhookEndpointNotFound);
     expect((await sut.list('app_old')).map((e) => e._id)).toEqual([_id]);
   });
+
+  it('serves versions stored before they said whether they are superseded, and strips the old stubs on a change', async () => {
+    const versions = connection.collection<{ _id: string }>('webhook_endpoint_versions');
+    const { endpoint: rotated } = await sut.create('app_unmarked', url('rotated'), EVENTS);
+    await sut.rotateSecret('app_unmarked', rotated._id);
+    const { endpoint: plain } = await sut.create('app_unmarked', url('plain'), EVENTS);
+    // As stored before: the newest versions without `superseded`, the stub still with its endpointId.
+    await versions.updateMany({ appId: 'app_unmarked', superseded: false }, { $unset: { superseded: '' } });
+    await versions.updateOne({ _id: `${rotated._id}@1` }, { $set: { endpointId: rotated._id } });
+    await repository.onModuleInit();
+
+    expect((await sut.list('app_unmarked')).map((e) => e._id).sort()).toEqual([rotated._id, plain._id].sort());
+    expect(sut.signingSecrets(await sut.get('app_unmarked', rotated._id))).toHaveLength(2);
+    await sut.update('app_unmarked', rotated._id, { url: url('moved') });
+    expect(await sut.get('app_unmarked', rotated._id)).toMatchObject({ url: url('moved'), eventTypes: EVENTS });
+    expect(
+      await versions
+        .find({ _id: { $in: [`${rotated._id}@1`, `${rotated._id}@2`] } })
+        .sort({ _id: 1 })
+        .toArray(),
+    ).toEqual([
+      { _id: `${rotated._id}@1`, appId: 'app_unmarked', version: 1, superseded: true },
+      { _id: `${rotated._id}@2`, appId: 'app_unmarked', version: 2, superseded: true },
+    ]);
+    expect(await sut.get('app_unmarked', plain._id)).toMatchObject({ url: url('plain') });
+  });
 });
