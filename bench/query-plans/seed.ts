@@ -364,28 +364,25 @@ export async function seed(db: Db, now: Date, say: (line: string) => void): Prom
     [...Array(200).keys()].map((k) => ({ _id: `claim_${k}`, appId: appIdOf(k % TENANTS), at: new Date(t - k * 1000) })),
   );
   // Busy apps: 5 endpoints with 20 versions each (rotations, patches); the others: one endpoint, two versions.
+  // As the repository stores them: superseded versions are stubs (_id, appId, version, superseded: true).
   await insert(
     'webhook_endpoint_versions',
     perTenant(100, 2, (appId, k, busyApp) => {
       const [endpoint, version, versions] = busyApp ? [k % 5, 1 + Math.floor(k / 5), 20] : [0, 1 + k, 2];
-      const superseded = version < versions;
-      const content = superseded
-        ? {}
-        : {
-            url: 'https://hooks.example.com/x',
-            eventTypes: ['export.completed'],
-            disabled: false,
-            secret: 'sealed',
-            createdAt: now,
-            updatedAt: now,
-          };
+      const _id = `${appId}_endpoint_${endpoint}@${version}`;
+      if (version < versions) return { _id, appId, version, superseded: true };
       return {
-        _id: `${appId}_endpoint_${endpoint}@${version}`,
+        _id,
         appId,
         endpointId: `${appId}_endpoint_${endpoint}`,
         version,
-        superseded,
-        ...content,
+        superseded: false,
+        url: 'https://hooks.example.com/x',
+        eventTypes: ['export.completed'],
+        disabled: false,
+        secret: 'sealed',
+        createdAt: now,
+        updatedAt: now,
       };
     }),
   );

@@ -106,6 +106,53 @@ describe(ExportJobRepository.name, () => {
     expect(await repos[1]?.heartbeat(next, new Date(now.getTime() + 5_000))).toBe(true);
   });
 
+  it('claims pending partitions and running ones whose lease ran out oldest job first, and no others', async () => {
+    const job = (jobId: string, createdAt: string, statuses: PartitionRecord['status'][], leaseUntil = new Date(0)) =>
+      partitions(jobId, statuses.length).map((p, i) => ({
+        ...p,
+        jobCreatedAt: new Date(createdAt),
+        status: statuses[i] as PartitionRecord['status'],
+        leaseUntil,
+      }));
+    await first().insertPartitions([
+      ...job('job-new', '2026-03-01T09:30:00Z', ['pending', 'running', 'done']),
+      ...job('job-old', '2026-03-01T08:00:00Z', ['running', 'done', 'pending', 'failed', 'cancelled']),
+      ...job('job-held', '2026-03-01T07:00:00Z', ['running', 'pending'], new Date(now.getTime() + 1)),
+    ]);
+    const claimed: string[] = [];
+    for (;;) {
+      const claim = await first().claimPartition('worker', now, 60_000);
+      if (!claim) break;
+      claimed.push(claim.partition._id);
+    }
+    expect(claimed).toEqual(['job-old:p00', 'job-old:p02', 'job-new:p00', 'job-new:p01']);
+  });
+
+  it('finds the latest slot of an app, and six processes claiming the next one at once number them 1..n', async () => {
+    const app = 'app-slots';
+    const at = (n: number) => new Date(now.getTime() + n);
+    expect(await first().latestSlot(app)).toBeNull();
+    for (let n = 1; n <= 40; n++) {
+      expect(await first().claimSlot(app, n, `job-${n}`, at(n))).toBe(`${app}#${n}`);
+      expect(await repos[n % PROCESSES]?.latestSlot(app)).toMatchObject({ _id: `${app}#${n}`, n, jobId: `job-${n}` });
+    }
+    expect(await first().latestSlot('app-slots-other')).toBeNull();
+
+    const racing = 'app-slots-race';
+    const won: number[] = [];
+    await Promise.all(
+      repos.map(async (repo, p) => {
+        while (won.length < 30) {
+          const n = ((await repo.latestSlot(racing))?.n ?? 0) + 1;
+          if (await repo.claimSlot(racing, n, `job-${p}-${n}`, at(n))) won.push(n);
+          else await yieldToOthers();
+        }
+      }),
+    );
+    expect([...won].sort((a, b) => a - b)).toEqual(won.map((_, i) => i + 1));
+    expect((await first().latestSlot(racing))?.n).toBe(won.length);
+  });
+
   it('keeps every result when heartbeats race the completion of their attempts', async () => {
     const planned = partitions('job-beats', 20);
     await first().insertPartitions(planned);

@@ -286,6 +286,32 @@ export function partitionAttemptId(partitionId: string, attempt: number): string
   return `${partitionId}#${attempt}`;
 }
 
+function slotId(appId: string, n: number): string {
+  return `${appId}#${n}`;
+}
+
+/** Candidates the worker queue looks at per poll. */
+const CLAIM_CANDIDATES = 16;
+
+/** Jobs (or ends) whose records are read at the same time, one indexed equality per query. */
+const LOOKUP_CONCURRENCY = 8;
+
+/** The queue's order: oldest job first, then partition order (then _id, so that equal keys keep one order). */
+function queueOrder(a: PartitionRecord, b: PartitionRecord): number {
+  const byJob = a.jobCreatedAt.getTime() - b.jobCreatedAt.getTime();
+  if (byJob !== 0) return byJob;
+  if (a.index !== b.index) return a.index - b.index;
+  return a._id < b._id ? -1 : a._id > b._id ? 1 : 0;
+}
+
+/** `lookup` of every item, `LOOKUP_CONCURRENCY` at a time; the answers in the items' order. */
+async function lookUpEach<T, R>(items: T[], lookup: (item: T) => Promise<R>): Promise<R[]> {
+  const answers: R[] = [];
+  for (let start = 0; start < items.length; start += LOOKUP_CONCURRENCY)
+    answers.push(...(await Promise.all(items.slice(start, start + LOOKUP_CONCURRENCY).map(lookup))));
+  return answers;
+}
+
 /** Export jobs and everything their state is folded from. The only code that knows how they are stored. */
 @Injectable()
 export class ExportJobRepository implements OnModuleInit {
@@ -334,13 +360,47 @@ export class ExportJobRepository implements OnModuleInit {
 
   // ---- one job in progress per app: slots -----------------------------------------------------------------
 
-  latestSlot(appId: string): Promise<JobSlotRecord | null> {
-    return this.slots.findOne({ appId }).sort({ n: -1 }).lean<JobSlotRecord>().exec();
+  /**
+   * The app's slot with the highest number, found by probing slot ids. Slot n+1 is only ever claimed after
+   * slot n was read (slot 1 when there is none) and slots are never deleted, so an app's slots are exactly
+   * 1..N: doubling n until a slot is missing, then halving the gap, finds N in about 2·log2(N) lookups of one
+   * _id each (an index lookup), where `{appId}` sorted by n would read every slot the app ever had (FerretDB
+   * sorts in memory). A slot claimed meanwhile can leave the answer behind, as a sorted read could: claiming
+   * the number after it then collides with that slot (duplicate key) and the caller reads again.
+   */
+  async latestSlot(appId: string): Promise<JobSlotRecord | null> {
+    const slot = (n: number) =>
+      this.slots
+        .findOne({ _id: slotId(appId, n), appId })
+        .lean<JobSlotRecord>()
+        .exec();
+    let latest: JobSlotRecord | null = null;
+    let seen = 0; // slot `seen` was found (0: no slot needed)
+    let missing = 1; // slot `missing` was not found
+    for (;;) {
+      const found = await slot(missing);
+      if (!found) break;
+      latest = found;
+      seen = missing;
+      missing *= 2;
+    }
+    while (missing - seen > 1) {
+      const n = Math.floor((seen + missing) / 2);
+      const found = await slot(n);
+      if (found) {
+        latest = found;
+        seen = n;
+      } else missing = n;
+    }
+    return latest;
   }
 
-  /** Unique-insert claim of the app's slot `n` for `jobId`; answers the slot id, or null when taken. */
+  /**
+   * Unique-insert claim of the app's slot `n` for `jobId`; answers the slot id, or null when taken. `n` is the
+   * latest slot's number + 1 (1 when there is none), so the app's slots stay 1..N (what latestSlot relies on).
+   */
   async claimSlot(appId: string, n: number, jobId: string, now: Date): Promise<string | null> {
-    const slot: JobSlotRecord = { _id: `${appId}#${n}`, appId, n, jobId, createdAt: now, ended: false };
+    const slot: JobSlotRecord = { _id: slotId(appId, n), appId, n, jobId, createdAt: now, ended: false };
     return (await this.insertOnce(this.slots, slot)) ? slot._id : null;
   }
 
@@ -390,31 +450,21 @@ export class ExportJobRepository implements OnModuleInit {
     return this.ends.findOne({ _id: jobId, appId }).lean<JobEndRecord>().exec();
   }
 
-  /** The records each job's state is folded from, in a few queries whatever the number of jobs. */
-  async loadStates(appId: string, jobs: ExportJobRecord[]): Promise<ExportJobState[]> {
-    if (jobs.length === 0) return [];
-    const ids = jobs.map((j) => j._id);
-    const [ends, partitions, results] = await Promise.all([
-      this.ends
-        .find({ appId, _id: { $in: ids } })
-        .lean<JobEndRecord[]>()
-        .exec(),
-      this.partitions
-        .find({ appId, jobId: { $in: ids } })
-        .lean<PartitionRecord[]>()
-        .exec(),
-      this.results
-        .find({ appId, jobId: { $in: ids } })
-        .lean<PartitionResultRecord[]>()
-        .exec(),
-    ]);
-    const byIndex = (a: { index: number }, b: { index: number }) => a.index - b.index;
-    return jobs.map((job) => ({
-      job,
-      end: ends.find((e) => e._id === job._id) ?? null,
-      partitions: partitions.filter((p) => p.jobId === job._id).sort(byIndex),
-      results: results.filter((r) => r.jobId === job._id).sort(byIndex),
-    }));
+  /**
+   * The records each job's state is folded from, read one job at a time (a few jobs at once): its end by
+   * `{_id, appId}`, its partitions and results by `{appId, jobId}`, equalities FerretDB pushes down to its
+   * database where an index serves them. (An `$in` of the job ids is filtered in FerretDB, after reading every
+   * end, partition and result the app ever had.)
+   */
+  loadStates(appId: string, jobs: ExportJobRecord[]): Promise<ExportJobState[]> {
+    return lookUpEach(jobs, async (job) => {
+      const [end, partitions, results] = await Promise.all([
+        this.findEnd(appId, job._id),
+        this.listPartitions(appId, job._id),
+        this.listResults(appId, job._id),
+      ]);
+      return { job, end, partitions, results };
+    });
   }
 
   /** Append-only: records one failed attempt at ending a job; answers how many there have been. */
@@ -433,14 +483,19 @@ export class ExportJobRepository implements OnModuleInit {
    * The worker queue, across apps: finds partitions whose hint says claimable (pending, or running with an
    * expired lease: its worker died), checks the latest attempt's own lease, and claims the next attempt by
    * unique insert. Several workers may pick the same candidate; one wins the insert, the others move on.
+   * Candidates are read one status at a time (`status` equalities, pushed down to the database and served by
+   * the index on it, where `$in` would read the whole collection, done partitions included), then merged.
    */
   async claimPartition(owner: string, now: Date, leaseMs: number): Promise<PartitionClaim | null> {
-    const candidates = await this.partitions
-      .find({ status: { $in: ['pending', 'running'] }, leaseUntil: { $lte: now } })
-      .sort({ jobCreatedAt: 1, index: 1 })
-      .limit(16)
-      .lean<PartitionRecord[]>()
-      .exec();
+    const due = (status: PartitionStatus) =>
+      this.partitions
+        .find({ status, leaseUntil: { $lte: now } })
+        .sort({ jobCreatedAt: 1, index: 1 })
+        .limit(CLAIM_CANDIDATES)
+        .lean<PartitionRecord[]>()
+        .exec();
+    const [pending, running] = await Promise.all([due('pending'), due('running')]);
+    const candidates = [...pending, ...running].sort(queueOrder).slice(0, CLAIM_CANDIDATES);
     for (const partition of candidates) {
       const latest = await this.latestAttempt(partition);
       if (latest && latest.leaseUntil > now) continue; // held or backing off: the hint is behind
@@ -567,7 +622,10 @@ export class ExportJobRepository implements OnModuleInit {
 
   // ---- retention ------------------------------------------------------------------------------------------
 
-  /** Jobs past their file retention whose files are not deleted yet and that have ended. */
+  /**
+   * Jobs past their file retention whose files are not deleted yet and that have ended. Each due job's end is
+   * looked up by `{_id, appId}` (an index lookup; an `$in` of the ids alone would read every end).
+   */
   async dueForDeletion(now: Date, limit: number): Promise<ExportJobRecord[]> {
     const due = await this.jobs
       .find({ filesDeleted: false, filesDeleteAt: { $lte: now } })
@@ -575,13 +633,8 @@ export class ExportJobRepository implements OnModuleInit {
       .limit(limit)
       .lean<ExportJobRecord[]>()
       .exec();
-    if (due.length === 0) return [];
-    const ended = await this.ends
-      .find({ _id: { $in: due.map((j) => j._id) } }, { _id: 1 })
-      .lean<{ _id: string }[]>()
-      .exec();
-    const endedIds = new Set(ended.map((e) => e._id));
-    return due.filter((j) => endedIds.has(j._id));
+    const ended = await lookUpEach(due, async (job) => !!(await this.ends.exists({ _id: job._id, appId: job.appId }).exec()));
+    return due.filter((_, i) => ended[i]);
   }
 
   async markFilesDeleted(appId: string, jobId: string): Promise<void> {
