@@ -18,7 +18,8 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 
 const SEED_EVENT_TYPES = ['identify_user', 'identify_company', 'page_view', 'track'];
-const DEFAULT_TYPES = ['identify_user', 'identify_company', 'page_view', 'track', 'track_feature', 'interaction'];
+// The default event types: the seed's six plus this platform's feedback (every tracking call).
+const DEFAULT_TYPES = ['identify_user', 'identify_company', 'page_view', 'track', 'track_feature', 'interaction', 'feedback'];
 
 describe('Bulk Data Export API (seed 002)', () => {
   let platform: TestPlatform;

@@ -1,5 +1,8 @@
 import { env, internalServiceEnv, loadEnvOrExit, mongoEnv, s3Env, serviceAddressEnv } from '@exportd/config';
 
+/** The longest validity a SigV4 presigned URL can have (7 days). */
+const SIGV4_MAX_EXPIRES_SECONDS = 7 * 24 * 3600;
+
 export const exportJobEnvSchema = {
   ...internalServiceEnv,
   ...mongoEnv,
@@ -19,11 +22,17 @@ export const exportJobEnvSchema = {
   ),
   EXPORT_S3_MAX_ATTEMPTS: env.int('attempts of one S3 request inside the SDK', 3, 1, 20),
   EXPORT_GZIP_LEVEL: env.int('gzip level of export files', 6, 1, 9),
-  EXPORT_LINK_TTL_SECONDS: env.int(
-    'validity of presigned download links, from the end of the job',
+  BULK_EXPORT_LINK_TTL_SECONDS: env.int(
+    'validity of the presigned download links of Bulk Data Export API jobs, from the end of the job',
     2 * 24 * 3600,
     1,
-    7 * 24 * 3600,
+    SIGV4_MAX_EXPIRES_SECONDS,
+  ),
+  ON_DEMAND_EXPORT_LINK_TTL_SECONDS: env.int(
+    'validity of the presigned download links of on-demand export jobs, from the end of the job',
+    SIGV4_MAX_EXPIRES_SECONDS,
+    1,
+    SIGV4_MAX_EXPIRES_SECONDS,
   ),
   EXPORT_JOB_RETENTION_SECONDS: env.int('how long job information is shown after creation (then 404)', 3 * 24 * 3600, 1),
   EXPORT_FILE_RETENTION_SECONDS: env.int('how long export files are kept after the job was created', 7 * 24 * 3600, 1),

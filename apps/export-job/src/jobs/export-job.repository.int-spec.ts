@@ -128,6 +128,42 @@ describe(ExportJobRepository.name, () => {
     expect(claimed).toEqual(['job-old:p00', 'job-old:p02', 'job-new:p00', 'job-new:p01']);
   });
 
+  it("shares the workers between apps: another app's small export is claimed beside a big one queued first", async () => {
+    const of = (appId: string, jobId: string, count: number, createdAt: string) =>
+      partitions(jobId, count).map((p) => ({ ...p, _id: `${appId}:${p._id}`, appId, jobCreatedAt: new Date(createdAt) }));
+    await first().insertPartitions([
+      ...of('app-big', 'job-big', 12, '2026-03-01T08:00:00Z'),
+      ...of('app-small', 'job-small', 2, '2026-03-01T09:00:00Z'),
+      ...of('app-tiny', 'job-tiny', 1, '2026-03-01T09:30:00Z'),
+    ]);
+    // A process of its own (its round-robin memory starts empty), two workers: claims while others run...
+    const repo = new ExportJobRepository(connections[1] as Connection);
+    const running = [
+      (await repo.claimPartition('w1', now, 60_000)) as PartitionClaim,
+      (await repo.claimPartition('w2', now, 60_000)) as PartitionClaim,
+    ];
+    expect(running.map((c) => c.partition.appId)).toEqual(['app-big', 'app-small']);
+    // ...and each worker that finishes claims for the app running the fewest, served least recently.
+    const order: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const done = running.shift() as PartitionClaim;
+      await repo.settleAttempt(done, 'done', now);
+      const next = (await repo.claimPartition(done.owner, now, 60_000)) as PartitionClaim;
+      order.push(next.partition._id);
+      running.push(next);
+    }
+    expect(order).toEqual([
+      'app-tiny:job-tiny:p00',
+      'app-big:job-big:p01',
+      'app-small:job-small:p01',
+      'app-big:job-big:p02',
+      'app-big:job-big:p03',
+      'app-big:job-big:p04',
+      'app-big:job-big:p05',
+      'app-big:job-big:p06',
+    ]);
+  });
+
   it('finds the latest slot of an app, and six processes claiming the next one at once number them 1..n', async () => {
     const app = 'app-slots';
     const at = (n: number) => new Date(now.getTime() + n);

@@ -53,7 +53,10 @@ export interface ExportJobRecord {
   emails: string[];
   filters: string[];
   partitionKeys: string[];
-  /** The app's job slot this job claimed (one job in progress per app). */
+  /**
+   * The job's slot: a Bulk API job claims the app's next numbered slot (one Bulk API job in progress per
+   * app); an on-demand job has a slot of its own, `<appId>#job:<jobId>`, which blocks nothing.
+   */
   slotId: string;
   createdAt: Date;
   visibleUntil: Date;
@@ -139,9 +142,11 @@ export interface PartitionResultRecord {
 }
 
 /**
- * `export_job_slots` (_id = `<appId>#<n>`): one job in progress per app, by unique-insert claim of the app's
- * next slot number; never deleted. `ended` is a monotonic flag (every writer sets true) that keeps ended
- * slots out of the recovery scan.
+ * `export_job_slots` (_id = `<appId>#<n>`): one Bulk API job in progress per app, by unique-insert claim of
+ * the app's next slot number; never deleted. On-demand jobs queue instead: each inserts a slot of its own
+ * (_id = `<appId>#job:<jobId>`, `n` 0), outside the numbered ones `latestSlot` probes, so it never blocks a
+ * create; it only keeps the job in the recovery scan until it ends. `ended` is a monotonic flag (every
+ * writer sets true) that keeps ended slots out of the recovery scan.
  */
 export interface JobSlotRecord {
   _id: string;
@@ -290,8 +295,11 @@ function slotId(appId: string, n: number): string {
   return `${appId}#${n}`;
 }
 
-/** Candidates the worker queue looks at per poll. */
-const CLAIM_CANDIDATES = 16;
+/** Candidates the worker queue looks at per app and poll. */
+const CLAIM_CANDIDATES = 8;
+
+/** Apps the worker queue looks at per poll, in fairness order. */
+const CLAIM_APPS = 8;
 
 /** Jobs (or ends) whose records are read at the same time, one indexed equality per query. */
 const LOOKUP_CONCURRENCY = 8;
@@ -323,6 +331,12 @@ export class ExportJobRepository implements OnModuleInit {
   private readonly slots: Model<JobSlotRecord>;
   private readonly finalizeFailures: Model<FinalizeFailureRecord>;
   private readonly notifyAttempts: Model<NotifyAttemptRecord>;
+  /**
+   * Per app, the number of this process's latest claim for it: the round-robin's memory, a tie-break
+   * between apps running as many partitions. In memory only, never shared, never a decision of correctness.
+   */
+  private readonly lastServed = new Map<string, number>();
+  private claims = 0;
 
   constructor(@InjectConnection() connection: Connection) {
     this.jobs = connection.model('ExportJob', jobSchema);
@@ -401,6 +415,12 @@ export class ExportJobRepository implements OnModuleInit {
    */
   async claimSlot(appId: string, n: number, jobId: string, now: Date): Promise<string | null> {
     const slot: JobSlotRecord = { _id: slotId(appId, n), appId, n, jobId, createdAt: now, ended: false };
+    return (await this.insertOnce(this.slots, slot)) ? slot._id : null;
+  }
+
+  /** An on-demand job's own slot (outside the numbered ones): answers its id, or null when it exists already. */
+  async claimOwnSlot(appId: string, jobId: string, now: Date): Promise<string | null> {
+    const slot: JobSlotRecord = { _id: `${appId}#job:${jobId}`, appId, n: 0, jobId, createdAt: now, ended: false };
     return (await this.insertOnce(this.slots, slot)) ? slot._id : null;
   }
 
@@ -483,19 +503,52 @@ export class ExportJobRepository implements OnModuleInit {
    * The worker queue, across apps: finds partitions whose hint says claimable (pending, or running with an
    * expired lease: its worker died), checks the latest attempt's own lease, and claims the next attempt by
    * unique insert. Several workers may pick the same candidate; one wins the insert, the others move on.
-   * Candidates are read one status at a time (`status` equalities, pushed down to the database and served by
-   * the index on it, where `$in` would read the whole collection, done partitions included), then merged.
+   *
+   * Capacity is shared between apps, so one app's big export does not starve the others: the apps with
+   * claimable partitions are taken in fairness order (fewest partitions running right now, then the one this
+   * process served least recently, then the oldest partition), and their candidates tried round-robin (each
+   * app's oldest partition, then each app's second, ...). Within an app the queue order holds: oldest job
+   * first, then partition order, so an app's queued jobs run in creation order.
+   *
+   * Every query is an equality on indexed fields FerretDB pushes down (`status`, then `status` and `appId`);
+   * the running partitions are as many as there are workers (plus those of dead workers).
    */
   async claimPartition(owner: string, now: Date, leaseMs: number): Promise<PartitionClaim | null> {
-    const due = (status: PartitionStatus) =>
-      this.partitions
-        .find({ status, leaseUntil: { $lte: now } })
-        .sort({ jobCreatedAt: 1, index: 1 })
-        .limit(CLAIM_CANDIDATES)
-        .lean<PartitionRecord[]>()
-        .exec();
-    const [pending, running] = await Promise.all([due('pending'), due('running')]);
-    const candidates = [...pending, ...running].sort(queueOrder).slice(0, CLAIM_CANDIDATES);
+    const [pendingApps, running] = await Promise.all([
+      this.partitions.distinct('appId', { status: 'pending', leaseUntil: { $lte: now } }).exec() as Promise<string[]>,
+      this.partitions.find({ status: 'running' }).lean<PartitionRecord[]>().exec(),
+    ]);
+    const held = new Map<string, number>();
+    const expired = new Map<string, PartitionRecord[]>();
+    for (const partition of running) {
+      if (partition.leaseUntil > now) held.set(partition.appId, (held.get(partition.appId) ?? 0) + 1);
+      else expired.set(partition.appId, [...(expired.get(partition.appId) ?? []), partition]);
+    }
+    const pending = new Set(pendingApps);
+    const fairness = (a: string, b: string) =>
+      (held.get(a) ?? 0) - (held.get(b) ?? 0) || (this.lastServed.get(a) ?? 0) - (this.lastServed.get(b) ?? 0);
+    const apps = [...new Set([...pending, ...expired.keys()])].sort(fairness).slice(0, CLAIM_APPS);
+    const perApp = await lookUpEach(apps, async (appId) => {
+      const due = pending.has(appId)
+        ? await this.partitions
+            .find({ status: 'pending', appId, leaseUntil: { $lte: now } })
+            .sort({ jobCreatedAt: 1, index: 1 })
+            .limit(CLAIM_CANDIDATES)
+            .lean<PartitionRecord[]>()
+            .exec()
+        : [];
+      return [...due, ...(expired.get(appId) ?? [])].sort(queueOrder).slice(0, CLAIM_CANDIDATES);
+    });
+    const queues = perApp
+      .filter((candidates) => candidates.length > 0)
+      .sort(
+        (a, b) =>
+          fairness((a[0] as PartitionRecord).appId, (b[0] as PartitionRecord).appId) ||
+          queueOrder(a[0] as PartitionRecord, b[0] as PartitionRecord),
+      );
+    const candidates: PartitionRecord[] = [];
+    for (let i = 0; i < CLAIM_CANDIDATES; i++)
+      for (const queue of queues) if (queue[i]) candidates.push(queue[i] as PartitionRecord);
     for (const partition of candidates) {
       const latest = await this.latestAttempt(partition);
       if (latest && latest.leaseUntil > now) continue; // held or backing off: the hint is behind
@@ -514,12 +567,19 @@ export class ExportJobRepository implements OnModuleInit {
         error: null,
       });
       if (!claimed) continue; // another worker holds this attempt
+      this.served(partition.appId);
       const hint: Partial<PartitionRecord> = { status: 'running', attempts: attempt, leaseUntil };
       if (attempt === 1) hint.startedAt = now;
       await this.partitions.updateOne({ _id: partition._id, appId: partition.appId }, { $set: hint });
       return { partition: { ...partition, ...hint }, attempt, owner };
     }
     return null;
+  }
+
+  /** Remembers that this process just served `appId` (the round-robin's memory; this process's only). */
+  private served(appId: string): void {
+    if (this.lastServed.size >= 10_000) this.lastServed.clear();
+    this.lastServed.set(appId, ++this.claims);
   }
 
   /** The partition's latest attempt: probes ids upward from the hint's count (attempt numbers are dense). */

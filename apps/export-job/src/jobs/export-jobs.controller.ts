@@ -32,7 +32,7 @@ export class ExportJobsController implements exportsV1.ExportJobsServiceControll
   }
 
   async getExportJob(request: exportsV1.GetExportJobRequest): Promise<exportsV1.ExportJobResponse> {
-    return { job: toProtoJob(await this.jobs.get(request.appId, request.jobId)) };
+    return { job: toProtoJob(await this.jobs.get(request.appId, request.jobId, request.api)) };
   }
 
   async listExportJobs(request: exportsV1.ListExportJobsRequest): Promise<exportsV1.ListExportJobsResponse> {
@@ -40,6 +40,6 @@ export class ExportJobsController implements exportsV1.ExportJobsServiceControll
   }
 
   async cancelExportJob(request: exportsV1.CancelExportJobRequest): Promise<exportsV1.ExportJobResponse> {
-    return { job: toProtoJob(await this.jobs.cancel(request.appId, request.jobId)) };
+    return { job: toProtoJob(await this.jobs.cancel(request.appId, request.jobId, request.api)) };
   }
 }

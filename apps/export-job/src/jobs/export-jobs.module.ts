@@ -40,7 +40,8 @@ import { RetentionSweeper } from './retention-sweeper';
       inject: [EXPORT_JOB_ENV],
       useFactory: (env: ExportJobEnv) =>
         new RetentionPolicy({
-          linkTtlSeconds: env.EXPORT_LINK_TTL_SECONDS,
+          linkTtlSeconds: env.BULK_EXPORT_LINK_TTL_SECONDS,
+          onDemandLinkTtlSeconds: env.ON_DEMAND_EXPORT_LINK_TTL_SECONDS,
           jobRetentionSeconds: env.EXPORT_JOB_RETENTION_SECONDS,
           fileRetentionSeconds: env.EXPORT_FILE_RETENTION_SECONDS,
         }),

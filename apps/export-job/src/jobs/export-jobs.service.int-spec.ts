@@ -3,8 +3,8 @@ import { testMongoUrl } from '@exportd/testing';
 import mongoose, { Connection } from 'mongoose';
 import { ExportStorage } from '../storage/export-storage';
 import { ExportJobRepository, PartitionClaim } from './export-job.repository';
-import { ExportAlreadyRunning, ExportJobNotCancellable } from './export-jobs.errors';
-import { CreateExportInput, ExportJobsService } from './export-jobs.service';
+import { ExportAlreadyRunning, ExportJobNotCancellable, ExportJobNotFound } from './export-jobs.errors';
+import { CreateExportInput, DEFAULT_BULK_EVENT_TYPES, ExportJobsService } from './export-jobs.service';
 import { RetentionPolicy } from './retention';
 
 /** Six clients of one database, as six export-job processes would be. */
@@ -30,9 +30,9 @@ class MemoryStorage extends ExportStorage {
   }
 }
 
-function input(fromDay: string, toDay: string): CreateExportInput {
+function input(fromDay: string, toDay: string, api = 'bulk'): CreateExportInput {
   return {
-    api: 'bulk',
+    api,
     datasets: ['events'],
     format: 'csv',
     fromDay,
@@ -214,6 +214,57 @@ describe(ExportJobsService.name, () => {
     expect(await service(0).list('app-one', '')).toHaveLength(10);
   });
 
+  it('queues on-demand jobs: six processes creating them for one app at once all start, none takes the Bulk API slot, and they are claimed in creation order', async () => {
+    const created = await Promise.all(services.map((s) => s.create('app-queue', input('2026-01-01', '2026-02-28', 'on_demand'))));
+    expect(created.map((v) => v.status)).toEqual(created.map(() => 'pending'));
+    const bulk = await service(0).create('app-queue', input('2026-01-01', '2026-01-31'));
+    await expect(service(1).create('app-queue', input('2026-01-01', '2026-01-31'))).rejects.toBeInstanceOf(ExportAlreadyRunning);
+    await expect(service(2).create('app-queue', input('2026-01-01', '2026-01-31', 'on_demand'))).resolves.toBeDefined();
+
+    // Created one after another: the app's queue hands out the older job's partitions first.
+    const queued: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      clock.advance(1);
+      queued.push((await service(i).create('app-queue-order', input('2026-01-01', '2026-02-28', 'on_demand'))).job._id);
+    }
+    const claims = (await claimAll()).filter((c) => c.partition.appId === 'app-queue-order');
+    expect(claims.map((c) => c.partition.jobId)).toEqual(queued.flatMap((id) => [id, id]));
+    expect(claims.map((c) => c.partition.key)).toEqual(queued.flatMap(() => ['2026-01-01', '2026-02-01']));
+    await service(0).cancel('app-queue', bulk.job._id);
+  });
+
+  it("answers not found for another API's job: each API reads, lists and cancels only its own", async () => {
+    const bulk = (await service(0).create('app-apis', input('2026-01-01', '2026-01-31'))).job._id;
+    const onDemand = (await service(1).create('app-apis', input('2026-01-01', '2026-01-31', 'on_demand'))).job._id;
+    await expect(service(2).get('app-apis', onDemand, 'bulk')).rejects.toBeInstanceOf(ExportJobNotFound);
+    await expect(service(3).get('app-apis', bulk, 'on_demand')).rejects.toBeInstanceOf(ExportJobNotFound);
+    await expect(service(4).cancel('app-apis', bulk, 'on_demand')).rejects.toBeInstanceOf(ExportJobNotFound);
+    await expect(service(5).cancel('app-apis', onDemand, 'bulk')).rejects.toBeInstanceOf(ExportJobNotFound);
+    expect((await service(0).get('app-apis', bulk, 'bulk')).status).toBe('pending');
+    expect((await service(0).get('app-apis', onDemand, 'on_demand')).status).toBe('pending');
+    expect((await service(1).list('app-apis', 'bulk')).map((v) => v.job._id)).toEqual([bulk]);
+    expect((await service(1).list('app-apis', 'on_demand')).map((v) => v.job._id)).toEqual([onDemand]);
+    expect((await service(2).cancel('app-apis', onDemand, 'on_demand')).status).toBe('cancelled');
+    expect((await service(2).cancel('app-apis', bulk, 'bulk')).status).toBe('cancelled');
+  });
+
+  it('gives a Bulk API job without event types the six of seed 002 plus feedback', async () => {
+    const bulk = await service(0).create('app-types', input('2026-01-01', '2026-01-31'));
+    expect(bulk.job.eventTypes).toEqual(DEFAULT_BULK_EVENT_TYPES);
+    expect(DEFAULT_BULK_EVENT_TYPES).toEqual([
+      'identify_user',
+      'identify_company',
+      'page_view',
+      'track',
+      'track_feature',
+      'interaction',
+      'feedback',
+    ]);
+    const onDemand = await service(0).create('app-types', input('2026-01-01', '2026-01-31', 'on_demand'));
+    expect(onDemand.job.eventTypes).toEqual([]);
+    await service(0).cancel('app-types', bulk.job._id);
+  });
+
   it('counts every failed attempt at writing the manifest when the recovery checks of six processes fail at once', async () => {
     const created = await service(0).create('app-recover', input('2026-01-01', '2026-01-31'));
     const [claim] = await claimAll();
@@ -229,13 +280,18 @@ describe(ExportJobsService.name, () => {
     expect((await repo(2).findEnd('app-recover', created.job._id))?.notifyPending).toBe(true);
   });
 
-  it('plans the partitions of a job whose create died half-way, once its slot is old enough', async () => {
-    const created = await service(0).create('app-half', input('2026-01-01', '2026-03-31'));
-    await (connections[0] as Connection).collection('export_partitions').deleteMany({ jobId: created.job._id });
-    await Promise.all(services.map((s) => s.recover(5)));
-    expect(await repo(0).listPartitions('app-half', created.job._id)).toHaveLength(0);
-    clock.advance(61_000);
-    await Promise.all(services.map((s) => s.recover(5)));
-    expect((await repo(0).listPartitions('app-half', created.job._id)).map((p) => p.key)).toEqual(created.job.partitionKeys);
-  });
+  it.each(['bulk', 'on_demand'])(
+    'plans the partitions of a %s job whose create died half-way, once its slot is old enough',
+    async (api) => {
+      const created = await service(0).create(`app-half-${api}`, input('2026-01-01', '2026-03-31', api));
+      await (connections[0] as Connection).collection('export_partitions').deleteMany({ jobId: created.job._id });
+      await Promise.all(services.map((s) => s.recover(5)));
+      expect(await repo(0).listPartitions(`app-half-${api}`, created.job._id)).toHaveLength(0);
+      clock.advance(61_000);
+      await Promise.all(services.map((s) => s.recover(5)));
+      expect((await repo(0).listPartitions(`app-half-${api}`, created.job._id)).map((p) => p.key)).toEqual(
+        created.job.partitionKeys,
+      );
+    },
+  );
 });

@@ -15,7 +15,7 @@ import {
   PartitionRecord,
 } from './export-job.repository';
 import { ExportDataset, planPartitions } from './partition-planner';
-import { RetentionPolicy } from './retention';
+import { ExportApi, RetentionPolicy } from './retention';
 
 export interface CreateExportInput {
   api: string;
@@ -54,8 +54,25 @@ export interface ExportJobView {
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const DATASETS: ExportDataset[] = ['events', 'feedback', 'users', 'companies', 'company_features'];
 const FORMATS: ExportFormat[] = ['json', 'jsonl', 'csv'];
+const APIS: ExportApi[] = ['bulk', 'on_demand'];
+/**
+ * The event types of a Bulk API job that names none: seed 002's six, plus this platform's `feedback`, so a
+ * default export holds every tracking call. `page_view`, `track_feature` and `interaction` have no source
+ * yet (no tracking call maps to them) and match nothing.
+ */
+export const DEFAULT_BULK_EVENT_TYPES = [
+  'identify_user',
+  'identify_company',
+  'page_view',
+  'track',
+  'track_feature',
+  'interaction',
+  'feedback',
+];
 /** A slot whose job is not stored yet belongs to a create in progress for this long (then it was abandoned). */
 export const CREATE_GRACE_MS = 60_000;
+/** Open slots (oldest first) one recovery check looks at: an app's Bulk API job and every queued on-demand job. */
+const RECOVERY_SLOTS = 200;
 
 export const RETENTION_POLICY = 'RETENTION_POLICY';
 
@@ -107,18 +124,23 @@ export class ExportJobsService {
     const unknown = datasets.filter((d) => !DATASETS.includes(d));
     if (unknown.length > 0) throw new InvalidExportRequest(`datasets not available: ${unknown.join(', ')}`);
 
+    const api = (input.api || 'bulk') as ExportApi;
+    if (!APIS.includes(api)) throw new InvalidExportRequest(`api must be one of ${APIS.join(', ')}`);
+    const eventTypes = api === 'bulk' && input.eventTypes.length === 0 ? DEFAULT_BULK_EVENT_TYPES : input.eventTypes;
+
     const now = this.clock.now();
     const jobId = randomUUID();
-    const slotId = await this.reserveSlot(appId, jobId, now);
+    // The Bulk API allows one job in progress per app (409); on-demand jobs queue, each with a slot of its own.
+    const slotId = api === 'bulk' ? await this.reserveSlot(appId, jobId, now) : await this.openOwnSlot(appId, jobId, now);
     const job: ExportJobRecord = {
       _id: jobId,
       appId,
-      api: input.api || 'bulk',
+      api,
       datasets,
       format,
       fromDay: input.fromDay,
       toDay: input.toDay,
-      eventTypes: input.eventTypes,
+      eventTypes,
       userIds: input.userIds,
       companyIds: input.companyIds,
       segmentId: input.segmentId,
@@ -145,10 +167,16 @@ export class ExportJobsService {
     return this.view({ job, end: null, partitions, results: [] });
   }
 
-  async get(appId: string, jobId: string): Promise<ExportJobView> {
+  /** The job, if `api` (when given) created it: each API sees only its own jobs, another API's is not found. */
+  async get(appId: string, jobId: string, api = ''): Promise<ExportJobView> {
+    return this.viewOf(await this.visibleJob(appId, jobId, api));
+  }
+
+  private async visibleJob(appId: string, jobId: string, api: string): Promise<ExportJobRecord> {
     const job = await this.repo.findJob(appId, jobId);
     if (!job || !this.retention.isVisible(job.createdAt, this.clock.now())) throw new ExportJobNotFound(appId, jobId);
-    return this.viewOf(job);
+    if (api && apiOf(job) !== api) throw new ExportJobNotFound(appId, jobId);
+    return job;
   }
 
   async list(appId: string, api: string): Promise<ExportJobView[]> {
@@ -162,14 +190,13 @@ export class ExportJobsService {
   }
 
   /** Unique-insert claim of the end: a cancel and a completion cannot both win. */
-  async cancel(appId: string, jobId: string): Promise<ExportJobView> {
-    const job = await this.repo.findJob(appId, jobId);
-    if (!job || !this.retention.isVisible(job.createdAt, this.clock.now())) throw new ExportJobNotFound(appId, jobId);
+  async cancel(appId: string, jobId: string, api = ''): Promise<ExportJobView> {
+    const job = await this.visibleJob(appId, jobId, api);
     if (!(await this.end(job, 'cancelled', 'cancelled on request'))) {
       const end = await this.repo.findEnd(appId, jobId);
       if (end && end.status !== 'cancelled') throw new ExportJobNotCancellable(jobId, end.status);
     }
-    return this.get(appId, jobId);
+    return this.get(appId, jobId, api);
   }
 
   /**
@@ -221,7 +248,7 @@ export class ExportJobsService {
    */
   async recover(maxAttempts: number): Promise<void> {
     const now = this.clock.now();
-    for (const slot of await this.repo.openSlots(50)) {
+    for (const slot of await this.repo.openSlots(RECOVERY_SLOTS)) {
       const job = await this.repo.findJob(slot.appId, slot.jobId);
       const young = now.getTime() - slot.createdAt.getTime() < CREATE_GRACE_MS;
       if (!job) {
@@ -308,6 +335,16 @@ export class ExportJobsService {
     throw new ExportAlreadyRunning('');
   }
 
+  /**
+   * An on-demand job's own slot (`<appId>#job:<jobId>`): never contended and outside the app's numbered
+   * slots, so it blocks nothing; it only lets the recovery check see the job until it has ended.
+   */
+  private async openOwnSlot(appId: string, jobId: string, now: Date): Promise<string> {
+    const slotId = await this.repo.claimOwnSlot(appId, jobId, now);
+    if (!slotId) throw new Error(`the slot of job ${jobId} exists already`);
+    return slotId;
+  }
+
   private async slotHeld(slot: JobSlotRecord, now: Date): Promise<boolean> {
     const job = await this.repo.findJob(slot.appId, slot.jobId);
     if (!job) return now.getTime() - slot.createdAt.getTime() < CREATE_GRACE_MS;
@@ -328,10 +365,12 @@ export class ExportJobsService {
     let linksExpireAt: Date | null = null;
     if (end?.status === 'completed' && !job.filesDeleted) {
       const finishedAt = end.at;
-      linksExpireAt = this.retention.linksExpireAt(finishedAt);
-      if (this.retention.linksValid(finishedAt, this.clock.now())) {
-        // Signed at the job's end: the same link on every read, valid until linksExpireAt.
-        const sign = (key: string) => this.storage.presign(key, finishedAt, this.retention.linkTtlSeconds);
+      const api = apiOf(job);
+      linksExpireAt = this.retention.linksExpireAt(finishedAt, api);
+      if (this.retention.linksValid(finishedAt, this.clock.now(), api)) {
+        // Signed at the job's end: the same link on every read, valid until linksExpireAt (per the job's API).
+        const ttl = this.retention.linkTtlSeconds(api);
+        const sign = (key: string) => this.storage.presign(key, finishedAt, ttl);
         files = await Promise.all(end.files.map(async (f) => ({ ...f, url: await sign(f.key) })));
         manifestUrl = end.manifestKey ? await sign(end.manifestKey) : '';
       } else {
@@ -352,6 +391,11 @@ export class ExportJobsService {
       linksExpireAt,
     };
   }
+}
+
+/** Jobs stored before the API was recorded were Bulk API jobs. */
+function apiOf(job: ExportJobRecord): ExportApi {
+  return job.api === 'on_demand' ? 'on_demand' : 'bulk';
 }
 
 function validDay(day: string): boolean {

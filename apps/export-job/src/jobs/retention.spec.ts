@@ -9,6 +9,7 @@ import { ExportJobEnv } from '../config/env';
 const DAY = 24 * 3600 * 1000;
 const policy = new RetentionPolicy({
   linkTtlSeconds: 2 * 24 * 3600,
+  onDemandLinkTtlSeconds: 7 * 24 * 3600,
   jobRetentionSeconds: 3 * 24 * 3600,
   fileRetentionSeconds: 7 * 24 * 3600,
 });
@@ -26,13 +27,24 @@ describe(RetentionPolicy.name, () => {
     expect(policy.isVisible(created, clock.now())).toBe(false);
   });
 
-  it('keeps download links valid for 2 days after the end of the job', () => {
+  it('keeps the download links of a Bulk API job valid for 2 days after the end of the job', () => {
     const clock = new ManualClock(finished);
-    expect(policy.linksExpireAt(finished).toISOString()).toBe('2024-09-24T13:18:11.558Z');
+    expect(policy.linksExpireAt(finished, 'bulk').toISOString()).toBe('2024-09-24T13:18:11.558Z');
+    expect(policy.linkTtlSeconds('bulk')).toBe(172_800);
     clock.advance(2 * DAY - 1);
-    expect(policy.linksValid(finished, clock.now())).toBe(true);
+    expect(policy.linksValid(finished, clock.now(), 'bulk')).toBe(true);
     clock.advance(1);
-    expect(policy.linksValid(finished, clock.now())).toBe(false);
+    expect(policy.linksValid(finished, clock.now(), 'bulk')).toBe(false);
+  });
+
+  it('keeps the download links of an on-demand job valid for 7 days after the end of the job', () => {
+    const clock = new ManualClock(finished);
+    expect(policy.linksExpireAt(finished, 'on_demand').toISOString()).toBe('2024-09-29T13:18:11.558Z');
+    expect(policy.linkTtlSeconds('on_demand')).toBe(604_800);
+    clock.advance(7 * DAY - 1);
+    expect(policy.linksValid(finished, clock.now(), 'on_demand')).toBe(true);
+    clock.advance(1);
+    expect(policy.linksValid(finished, clock.now(), 'on_demand')).toBe(false);
   });
 
   it('deletes files 7 days after creation', () => {

@@ -1,6 +1,12 @@
+/** The API a job was created through: the Bulk Data Export API (seed 002) or on-demand exports (seed 003). */
+export type ExportApi = 'bulk' | 'on_demand';
+
 /** Retention rules of export jobs; every instant comes from the injected clock. */
 export interface RetentionConfig {
+  /** Download links of Bulk API jobs (seed 002: 2 days). */
   linkTtlSeconds: number;
+  /** Download links of on-demand jobs (seed 003: 7 days, the SigV4 maximum); the Bulk API's when absent. */
+  onDemandLinkTtlSeconds?: number;
   jobRetentionSeconds: number;
   fileRetentionSeconds: number;
 }
@@ -17,13 +23,16 @@ export class RetentionPolicy {
     return now.getTime() < this.visibleUntil(createdAt).getTime();
   }
 
-  /** Download links are signed at the job's end and valid for the link TTL (2 days by default). */
-  linksExpireAt(finishedAt: Date): Date {
-    return new Date(finishedAt.getTime() + this.config.linkTtlSeconds * 1000);
+  /**
+   * Download links are signed at the job's end and valid for the link TTL of the job's API (2 days for the
+   * Bulk API, 7 days on demand, by default).
+   */
+  linksExpireAt(finishedAt: Date, api: string): Date {
+    return new Date(finishedAt.getTime() + this.linkTtlSeconds(api) * 1000);
   }
 
-  linksValid(finishedAt: Date, now: Date): boolean {
-    return now.getTime() < this.linksExpireAt(finishedAt).getTime();
+  linksValid(finishedAt: Date, now: Date, api: string): boolean {
+    return now.getTime() < this.linksExpireAt(finishedAt, api).getTime();
   }
 
   /** Files are deleted by the sweeper from this instant (creation + 7 days by default). */
@@ -31,7 +40,9 @@ export class RetentionPolicy {
     return new Date(createdAt.getTime() + this.config.fileRetentionSeconds * 1000);
   }
 
-  get linkTtlSeconds(): number {
+  /** The validity of a job's presigned links, by the API that created it (Bulk API for anything else). */
+  linkTtlSeconds(api: string): number {
+    if (api === 'on_demand') return this.config.onDemandLinkTtlSeconds ?? this.config.linkTtlSeconds;
     return this.config.linkTtlSeconds;
   }
 }

@@ -88,10 +88,9 @@ export class BulkExportsController {
   async get(@CurrentAuth() auth: ApiKeyAuth, @Param('jobId') jobId: string) {
     assertPlanIncludesExports(auth.app);
     try {
-      const { job } = await this.clients.exportJobs.getExportJob({ appId: auth.app.id, jobId });
-      const found = required(job);
-      if (found.api !== 'bulk') throw new NotFoundException(notFoundBody(jobId, auth.app.id));
-      return jobBody(auth.app, found, this.clock.now());
+      // Another API's job (an on-demand export) is not found, like another app's.
+      const { job } = await this.clients.exportJobs.getExportJob({ appId: auth.app.id, jobId, api: 'bulk' });
+      return jobBody(auth.app, required(job), this.clock.now());
     } catch (error) {
       if (fromGrpcError(error).httpStatus === 404) throw new NotFoundException(notFoundBody(jobId, auth.app.id));
       throw error;

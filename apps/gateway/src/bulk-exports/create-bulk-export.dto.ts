@@ -10,8 +10,11 @@ export const BULK_EVENT_TYPES = [
   'interaction',
   'feedback',
 ];
-/** The seed's default when `event_type` is omitted. */
-export const DEFAULT_EVENT_TYPES = ['identify_user', 'identify_company', 'page_view', 'track', 'track_feature', 'interaction'];
+/**
+ * The default when `event_type` is omitted: the seed's six plus `feedback`, so a default export holds every
+ * tracking call. `page_view`, `track_feature` and `interaction` have no source yet and match nothing.
+ */
+export const DEFAULT_EVENT_TYPES = [...BULK_EVENT_TYPES];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** POST /api/v1/analytics/exports/ (seed 002): every parameter of the seed. */

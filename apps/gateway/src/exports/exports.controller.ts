@@ -8,7 +8,10 @@ import { CreateExportDto } from './create-export.dto';
 import { exportJobRequest } from './export-job-request';
 import { daysBetween, exportBody, MAX_RANGE_DAYS } from './export.mapper';
 
-/** On-demand exports (seed 003): `Authorization: Bearer <apiKey>`. */
+/**
+ * On-demand exports (seed 003): `Authorization: Bearer <apiKey>`. Only on-demand jobs: a Bulk API job's id is
+ * a 404 here, like another app's. Jobs queue (`pending`) and run in creation order; no 409.
+ */
 @Controller('api/v1/exports')
 @UseGuards(ApiKeyGuard)
 export class ExportsController {
@@ -57,7 +60,7 @@ export class ExportsController {
   @RequirePrivileges('exports:read')
   async get(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     assertPlanIncludesExports(auth.app);
-    const { job } = await this.clients.exportJobs.getExportJob({ appId: auth.app.id, jobId: id });
+    const { job } = await this.clients.exportJobs.getExportJob({ appId: auth.app.id, jobId: id, api: 'on_demand' });
     return exportBody(required(job));
   }
 
@@ -65,7 +68,7 @@ export class ExportsController {
   @RequirePrivileges('exports:write')
   async cancel(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     assertPlanIncludesExports(auth.app);
-    const { job } = await this.clients.exportJobs.cancelExportJob({ appId: auth.app.id, jobId: id });
+    const { job } = await this.clients.exportJobs.cancelExportJob({ appId: auth.app.id, jobId: id, api: 'on_demand' });
     return exportBody(required(job));
   }
 }
