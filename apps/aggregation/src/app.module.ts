@@ -6,6 +6,8 @@ import { AggregationEnv } from './config/env';
 import { RowsModule } from './rows/rows.module';
 import { FeaturesModule } from './features/features.module';
 import { SegmentsModule } from './segments/segments.module';
+import { NamedFiltersModule } from './named-filters/named-filters.module';
+import { ExclusionsModule } from './exclusions/exclusions.module';
 
 @Global()
 @Module({})
@@ -13,7 +15,15 @@ export class AggregationModule {
   static forRoot(env: AggregationEnv, clock: Clock = new SystemClock()): DynamicModule {
     return {
       module: AggregationModule,
-      imports: [MongoModule.forRoot(env.MONGO_URL), RowsModule, FeaturesModule, SegmentsModule, CompanyUsageModule],
+      imports: [
+        MongoModule.forRoot(env.MONGO_URL),
+        RowsModule,
+        FeaturesModule,
+        SegmentsModule,
+        NamedFiltersModule,
+        ExclusionsModule,
+        CompanyUsageModule,
+      ],
       controllers: [GrpcHealthController],
       providers: [{ provide: Clock, useValue: clock }],
       exports: [Clock],

@@ -1,3 +1,5 @@
+import { NamedFilterRepository } from '../src/named-filters/named-filter.repository';
+import { NamedFiltersService } from '../src/named-filters/named-filters.service';
 import { companyUsage } from '@exportd/contracts';
 import { createGrpcClient } from '@exportd/grpc';
 import { ManualClock } from '@exportd/runtime';
@@ -104,7 +106,11 @@ describe('company data export, end to end', () => {
   async function serviceRows(history: string): Promise<CompanyFeatureRow[]> {
     const clock = new ManualClock(new Date());
     const features = new FeaturesService(new FeatureRepository(connection), clock);
-    const segments = new SegmentsService(new SegmentRepository(connection), clock);
+    const segments = new SegmentsService(
+      new SegmentRepository(connection),
+      clock,
+      new NamedFiltersService(new NamedFilterRepository(connection), clock),
+    );
     const sut = new CompanyUsageService(new CompanyUsageRepository(connection), features, segments, clock);
     const rows: CompanyFeatureRow[] = [];
     for await (const batch of sut.streamRows(appId, history)) rows.push(...batch);

@@ -1,3 +1,5 @@
+import { NamedFilterRepository } from '../src/named-filters/named-filter.repository';
+import { NamedFiltersService } from '../src/named-filters/named-filters.service';
 import { ManualClock } from '@exportd/runtime';
 import { testMongoUrl, usageRecords } from '@exportd/testing';
 import mongoose, { Connection } from 'mongoose';
@@ -41,7 +43,11 @@ describe(CompanyUsageService.name, () => {
     connection = await mongoose.createConnection(url).asPromise();
     clock = new ManualClock(TODAY);
     features = new FeaturesService(new FeatureRepository(connection), clock);
-    segments = new SegmentsService(new SegmentRepository(connection), clock);
+    segments = new SegmentsService(
+      new SegmentRepository(connection),
+      clock,
+      new NamedFiltersService(new NamedFilterRepository(connection), clock),
+    );
     sut = new CompanyUsageService(new CompanyUsageRepository(connection), features, segments, clock);
     ids.messaging = (await features.create(appId, MESSAGING))._id;
     ids.slack = (

@@ -7,7 +7,9 @@ import { ExportsController } from './exports/exports.controller';
 import { LookupsController } from './lookups/lookups.controller';
 import { GatewayEnv } from './config/env';
 import { DataExportModule } from './data-export/data-export.module';
+import { ExclusionsController } from './exclusions/exclusions.controller';
 import { FeaturesController } from './features/features.controller';
+import { FiltersController } from './filters/filters.controller';
 import { GrpcClientsModule } from './grpc-clients/grpc-clients.module';
 import { HealthController } from './health/health.controller';
 import { SegmentsController } from './segments/segments.controller';
@@ -29,6 +31,8 @@ export class GatewayModule {
         DeliveriesController,
         FeaturesController,
         SegmentsController,
+        FiltersController,
+        ExclusionsController,
       ],
     };
   }

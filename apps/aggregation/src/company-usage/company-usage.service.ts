@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { parseFilter } from '@exportd/filter';
 import { decodeAttributes, JsonText, utcDay } from '@exportd/records';
 import { Clock } from '@exportd/runtime';
 import { FeaturesService } from '../features/features.service';
@@ -99,11 +98,7 @@ export class CompanyUsageService {
         ? { key: feature.companyAttribute.key, equals: JSON.parse(feature.companyAttribute.equalsJson) as unknown }
         : null,
     }));
-    const segments: SegmentRule[] = (await this.segments.list(appId)).map((segment) => ({
-      id: segment._id,
-      name: segment.name,
-      filter: parseFilter(segment.filter),
-    }));
+    const segments: SegmentRule[] = await this.segments.rules(appId);
     if (features.length === 0) return;
     const lastDay = dayString(dates[dates.length - 1] as number);
     let batch: CompanyFeatureRow[] = [];

@@ -29,7 +29,11 @@ export class RowsController implements analytics.RowsServiceController {
         if (!call) throw new Error('streamRows needs the gRPC call');
         const source =
           request.dataset === analytics.Dataset.DATASET_COMPANY_FEATURES
-            ? this.rows.companyFeatureRows(request.appId, request.filter?.history || 'today')
+            ? await this.rows.companyFeatureRows(
+                request.appId,
+                request.filter?.history || 'today',
+                request.filter?.expressions ?? [],
+              )
             : await this.rows.query(request.appId, request.dataset, request.filter);
         call.on('cancelled', () => (cancelled = true));
         await this.rows.stream(

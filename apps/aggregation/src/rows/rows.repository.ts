@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { withConditions } from '@exportd/filter';
 import { CallType, RAW_COLLECTIONS } from '@exportd/records';
 import { InjectConnection } from '@exportd/runtime';
 import { Connection } from 'mongoose';
@@ -19,6 +20,11 @@ export interface RowQuery {
   companiesRestricted?: boolean;
   excludedUserIds: string[];
   excludedCompanyIds: string[];
+  /**
+   * Conditions compiled from the row filter (compileFilter), ANDed into the query: one on a field the query
+   * does not test otherwise stays a top-level equality, which FerretDB pushes down.
+   */
+  conditions?: Record<string, unknown>[];
 }
 
 /** Documents in a stable order, closed early with `close()`. */
@@ -56,19 +62,27 @@ export class RowsRepository implements OnModuleInit {
 
   /** An async iterable over the matching documents, in stable order. Close it to stop early. */
   cursor(query: RowQuery, batchSize = 1000): RowCursor {
-    const { collection, filter, sort } = this.plan(query, false);
+    const { collection, filter, sort } = this.planWithConditions(query, false);
     const find = (dayFilter: Record<string, unknown>) =>
       this.connection.collection(collection).find(dayFilter, { sort, batchSize });
     return 'day' in filter ? new DayByDayCursor(daysOf(query), (day) => find({ ...filter, day })) : find(filter);
   }
 
   async count(query: RowQuery): Promise<number> {
-    const { collection, filter } = this.plan(query, true);
+    const { collection, filter } = this.planWithConditions(query, true);
     const calls = this.connection.collection(collection);
     if (!('day' in filter)) return calls.countDocuments(filter);
     let total = 0;
     for (const day of daysOf(query)) total += await calls.countDocuments({ ...filter, day });
     return total;
+  }
+
+  private planWithConditions(
+    query: RowQuery,
+    exact: boolean,
+  ): { collection: string; filter: Record<string, unknown>; sort: Record<string, 1> } {
+    const plan = this.plan(query, exact);
+    return query.conditions?.length ? { ...plan, filter: withConditions(plan.filter, query.conditions) } : plan;
   }
 
   /**

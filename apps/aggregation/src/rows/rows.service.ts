@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { analytics } from '@exportd/contracts';
+import { compileFilter, evaluateFilter, FilterNode } from '@exportd/filter';
 import { CallType, CompanyProfileRecord, EXPORT_EVENT_TYPE, TrackingCallRecord, UserProfileRecord } from '@exportd/records';
 import { COMPANY_FEATURE_COLUMNS, companyFeatureRecord, CompanyUsageService } from '../company-usage/company-usage.service';
+import { ExclusionsService } from '../exclusions/exclusions.service';
+import { NamedFiltersService } from '../named-filters/named-filters.service';
 import { SegmentsService } from '../segments/segments.service';
-import { ExclusionsRepository } from './exclusions.repository';
+import { QUERY_FIELDS, rowForFilter } from './row-filter';
 import {
   COMPANY_COLUMNS,
   encodeCompanyRow,
@@ -32,6 +35,11 @@ export interface CompanyFeatureRows {
   batches: AsyncIterable<Record<string, unknown>[]>;
 }
 
+/** A row query and the part of its row filter tested on each row (what the query cannot answer). */
+export interface FilteredRowQuery extends RowQuery {
+  residual?: FilterNode;
+}
+
 /** Where a row stream writes: `write` answers false when the reader is behind (then wait for `drained`). */
 export interface RowSink {
   write(batch: analytics.RowBatch): boolean;
@@ -43,24 +51,32 @@ export interface RowSink {
 export class RowsService {
   constructor(
     private readonly rows: RowsRepository,
-    private readonly exclusions: ExclusionsRepository,
+    private readonly exclusions: ExclusionsService,
     private readonly companyUsage: CompanyUsageService,
     private readonly segments: SegmentsService,
+    private readonly namedFilters: NamedFiltersService,
   ) {}
 
-  /** The company_features dataset: the 18 columns of the company data export, for one history option. */
-  companyFeatureRows(appId: string, history: string): CompanyFeatureRows {
+  /**
+   * The company_features dataset: the 18 columns of the company data export, for one history option; row
+   * filter expressions (over those columns) are tested on each row.
+   */
+  async companyFeatureRows(appId: string, history: string, expressions: string[] = []): Promise<CompanyFeatureRows> {
+    const filter = await this.namedFilters.rowFilter(appId, ['company_features'], expressions);
     const batches = this.companyUsage.streamRows(appId, history);
     return {
       dataset: 'company_features',
       batches: (async function* () {
-        for await (const rows of batches) yield rows.map(companyFeatureRecord);
+        for await (const rows of batches) {
+          const records: Record<string, unknown>[] = rows.map(companyFeatureRecord);
+          yield filter ? records.filter((record) => evaluateFilter(filter, record)) : records;
+        }
       })(),
     };
   }
 
   /** Validates a request into a query; throws before any row is sent. */
-  async query(appId: string, dataset: analytics.Dataset, filter: analytics.RowFilter | undefined): Promise<RowQuery> {
+  async query(appId: string, dataset: analytics.Dataset, filter: analytics.RowFilter | undefined): Promise<FilteredRowQuery> {
     const name = datasetName(dataset);
     if (!appId) throw new InvalidRowFilter('app_id is required');
     const fromDay = filter?.fromDay ?? '';
@@ -78,13 +94,17 @@ export class RowsService {
     } else if (name === 'feedback') {
       callTypes = ['feedback'];
     }
-    const excluded = filter?.applyExclusions ? await this.exclusions.list(appId) : { userIds: [], companyIds: [] };
+    const excluded = filter?.applyExclusions ? await this.exclusions.get(appId) : { userIds: [], companyIds: [] };
     let companyIds = filter?.companyIds ?? [];
     if (filter?.segmentId) {
       // A segment restricts rows to its member companies (evaluated on the companies' current attributes).
       const members = new Set(await this.segments.memberCompanyIds(appId, filter.segmentId));
       companyIds = companyIds.length > 0 ? companyIds.filter((id) => members.has(id)) : [...members];
     }
+    // The row filter: checked like at creation (a named filter may have changed since), then split into
+    // query conditions and the rest, tested on each row.
+    const tree = await this.namedFilters.rowFilter(appId, [name], filter?.expressions ?? []);
+    const compiled = tree ? compileFilter(tree, QUERY_FIELDS[name]) : { conditions: [] };
     return {
       appId,
       dataset: name,
@@ -96,18 +116,34 @@ export class RowsService {
       companiesRestricted: Boolean(filter?.segmentId),
       excludedUserIds: excluded.userIds,
       excludedCompanyIds: excluded.companyIds,
+      conditions: compiled.conditions,
+      residual: compiled.residual,
     };
   }
 
-  count(query: RowQuery): Promise<number> {
-    return this.rows.count(query);
+  /** Counted in the database, unless part of the row filter is tested on the rows (then they are read). */
+  async count(query: FilteredRowQuery): Promise<number> {
+    if (!query.residual) return this.rows.count(query);
+    const encode = encoderFor(query.dataset);
+    const types = typeFilteredInProcess(query) ? new Set<string>(query.callTypes) : null;
+    let total = 0;
+    const cursor = this.rows.cursor(query);
+    try {
+      for await (const doc of cursor) {
+        if (types && !types.has((doc as { type?: string }).type ?? '')) continue;
+        if (evaluateFilter(query.residual, rowForFilter(encode(doc)))) total++;
+      }
+    } finally {
+      await cursor.close();
+    }
+    return total;
   }
 
   /**
    * Streams the rows in batches; waits whenever the sink is full, so memory stays bounded by a few batches
    * whatever the size of the result. Columns go with the first batch (also when there are no rows).
    */
-  async stream(query: RowQuery | CompanyFeatureRows, sink: RowSink, batchSize = DEFAULT_BATCH_SIZE): Promise<void> {
+  async stream(query: FilteredRowQuery | CompanyFeatureRows, sink: RowSink, batchSize = DEFAULT_BATCH_SIZE): Promise<void> {
     if (query.dataset === 'company_features') {
       let columns: string[] = [...COMPANY_FEATURE_COLUMNS];
       for await (const rows of query.batches) {
@@ -125,6 +161,7 @@ export class RowsService {
     let rows: string[] = [];
     const cursor = this.rows.cursor(query, Math.max(size, 1000));
     const types = typeFilteredInProcess(query) ? new Set<string>(query.callTypes) : null;
+    const residual = query.residual;
     const flush = async () => {
       const full = !sink.write({ rowsJson: rows, columns });
       columns = [];
@@ -135,7 +172,9 @@ export class RowsService {
       for await (const doc of cursor) {
         if (sink.cancelled()) return;
         if (types && !types.has((doc as { type?: string }).type ?? '')) continue;
-        rows.push(encode(doc));
+        const row = encode(doc);
+        if (residual && !evaluateFilter(residual, rowForFilter(row))) continue;
+        rows.push(row);
         if (rows.length >= size) await flush();
       }
       if (rows.length > 0 || columns.length > 0) await flush();

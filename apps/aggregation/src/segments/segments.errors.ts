@@ -11,10 +11,3 @@ export class InvalidSegment extends DomainError {
     super('invalid', 'invalid_segment', message);
   }
 }
-
-/** The filter does not parse: names the problem and its 0-based character position. */
-export class InvalidSegmentFilter extends DomainError {
-  constructor(reason: string, position: number) {
-    super('invalid', 'invalid_filter', `filter: ${reason} at position ${position}`, { field: 'filter', reason, position });
-  }
-}

@@ -1,6 +1,8 @@
 import { SystemClock } from '@exportd/runtime';
 import { testMongoUrl } from '@exportd/testing';
 import mongoose, { Connection } from 'mongoose';
+import { NamedFilterRepository } from '../named-filters/named-filter.repository';
+import { NamedFiltersService } from '../named-filters/named-filters.service';
 import { SegmentRepository } from './segment.repository';
 import { SegmentNotFound } from './segments.errors';
 import { SegmentsService } from './segments.service';
@@ -15,7 +17,9 @@ describe(SegmentsService.name, () => {
     connection = await mongoose.createConnection(testMongoUrl('segments'), { autoIndex: false }).asPromise();
     const repository = new SegmentRepository(connection);
     await repository.onModuleInit();
-    sut = new SegmentsService(repository, new SystemClock());
+    const namedFilters = new NamedFilterRepository(connection);
+    await namedFilters.onModuleInit();
+    sut = new SegmentsService(repository, new SystemClock(), new NamedFiltersService(namedFilters, new SystemClock()));
   });
 
   afterAll(async () => {

@@ -145,6 +145,7 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
               segmentId: job.segmentId,
               history: job.history ?? '',
               exclusions: job.exclusions,
+              filters: job.filters ?? [],
             },
             abort.signal,
           ),

@@ -15,6 +15,8 @@ export interface RowRequest {
   segmentId: string;
   history: string;
   exclusions: boolean;
+  /** Row-filter expressions of the job (ExportJob.filters), joined by AND; checked when the job was created. */
+  filters: string[];
 }
 
 /** Where rows come from: aggregation's row stream. */
@@ -55,7 +57,7 @@ export class GrpcRowSource extends RowSource implements OnApplicationShutdown {
         companyIds: request.companyIds,
         segmentId: request.segmentId,
         applyExclusions: request.exclusions,
-        expressions: [],
+        expressions: request.filters,
         history: request.history,
       },
     });

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayNotEmpty, IsArray, IsIn, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
+import { ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
 
 /** company_features: the company-by-feature usage rows (the company data export) for `history`. */
 export const DATA_TYPES = ['events', 'users', 'companies', 'feedback', 'company_features'];
@@ -44,6 +44,20 @@ export class CreateExportDto {
   @ValidateNested()
   @Type(() => ExportFiltersDto)
   filters?: ExportFiltersDto;
+
+  /**
+   * A row filter in the filter language over the data types' columns and `attributes.<key>`, e.g.
+   * `event_name == 'Opened report' AND attributes.plan IN ['pro', 'enterprise']`; `$NAME` for a named filter.
+   */
+  @IsOptional()
+  @IsString()
+  @Length(1, 10_000)
+  filter?: string;
+
+  /** Leave out the rows of the users and companies on the app's exclusion list. */
+  @IsOptional()
+  @IsBoolean()
+  exclusions?: boolean;
 
   /** For the company_features data type; default today. */
   @IsOptional()

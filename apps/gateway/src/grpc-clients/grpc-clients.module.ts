@@ -11,6 +11,8 @@ export class ServiceClients implements OnApplicationShutdown {
   readonly rows: GrpcClient<typeof analytics.RowsServiceService>;
   readonly features: GrpcClient<typeof analytics.FeaturesServiceService>;
   readonly segments: GrpcClient<typeof analytics.SegmentsServiceService>;
+  readonly namedFilters: GrpcClient<typeof analytics.NamedFiltersServiceService>;
+  readonly exclusions: GrpcClient<typeof analytics.ExclusionsServiceService>;
   readonly companyUsage: GrpcClient<typeof companyUsage.CompanyUsageServiceService>;
   readonly exportJobs: GrpcClient<typeof exportsV1.ExportJobsServiceService>;
   readonly notifications: GrpcClient<typeof notifications.NotificationsServiceService>;
@@ -25,6 +27,8 @@ export class ServiceClients implements OnApplicationShutdown {
     this.rows = createGrpcClient(analytics.RowsServiceService, at(env.AGGREGATION_GRPC_ADDR));
     this.features = createGrpcClient(analytics.FeaturesServiceService, at(env.AGGREGATION_GRPC_ADDR));
     this.segments = createGrpcClient(analytics.SegmentsServiceService, at(env.AGGREGATION_GRPC_ADDR));
+    this.namedFilters = createGrpcClient(analytics.NamedFiltersServiceService, at(env.AGGREGATION_GRPC_ADDR));
+    this.exclusions = createGrpcClient(analytics.ExclusionsServiceService, at(env.AGGREGATION_GRPC_ADDR));
     this.companyUsage = createGrpcClient(companyUsage.CompanyUsageServiceService, at(env.AGGREGATION_GRPC_ADDR));
     this.exportJobs = createGrpcClient(exportsV1.ExportJobsServiceService, at(env.EXPORT_JOB_GRPC_ADDR));
     this.notifications = createGrpcClient(notifications.NotificationsServiceService, at(env.NOTIFICATION_GRPC_ADDR));
@@ -46,6 +50,8 @@ export class ServiceClients implements OnApplicationShutdown {
       this.rows,
       this.features,
       this.segments,
+      this.namedFilters,
+      this.exclusions,
       this.companyUsage,
       this.exportJobs,
       this.notifications,

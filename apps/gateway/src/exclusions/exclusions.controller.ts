@@ -1,0 +1,32 @@
+import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
+import { analytics } from '@exportd/contracts';
+import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
+import { ServiceClients } from '../grpc-clients/grpc-clients.module';
+import { PutExclusionsDto } from './exclusions.dto';
+
+/** The app's exclusion list: users and companies exports leave out when asked (`exclusions: true`). */
+@Controller('api/v1/exclusions')
+@UseGuards(ApiKeyGuard)
+export class ExclusionsController {
+  constructor(private readonly clients: ServiceClients) {}
+
+  @Get()
+  @RequirePrivileges('exports:read')
+  async get(@CurrentAuth() auth: ApiKeyAuth) {
+    return publicExclusions((await this.clients.exclusions.getExclusions({ appId: auth.app.id })).exclusions);
+  }
+
+  @Put()
+  @RequirePrivileges('settings:write')
+  async put(@CurrentAuth() auth: ApiKeyAuth, @Body() body: PutExclusionsDto) {
+    const { exclusions } = await this.clients.exclusions.putExclusions({
+      appId: auth.app.id,
+      exclusions: { userIds: body.userIds, companyIds: body.companyIds },
+    });
+    return publicExclusions(exclusions);
+  }
+}
+
+function publicExclusions(exclusions: analytics.Exclusions | undefined) {
+  return { userIds: exclusions?.userIds ?? [], companyIds: exclusions?.companyIds ?? [] };
+}
