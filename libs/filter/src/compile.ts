@@ -18,7 +18,11 @@ export class NamedFilterCycle extends Error {
  * The tree with every `$NAME` replaced by its stored filter (recursively). Throws UnresolvedNamedFilter for
  * a name `resolve` does not know, and NamedFilterCycle when a filter refers back to one being expanded.
  */
-export function expandNamed(node: FilterNode, resolve: (name: string) => FilterNode | undefined, path: string[] = []): FilterNode {
+export function expandNamed(
+  node: FilterNode,
+  resolve: (name: string) => FilterNode | undefined,
+  path: string[] = [],
+): FilterNode {
   switch (node.kind) {
     case 'and':
     case 'or':

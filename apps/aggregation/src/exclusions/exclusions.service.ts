@@ -28,7 +28,8 @@ export class ExclusionsService {
 function checkIds(field: string, ids: string[]): string[] {
   if (ids.length > MAX_IDS) throw new InvalidExclusions(`${field} must hold at most ${MAX_IDS} ids`);
   for (const id of ids) {
-    if (!id || id.length > MAX_ID_LENGTH) throw new InvalidExclusions(`${field} must hold ids of 1 to ${MAX_ID_LENGTH} characters`);
+    if (!id || id.length > MAX_ID_LENGTH)
+      throw new InvalidExclusions(`${field} must hold ids of 1 to ${MAX_ID_LENGTH} characters`);
   }
   return [...new Set(ids)];
 }

@@ -48,7 +48,10 @@ export class NamedFilterRepository implements OnModuleInit {
   }
 
   find(appId: string, name: string): Promise<NamedFilterRecord | null> {
-    return this.filters.findOne({ _id: `${appId}|${name}`, appId }).lean<NamedFilterRecord>().exec();
+    return this.filters
+      .findOne({ _id: `${appId}|${name}`, appId })
+      .lean<NamedFilterRecord>()
+      .exec();
   }
 
   /** All named filters of an app, by name. */

@@ -12,7 +12,13 @@ import {
 import { Clock } from '@exportd/runtime';
 import { FilterDataset, isFilterField } from '../rows/row-filter';
 import { NamedFilterRecord, NamedFilterRepository } from './named-filter.repository';
-import { InvalidFilter, InvalidNamedFilter, NamedFilterExists, NamedFilterInUse, NamedFilterNotFound } from './named-filters.errors';
+import {
+  InvalidFilter,
+  InvalidNamedFilter,
+  NamedFilterExists,
+  NamedFilterInUse,
+  NamedFilterNotFound,
+} from './named-filters.errors';
 
 const NAME = /^[A-Z][A-Z0-9_]*$/;
 const MAX_NAME = 100;
@@ -79,7 +85,9 @@ export class NamedFiltersService {
         return false;
       }
     };
-    const segments = (await this.repository.segmentFilters(appId)).filter((s) => refersTo(s.filter)).map(({ id, name }) => ({ id, name }));
+    const segments = (await this.repository.segmentFilters(appId))
+      .filter((s) => refersTo(s.filter))
+      .map(({ id, name }) => ({ id, name }));
     const filters = (await this.repository.list(appId)).filter((f) => f.name !== name && refersTo(f.filter)).map((f) => f.name);
     if (segments.length > 0 || filters.length > 0) throw new NamedFilterInUse(name, { segments, filters });
     if (!(await this.repository.delete(appId, name))) throw new NamedFilterNotFound(name);
@@ -107,8 +115,7 @@ export class NamedFiltersService {
     } catch (error) {
       if (error instanceof UnresolvedNamedFilter)
         throw new InvalidFilter(`filter: unknown named filter $${error.filterName}`, { name: error.filterName });
-      if (error instanceof NamedFilterCycle)
-        throw new InvalidFilter(`filter: ${error.message}`, { cycle: error.path });
+      if (error instanceof NamedFilterCycle) throw new InvalidFilter(`filter: ${error.message}`, { cycle: error.path });
       throw error;
     }
   }
@@ -125,7 +132,10 @@ export class NamedFiltersService {
       for (const field of fieldsOf(tree)) {
         const missing = datasets.find((dataset) => !isFilterField(dataset, field));
         if (missing !== undefined)
-          throw new InvalidFilter(`filter: unknown column ${field} for data type ${missing}`, { column: field, dataType: missing });
+          throw new InvalidFilter(`filter: unknown column ${field} for data type ${missing}`, {
+            column: field,
+            dataType: missing,
+          });
       }
       trees.push(tree);
     }
@@ -146,7 +156,10 @@ function parse(text: string): FilterNode {
     return parseFilter(text);
   } catch (error) {
     if (error instanceof FilterSyntaxError)
-      throw new InvalidFilter(`filter: ${error.reason} at position ${error.position}`, { reason: error.reason, position: error.position });
+      throw new InvalidFilter(`filter: ${error.reason} at position ${error.position}`, {
+        reason: error.reason,
+        position: error.position,
+      });
     throw error;
   }
 }
