@@ -55,11 +55,19 @@ export class ExclusionsRepository implements OnModuleInit {
   }
 
   async replace(appId: string, list: ExclusionList, now: Date): Promise<void> {
-    await this.model.replaceOne(
-      { _id: `${appId}|list`, appId },
-      { _id: `${appId}|list`, appId, kind: 'list', userIds: list.userIds, companyIds: list.companyIds, updatedAt: now },
-      { upsert: true },
-    );
+    const replace = () =>
+      this.model.replaceOne(
+        { _id: `${appId}|list`, appId },
+        { _id: `${appId}|list`, appId, kind: 'list', userIds: list.userIds, companyIds: list.companyIds, updatedAt: now },
+        { upsert: true },
+      );
+    try {
+      await replace();
+    } catch (error) {
+      // Two first PUTs raced to insert the document: it exists now, so the replace matches it.
+      if ((error as { code?: number }).code !== 11000) throw error;
+      await replace();
+    }
     // Single-value records of the earlier shape are superseded by the list (one equality each).
     for (const kind of ['user', 'company'] as const) await this.model.deleteMany({ appId, kind });
   }
