@@ -1,4 +1,7 @@
 import { Type } from 'class-transformer';
+import type { exportsV1 } from '@exportd/contracts';
+import type { ServiceClients } from '../grpc-clients/grpc-clients.module';
+import { exportFilterFields } from './export-filter';
 import { ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
 
 /** company_features: the company-by-feature usage rows (the company data export) for `history`. */
@@ -63,4 +66,9 @@ export class CreateExportDto {
   @IsOptional()
   @IsIn(HISTORIES, { message: `history must be one of ${HISTORIES.join(', ')}` })
   history?: string;
+
+  /** The job's `filters` and `exclusions` fields, the filter checked by aggregation first (see export-filter.ts). */
+  jobFilterFields(clients: ServiceClients, appId: string): Promise<Pick<exportsV1.ExportJob, 'filters' | 'exclusions'>> {
+    return exportFilterFields(clients, appId, this);
+  }
 }

@@ -1,6 +1,6 @@
 import { analytics, exportsV1 } from '@exportd/contracts';
-import { ServiceClients } from '../grpc-clients/grpc-clients.module';
-import { CreateExportDto } from './create-export.dto';
+import type { ServiceClients } from '../grpc-clients/grpc-clients.module';
+import type { CreateExportDto } from './create-export.dto';
 
 const DATASETS: Record<string, analytics.Dataset> = {
   events: analytics.Dataset.DATASET_EVENTS,
