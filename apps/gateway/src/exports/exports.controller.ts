@@ -43,6 +43,7 @@ export class ExportsController {
         userIds: body.filters?.userIds ?? [],
         companyIds: body.filters?.companyIds ?? [],
         history: body.history ?? '',
+        ...(await body.jobFilterFields(this.clients, auth.app.id)),
       }),
     });
     return exportBody(required(job));
