@@ -353,8 +353,8 @@ export function hotPaths(s: Sample, now: Date): Shape[] {
     {
       service: 'export-job',
       collection: 'export_partitions',
-      op: 'distinct appId (worker claim, all apps: apps with pending partitions)',
-      sources: [{ file: JOBS, match: "distinct('appId', { status: 'pending', leaseUntil: { $lte: now } })" }],
+      op: 'find appId (worker claim, all apps: apps with pending partitions)',
+      sources: [{ file: JOBS, match: ".find({ status: 'pending', leaseUntil: { $lte: now } }, { _id: 0, appId: 1 })" }],
       filter: { status: 'pending', leaseUntil: { $lte: now } },
     },
     {

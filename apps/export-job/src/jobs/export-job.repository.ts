@@ -510,12 +510,17 @@ export class ExportJobRepository implements OnModuleInit {
    * app's oldest partition, then each app's second, ...). Within an app the queue order holds: oldest job
    * first, then partition order, so an app's queued jobs run in creation order.
    *
-   * Every query is an equality on indexed fields FerretDB pushes down (`status`, then `status` and `appId`);
-   * the running partitions are as many as there are workers (plus those of dead workers).
+   * Every query is an equality on indexed fields FerretDB pushes down (`status`, then `status` and `appId`):
+   * the apps with pending partitions (their `appId` only), the running partitions (as many as there are
+   * workers, plus those of dead workers), then each chosen app's oldest pending partitions.
    */
   async claimPartition(owner: string, now: Date, leaseMs: number): Promise<PartitionClaim | null> {
     const [pendingApps, running] = await Promise.all([
-      this.partitions.distinct('appId', { status: 'pending', leaseUntil: { $lte: now } }).exec() as Promise<string[]>,
+      // A find, not distinct: FerretDB pushes a find's `status` equality down to its database.
+      this.partitions
+        .find({ status: 'pending', leaseUntil: { $lte: now } }, { _id: 0, appId: 1 })
+        .lean<Pick<PartitionRecord, 'appId'>[]>()
+        .exec(),
       this.partitions.find({ status: 'running' }).lean<PartitionRecord[]>().exec(),
     ]);
     const held = new Map<string, number>();
@@ -524,7 +529,7 @@ export class ExportJobRepository implements OnModuleInit {
       if (partition.leaseUntil > now) held.set(partition.appId, (held.get(partition.appId) ?? 0) + 1);
       else expired.set(partition.appId, [...(expired.get(partition.appId) ?? []), partition]);
     }
-    const pending = new Set(pendingApps);
+    const pending = new Set(pendingApps.map((p) => p.appId));
     const fairness = (a: string, b: string) =>
       (held.get(a) ?? 0) - (held.get(b) ?? 0) || (this.lastServed.get(a) ?? 0) - (this.lastServed.get(b) ?? 0);
     const apps = [...new Set([...pending, ...expired.keys()])].sort(fairness).slice(0, CLAIM_APPS);
