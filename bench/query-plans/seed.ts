@@ -35,6 +35,7 @@ export interface Sample {
   usageId: string;
   attributesDayId: string;
   exclusionId: string;
+  namedFilterId: string;
   featureId: string;
   segmentId: string;
   jobIds: string[];
@@ -172,6 +173,18 @@ export async function seed(db: Db, now: Date, say: (line: string) => void): Prom
       kind: 'user',
       value: `user_${k}`,
       createdAt: now,
+    })),
+  );
+  await insert(
+    'named_filters',
+    perTenant(20, 2, (appId, k) => ({
+      _id: `${appId}|FILTER_${k}`,
+      appId,
+      name: `FILTER_${k}`,
+      displayName: `Filter ${k}`,
+      filter: `plan == 'p${k}'`,
+      createdAt: now,
+      updatedAt: now,
     })),
   );
   await insert(
@@ -406,6 +419,7 @@ export async function seed(db: Db, now: Date, say: (line: string) => void): Prom
     usageId: usage[0]?._id as string,
     attributesDayId: attributeDays[0]?._id as string,
     exclusionId: `${app}|user|user_0`,
+    namedFilterId: `${app}|FILTER_0`,
     featureId: `${app}_feature_0`,
     segmentId: `${app}_segment_0`,
     jobIds: jobs

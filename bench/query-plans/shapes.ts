@@ -44,6 +44,8 @@ export function hotPaths(s: Sample, now: Date): Shape[] {
   const lookups = `${AGG}/rows/lookups.service.ts`;
   const usage = `${AGG}/company-usage/company-usage.repository.ts`;
   const segments = `${AGG}/segments/segment.repository.ts`;
+  const exclusions = `${AGG}/exclusions/exclusions.repository.ts`;
+  const namedFilters = `${AGG}/named-filters/named-filter.repository.ts`;
   const features = `${AGG}/features/feature.repository.ts`;
   const tracking = `${ING}/tracking/tracking.repository.ts`;
   const apps = `${ING}/apps/app.repository.ts`;
@@ -111,12 +113,40 @@ export function hotPaths(s: Sample, now: Date): Shape[] {
       service: 'aggregation',
       collection: 'exclusions',
       op: 'find',
-      sources: [{ file: `${AGG}/rows/exclusions.repository.ts`, match: 'this.model.find({ appId })' }],
+      sources: [{ file: exclusions, match: 'this.model.find({ appId })' }],
       filter: { appId },
     },
-    byId('exclusions', 'aggregation', 'updateOne (upsert)', s.exclusionId, [
-      { file: `${AGG}/rows/exclusions.repository.ts`, match: '{ _id: `${appId}|${kind}|${value}`, appId }' },
+    byId('exclusions', 'aggregation', 'replaceOne (upsert)', `${appId}|list`, [
+      { file: exclusions, match: '{ _id: `${appId}|list`, appId },' },
     ]),
+    {
+      service: 'aggregation',
+      collection: 'exclusions',
+      op: 'deleteMany (single-value records)',
+      sources: [{ file: exclusions, match: 'await this.model.deleteMany({ appId, kind })' }],
+      filter: { appId, kind: 'user' },
+    },
+    {
+      service: 'aggregation',
+      collection: RAW_COLLECTIONS.calls,
+      op: 'find (row filter equality; per day)',
+      sources: [{ file: rows, match: 'filter: withConditions(plan.filter, query.conditions)' }],
+      filter: { appId, day, event: 'Opened report', $and: [{ type: { $in: ['user', 'company', 'event'] } }] },
+      sort: { _id: 1 },
+    },
+    byId('named_filters', 'aggregation', 'findOne, findOneAndUpdate, deleteOne', s.namedFilterId, [
+      { file: namedFilters, match: '.findOne({ _id: `${appId}|${name}`, appId })' },
+      { file: namedFilters, match: '.findOneAndUpdate({ _id: `${appId}|${name}`, appId }' },
+      { file: namedFilters, match: 'this.filters.deleteOne({ _id: `${appId}|${name}`, appId })' },
+    ]),
+    {
+      service: 'aggregation',
+      collection: 'named_filters',
+      op: 'find ($NAME resolution, list)',
+      sources: [{ file: namedFilters, match: 'this.filters.find({ appId }).sort({ name: 1 })' }],
+      filter: { appId },
+      sort: { name: 1 },
+    },
     {
       service: 'aggregation',
       collection: RAW_COLLECTIONS.users,
