@@ -47,6 +47,7 @@ describe('row filters, named filters and exclusions', () => {
   const onDemand = async (body: Record<string, unknown>) => {
     const created = await call('POST', '/api/v1/exports', { startDate: '2024-06-01', endDate: '2024-06-30', ...body });
     expect([created.status, created.body]).toEqual([202, expect.anything()]);
+    expect(created.body).toMatchObject({ filter: body.filter ?? null, exclusions: body.exclusions ?? false });
     const { body: job } = await eventually(
       async () => {
         const res = await call('GET', `/api/v1/exports/${created.body.id}`);

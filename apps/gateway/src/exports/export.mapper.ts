@@ -10,6 +10,8 @@ export function exportBody(job: exportsV1.ExportJob) {
     dataTypes: job.datasets,
     format: job.format,
     filters: { userIds: job.userIds, companyIds: job.companyIds, eventTypes: job.eventTypes },
+    filter: job.filters[0] ?? null,
+    exclusions: job.exclusions,
     progress: { completedPartitions: job.completedChunks.length, totalPartitions: job.allChunks.length },
     createdAt: job.createdAt?.toISOString() ?? null,
     completedAt: job.finishedAt?.toISOString() ?? null,
