@@ -140,7 +140,15 @@ export class TrackingService {
       if (startedAt > batch.startBy) batch.reject(new IngestionBusy(appId, 'the calls waited too long'));
     if (live.length === 0) return;
 
-    const round = await this.prepare(appId, live);
+    let round: PreparedRound;
+    try {
+      round = await this.prepare(appId, live);
+    } catch (error) {
+      // Nothing is written yet (reading the users' companies failed).
+      this.logger.error(`preparing calls of ${appId} failed: ${(error as Error).message}`);
+      for (const batch of live) batch.reject(new StoreFailed());
+      return;
+    }
     const journalId = newId('jrn');
     for (const record of round.records) record.journalId = journalId;
     let existing: Set<string>;
