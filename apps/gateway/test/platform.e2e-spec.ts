@@ -57,7 +57,13 @@ describe('the platform, as real processes', () => {
     expect(down.body).toMatchObject({ status: 'unavailable', unavailable: ['notification'] });
 
     await platform.restart('notification');
-    const up = await requestJson(platform.gatewayUrl, 'GET', '/healthz');
+    // The gateway's channel to the restarted service reconnects with a back-off of up to 2 s.
+    const deadline = Date.now() + 10_000;
+    let up = await requestJson(platform.gatewayUrl, 'GET', '/healthz');
+    while (up.status !== 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      up = await requestJson(platform.gatewayUrl, 'GET', '/healthz');
+    }
     expect(up.status).toBe(200);
   });
 
