@@ -1,7 +1,11 @@
 /** Pieces the benchmarks share: seeding raw events straight into the database, and the platform's HTTP API. */
+import { StandaloneStack, startStandaloneStack } from '@exportd/local-stack';
 import { RAW_COLLECTIONS } from '@exportd/records';
 import mongoose from 'mongoose';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -99,4 +103,24 @@ export async function exportThroughBulkApi(
   const seconds = (performance.now() - started) / 1000;
   if (job.status !== 'completed') throw new Error(`export failed: ${String(job.error)}`);
   return { seconds, files: job.files as { rows: number; bytes: number }[] };
+}
+
+/** Runs `body` on a standalone stack in a fresh temp dir: stopped afterwards, its dir removed unless `body` failed. */
+export async function withStandaloneStack(
+  env: NodeJS.ProcessEnv,
+  body: (stack: StandaloneStack, dataDir: string) => Promise<void>,
+): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'exportd-bench-'));
+  const stack = await startStandaloneStack(dataDir, env);
+  let failed = false;
+  try {
+    await body(stack, dataDir);
+  } catch (error) {
+    failed = true;
+    say(`logs kept in ${dataDir}`);
+    throw error;
+  } finally {
+    await stack.stop();
+    if (!failed) rmSync(dataDir, { recursive: true, force: true });
+  }
 }

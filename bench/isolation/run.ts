@@ -8,19 +8,12 @@
  * export runs again. Prints both times and their ratio (about 1 when every query reads only its own app's
  * rows; it grows with the factor when queries scan the whole collection).
  */
-import { startStandaloneStack } from '@exportd/local-stack';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createBenchApp, exportThroughBulkApi, flag, gatewayApi, say, seedEvents } from '../shared';
+import { createBenchApp, exportThroughBulkApi, flag, gatewayApi, say, seedEvents, withStandaloneStack } from '../shared';
 
 async function main(): Promise<void> {
   const events = flag('events', 20_000);
   const factor = flag('factor', 10);
-  const dataDir = mkdtempSync(join(tmpdir(), 'exportd-bench-'));
-  const stack = await startStandaloneStack(dataDir, { EXPORT_POLL_INTERVAL_MS: '50' });
-  let failed = false;
-  try {
+  await withStandaloneStack({ EXPORT_POLL_INTERVAL_MS: '50' }, async (stack) => {
     const api = gatewayApi(stack.platform.gatewayUrl);
     const small = await createBenchApp(api, stack.adminToken, 'small');
     const big = await createBenchApp(api, stack.adminToken, 'big');
@@ -40,14 +33,7 @@ async function main(): Promise<void> {
     say(`small app's month export alone:                   ${rows(alone.files)} rows in ${alone.seconds.toFixed(2)} s`);
     say(`after another app stored ${factor}x as many events: ${rows(beside.files)} rows in ${beside.seconds.toFixed(2)} s`);
     say(`ratio ${(beside.seconds / alone.seconds).toFixed(2)} (1.0 = unaffected by the other app's data)`);
-  } catch (error) {
-    failed = true;
-    say(`logs kept in ${dataDir}`);
-    throw error;
-  } finally {
-    await stack.stop();
-    if (!failed) rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((error: unknown) => {
