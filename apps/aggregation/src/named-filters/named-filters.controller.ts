@@ -5,12 +5,12 @@ import { FilterDataset } from '../rows/row-filter';
 import { NamedFilterRecord } from './named-filter.repository';
 import { NamedFiltersService } from './named-filters.service';
 
-const DATASETS: Partial<Record<analytics.Dataset, FilterDataset>> = {
-  [analytics.Dataset.DATASET_EVENTS]: 'events',
-  [analytics.Dataset.DATASET_FEEDBACK]: 'feedback',
-  [analytics.Dataset.DATASET_USERS]: 'users',
-  [analytics.Dataset.DATASET_COMPANIES]: 'companies',
-  [analytics.Dataset.DATASET_COMPANY_FEATURES]: 'company_features',
+const DATASETS: Partial<Record<analytics.DataType, FilterDataset>> = {
+  [analytics.DataType.DATA_TYPE_EVENTS]: 'events',
+  [analytics.DataType.DATA_TYPE_FEEDBACK]: 'feedback',
+  [analytics.DataType.DATA_TYPE_USERS]: 'users',
+  [analytics.DataType.DATA_TYPE_COMPANIES]: 'companies',
+  [analytics.DataType.DATA_TYPE_COMPANY_FEATURES]: 'company_features',
 };
 
 /** analytics.v1.NamedFiltersService: proto <-> domain, nothing else. */
@@ -58,7 +58,7 @@ export class NamedFiltersController implements analytics.NamedFiltersServiceCont
   }
 
   async validateRowFilter(request: analytics.ValidateRowFilterRequest): Promise<analytics.ValidateRowFilterResponse> {
-    const datasets = request.datasets.map((dataset) => {
+    const datasets = request.dataTypes.map((dataset) => {
       const name = DATASETS[dataset];
       if (!name) throw new DatasetNotAvailable(String(dataset));
       return name;

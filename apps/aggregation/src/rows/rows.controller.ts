@@ -28,13 +28,13 @@ export class RowsController implements analytics.RowsServiceController {
       const run = async () => {
         if (!call) throw new Error('streamRows needs the gRPC call');
         const source =
-          request.dataset === analytics.Dataset.DATASET_COMPANY_FEATURES
+          request.dataType === analytics.DataType.DATA_TYPE_COMPANY_FEATURES
             ? await this.rows.companyFeatureRows(
                 request.appId,
                 request.filter?.history || 'today',
                 request.filter?.expressions ?? [],
               )
-            : await this.rows.query(request.appId, request.dataset, request.filter);
+            : await this.rows.query(request.appId, request.dataType, request.filter);
         call.on('cancelled', () => (cancelled = true));
         await this.rows.stream(
           source,
@@ -64,11 +64,6 @@ export class RowsController implements analytics.RowsServiceController {
         cancelled = true;
       };
     });
-  }
-
-  async countRows(request: analytics.CountRowsRequest): Promise<analytics.CountRowsResponse> {
-    const query = await this.rows.query(request.appId, request.dataset, request.filter);
-    return { count: await this.rows.count(query) };
   }
 
   async lookup(request: analytics.LookupRequest): Promise<analytics.LookupResponse> {

@@ -62,26 +62,18 @@ export class RowsRepository implements OnModuleInit {
 
   /** An async iterable over the matching documents, in stable order. Close it to stop early. */
   cursor(query: RowQuery, batchSize = 1000): RowCursor {
-    const { collection, filter, sort } = this.planWithConditions(query, false);
+    const { collection, filter, sort } = this.planWithConditions(query);
     const find = (dayFilter: Record<string, unknown>) =>
       this.connection.collection(collection).find(dayFilter, { sort, batchSize });
     return 'day' in filter ? new DayByDayCursor(daysOf(query), (day) => find({ ...filter, day })) : find(filter);
   }
 
-  async count(query: RowQuery): Promise<number> {
-    const { collection, filter } = this.planWithConditions(query, true);
-    const calls = this.connection.collection(collection);
-    if (!('day' in filter)) return calls.countDocuments(filter);
-    let total = 0;
-    for (const day of daysOf(query)) total += await calls.countDocuments({ ...filter, day });
-    return total;
-  }
-
-  private planWithConditions(
-    query: RowQuery,
-    exact: boolean,
-  ): { collection: string; filter: Record<string, unknown>; sort: Record<string, 1> } {
-    const plan = this.plan(query, exact);
+  private planWithConditions(query: RowQuery): {
+    collection: string;
+    filter: Record<string, unknown>;
+    sort: Record<string, 1>;
+  } {
+    const plan = this.plan(query);
     return query.conditions?.length ? { ...plan, filter: withConditions(plan.filter, query.conditions) } : plan;
   }
 
@@ -89,17 +81,14 @@ export class RowsRepository implements OnModuleInit {
    * With several call types, a stream leaves the type test to the caller (`typeFilteredInProcess`): on
    * FerretDB an `$in` on a non-indexed field costs more than skipping the few other rows in Node.
    */
-  private plan(
-    query: RowQuery,
-    exact: boolean,
-  ): { collection: string; filter: Record<string, unknown>; sort: Record<string, 1> } {
+  private plan(query: RowQuery): { collection: string; filter: Record<string, unknown>; sort: Record<string, 1> } {
     const filter: Record<string, unknown> = { appId: query.appId };
     switch (query.dataset) {
       case 'events':
       case 'feedback': {
         filter.day = query.fromDay; // one query per day: see DayByDayCursor
         if (query.callTypes.length === 1) filter.type = query.callTypes[0];
-        else if (exact || !typeFilteredInProcess(query)) filter.type = { $in: query.callTypes };
+        else if (!typeFilteredInProcess(query)) filter.type = { $in: query.callTypes };
         const userId: Record<string, string[]> = {};
         if (query.userIds.length > 0) userId.$in = query.userIds;
         if (query.excludedUserIds.length > 0) userId.$nin = query.excludedUserIds;

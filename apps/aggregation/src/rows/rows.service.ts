@@ -76,7 +76,7 @@ export class RowsService {
   }
 
   /** Validates a request into a query; throws before any row is sent. */
-  async query(appId: string, dataset: analytics.Dataset, filter: analytics.RowFilter | undefined): Promise<FilteredRowQuery> {
+  async query(appId: string, dataset: analytics.DataType, filter: analytics.RowFilter | undefined): Promise<FilteredRowQuery> {
     const name = datasetName(dataset);
     if (!appId) throw new InvalidRowFilter('app_id is required');
     const fromDay = filter?.fromDay ?? '';
@@ -119,24 +119,6 @@ export class RowsService {
       conditions: compiled.conditions,
       residual: compiled.residual,
     };
-  }
-
-  /** Counted in the database, unless part of the row filter is tested on the rows (then they are read). */
-  async count(query: FilteredRowQuery): Promise<number> {
-    if (!query.residual) return this.rows.count(query);
-    const encode = encoderFor(query.dataset);
-    const types = typeFilteredInProcess(query) ? new Set<string>(query.callTypes) : null;
-    let total = 0;
-    const cursor = this.rows.cursor(query);
-    try {
-      for await (const doc of cursor) {
-        if (types && !types.has((doc as { type?: string }).type ?? '')) continue;
-        if (evaluateFilter(query.residual, rowForFilter(encode(doc)))) total++;
-      }
-    } finally {
-      await cursor.close();
-    }
-    return total;
   }
 
   /**
@@ -184,17 +166,17 @@ export class RowsService {
   }
 }
 
-export function datasetName(dataset: analytics.Dataset): RowDataset {
+export function datasetName(dataset: analytics.DataType): RowDataset {
   switch (dataset) {
-    case analytics.Dataset.DATASET_EVENTS:
+    case analytics.DataType.DATA_TYPE_EVENTS:
       return 'events';
-    case analytics.Dataset.DATASET_FEEDBACK:
+    case analytics.DataType.DATA_TYPE_FEEDBACK:
       return 'feedback';
-    case analytics.Dataset.DATASET_USERS:
+    case analytics.DataType.DATA_TYPE_USERS:
       return 'users';
-    case analytics.Dataset.DATASET_COMPANIES:
+    case analytics.DataType.DATA_TYPE_COMPANIES:
       return 'companies';
-    case analytics.Dataset.DATASET_COMPANY_FEATURES:
+    case analytics.DataType.DATA_TYPE_COMPANY_FEATURES:
       // Streamed through companyFeatureRows; it has no day range to query or count.
       throw new DatasetNotAvailable('company_features (count)');
     default:

@@ -24,12 +24,12 @@ export abstract class RowSource {
   abstract stream(request: RowRequest, signal: AbortSignal): AsyncIterable<RowBatchLike>;
 }
 
-const DATASETS: Record<string, analytics.Dataset> = {
-  events: analytics.Dataset.DATASET_EVENTS,
-  feedback: analytics.Dataset.DATASET_FEEDBACK,
-  users: analytics.Dataset.DATASET_USERS,
-  companies: analytics.Dataset.DATASET_COMPANIES,
-  company_features: analytics.Dataset.DATASET_COMPANY_FEATURES,
+const DATASETS: Record<string, analytics.DataType> = {
+  events: analytics.DataType.DATA_TYPE_EVENTS,
+  feedback: analytics.DataType.DATA_TYPE_FEEDBACK,
+  users: analytics.DataType.DATA_TYPE_USERS,
+  companies: analytics.DataType.DATA_TYPE_COMPANIES,
+  company_features: analytics.DataType.DATA_TYPE_COMPANY_FEATURES,
 };
 
 @Injectable()
@@ -47,7 +47,7 @@ export class GrpcRowSource extends RowSource implements OnApplicationShutdown {
   stream(request: RowRequest, signal: AbortSignal): AsyncIterable<RowBatchLike> {
     const call = this.client.streamRows({
       appId: request.appId,
-      dataset: DATASETS[request.dataset] ?? analytics.Dataset.DATASET_UNSPECIFIED,
+      dataType: DATASETS[request.dataset] ?? analytics.DataType.DATA_TYPE_UNSPECIFIED,
       batchSize: 500,
       filter: {
         fromDay: request.fromDay,

@@ -2,12 +2,12 @@ import { analytics, exportsV1 } from '@exportd/contracts';
 import type { ServiceClients } from '../grpc-clients/grpc-clients.module';
 import type { CreateExportDto } from './create-export.dto';
 
-const DATASETS: Record<string, analytics.Dataset> = {
-  events: analytics.Dataset.DATASET_EVENTS,
-  feedback: analytics.Dataset.DATASET_FEEDBACK,
-  users: analytics.Dataset.DATASET_USERS,
-  companies: analytics.Dataset.DATASET_COMPANIES,
-  company_features: analytics.Dataset.DATASET_COMPANY_FEATURES,
+const DATASETS: Record<string, analytics.DataType> = {
+  events: analytics.DataType.DATA_TYPE_EVENTS,
+  feedback: analytics.DataType.DATA_TYPE_FEEDBACK,
+  users: analytics.DataType.DATA_TYPE_USERS,
+  companies: analytics.DataType.DATA_TYPE_COMPANIES,
+  company_features: analytics.DataType.DATA_TYPE_COMPANY_FEATURES,
 };
 
 /**
@@ -24,7 +24,7 @@ export async function exportFilterFields(
   if (filters.length > 0) {
     await clients.namedFilters.validateRowFilter({
       appId,
-      datasets: [...new Set(body.dataTypes)].map((type) => DATASETS[type] ?? analytics.Dataset.DATASET_UNSPECIFIED),
+      dataTypes: [...new Set(body.dataTypes)].map((type) => DATASETS[type] ?? analytics.DataType.DATA_TYPE_UNSPECIFIED),
       expressions: filters,
     });
   }
