@@ -157,4 +157,14 @@ export function fromGrpcError(error: unknown): RemoteError {
   return { httpStatus: 500, kind: 'internal', code: 'internal_error', message: 'Internal error' };
 }
 
+/**
+ * Service side: another service's failed answer as this service's own domain error (same kind, code, message
+ * and details), so a caller further up sees what the owner of the rule said.
+ */
+export function asDomainError(error: unknown): DomainError {
+  if (error instanceof DomainError) return error;
+  const remote = fromGrpcError(error);
+  return new DomainError(remote.kind, remote.code, remote.message, remote.details);
+}
+
 export { grpcStatusByKind, httpStatusByKind };

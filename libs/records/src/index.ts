@@ -1,2 +1,3 @@
 export * from './tracking-records';
 export * from './company-features';
+export * from './plans';

@@ -7,6 +7,7 @@ export const exportJobEnvSchema = {
   ...internalServiceEnv,
   ...mongoEnv,
   ...s3Env,
+  INGESTION_GRPC_ADDR: serviceAddressEnv.INGESTION_GRPC_ADDR,
   AGGREGATION_GRPC_ADDR: serviceAddressEnv.AGGREGATION_GRPC_ADDR,
   NOTIFICATION_GRPC_ADDR: serviceAddressEnv.NOTIFICATION_GRPC_ADDR,
   EXPORT_JOB_GRPC_ADDR: serviceAddressEnv.EXPORT_JOB_GRPC_ADDR,

@@ -1,44 +1,118 @@
-import { exportsV1 } from '@exportd/contracts';
+import { analytics, exportsV1 } from '@exportd/contracts';
+import { ExportFormat } from '../formats/row-formatter';
+import { InvalidExportRequest } from './export-jobs.errors';
 import { ExportJobView } from './export-jobs.service';
+import { ExportRequest } from './export-request';
+import { JobStatus } from './export-job.repository';
+import { ExportDataType } from './partition-planner';
+import { ExportApi } from './retention';
 
-/** Domain view -> proto. */
+/** Proto <-> domain, for export-job's controller and notifier. */
+
+const APIS = new Map<exportsV1.ExportApi, ExportApi>([
+  [exportsV1.ExportApi.EXPORT_API_BULK, 'bulk'],
+  [exportsV1.ExportApi.EXPORT_API_ON_DEMAND, 'on_demand'],
+]);
+const FORMATS = new Map<exportsV1.ExportFormat, ExportFormat>([
+  [exportsV1.ExportFormat.EXPORT_FORMAT_UNSPECIFIED, 'json'],
+  [exportsV1.ExportFormat.EXPORT_FORMAT_JSON, 'json'],
+  [exportsV1.ExportFormat.EXPORT_FORMAT_JSONL, 'jsonl'],
+  [exportsV1.ExportFormat.EXPORT_FORMAT_CSV, 'csv'],
+]);
+const DATA_TYPES = new Map<analytics.DataType, ExportDataType>([
+  [analytics.DataType.DATA_TYPE_EVENTS, 'events'],
+  [analytics.DataType.DATA_TYPE_FEEDBACK, 'feedback'],
+  [analytics.DataType.DATA_TYPE_USERS, 'users'],
+  [analytics.DataType.DATA_TYPE_COMPANIES, 'companies'],
+  [analytics.DataType.DATA_TYPE_COMPANY_FEATURES, 'company_features'],
+]);
+const DATA_TYPES_TO_PROTO = new Map([...DATA_TYPES].map(([proto, type]) => [type, proto]));
+const STATUSES: Record<JobStatus, exportsV1.JobStatus> = {
+  pending: exportsV1.JobStatus.JOB_STATUS_PENDING,
+  in_progress: exportsV1.JobStatus.JOB_STATUS_IN_PROGRESS,
+  completed: exportsV1.JobStatus.JOB_STATUS_COMPLETED,
+  failed: exportsV1.JobStatus.JOB_STATUS_FAILED,
+  cancelled: exportsV1.JobStatus.JOB_STATUS_CANCELLED,
+};
+
+export function dataTypeToProto(type: ExportDataType): analytics.DataType {
+  return DATA_TYPES_TO_PROTO.get(type) ?? analytics.DataType.DATA_TYPE_UNSPECIFIED;
+}
+
+export function apiFromProto(api: exportsV1.ExportApi): ExportApi {
+  const known = APIS.get(api);
+  if (!known) throw new InvalidExportRequest('api must be EXPORT_API_BULK or EXPORT_API_ON_DEMAND');
+  return known;
+}
+
+function apiToProto(api: ExportApi): exportsV1.ExportApi {
+  return api === 'on_demand' ? exportsV1.ExportApi.EXPORT_API_ON_DEMAND : exportsV1.ExportApi.EXPORT_API_BULK;
+}
+
+function formatToProto(format: ExportFormat): exportsV1.ExportFormat {
+  return format === 'csv'
+    ? exportsV1.ExportFormat.EXPORT_FORMAT_CSV
+    : format === 'jsonl'
+      ? exportsV1.ExportFormat.EXPORT_FORMAT_JSONL
+      : exportsV1.ExportFormat.EXPORT_FORMAT_JSON;
+}
+
+export function requestFromProto(request: exportsV1.CreateExportJobRequest): ExportRequest {
+  const format = FORMATS.get(request.format);
+  if (!format) throw new InvalidExportRequest('format must be json, jsonl or csv');
+  const dataTypes = request.dataTypes.map((type) => {
+    const known = DATA_TYPES.get(type);
+    if (!known) throw new InvalidExportRequest(`data type ${type} is not available`);
+    return known;
+  });
+  return {
+    api: apiFromProto(request.api),
+    dataTypes,
+    format,
+    fromDay: request.fromDay,
+    toDay: request.toDay,
+    history: request.history,
+    eventTypes: request.eventTypes,
+    userIds: request.userIds,
+    companyIds: request.companyIds,
+    segmentId: request.segmentId,
+    exclusions: request.exclusions,
+    emails: request.emails,
+    filter: request.filter,
+  };
+}
+
 export function toProtoJob(view: ExportJobView): exportsV1.ExportJob {
   const { job } = view;
   return {
     id: job._id,
-    appId: job.appId,
-    status: view.status,
-    datasets: job.datasets,
-    format: job.format,
+    api: apiToProto(apiOf(job)),
+    status: STATUSES[view.status],
+    dataTypes: job.dataTypes.map(dataTypeToProto),
+    format: formatToProto(job.format),
     fromDay: job.fromDay,
     toDay: job.toDay,
+    history: job.history,
     eventTypes: job.eventTypes,
     userIds: job.userIds,
     companyIds: job.companyIds,
-    segmentId: job.segmentId,
-    history: job.history ?? '',
     exclusions: job.exclusions,
-    emails: job.emails,
-    filters: job.filters,
-    allChunks: job.partitionKeys,
-    completedChunks: view.completedChunks,
-    currentChunk: view.currentChunk,
-    files: view.files.map((f) => ({
-      filename: f.filename,
-      url: f.url,
-      rows: f.rows,
-      bytes: f.bytes,
-      sha256: f.sha256,
-      partition: f.partition,
-    })),
+    filter: job.filter,
+    partitions: job.partitionKeys,
+    completedPartitions: view.completedPartitions,
+    currentPartition: view.currentPartition,
+    files: view.files.map((f) => ({ filename: f.filename, url: f.url, rows: f.rows, bytes: f.bytes, sha256: f.sha256 })),
+    manifestUrl: view.manifestUrl,
     error: view.error ?? '',
     createdAt: job.createdAt,
-    startedAt: view.startedAt ?? undefined,
     finishedAt: view.finishedAt ?? undefined,
     linksExpireAt: view.linksExpireAt ?? undefined,
-    api: job.api,
-    manifestUrl: view.manifestUrl,
   };
+}
+
+/** Jobs stored before the API was recorded were Bulk API jobs. */
+export function apiOf(job: { api: string }): ExportApi {
+  return job.api === 'on_demand' ? 'on_demand' : 'bulk';
 }
 
 /** The job as the notification's webhook data shows it (snake_case, like the Bulk Data Export API). */
@@ -48,14 +122,14 @@ export function publicJobJson(view: ExportJobView): Record<string, unknown> {
     job_id: job._id,
     app_token: job.appId,
     type: 'export',
-    api: job.api,
+    api: apiOf(job),
     status: view.status,
     format: job.format,
     from: job.fromDay,
     to: job.toDay,
-    datasets: job.datasets,
+    data_types: job.dataTypes,
     all_chunks: job.partitionKeys,
-    completed_chunks: view.completedChunks,
+    completed_chunks: view.completedPartitions,
     start_time: job.createdAt.toISOString(),
     end_time: view.finishedAt ? view.finishedAt.toISOString() : null,
     error: view.error ?? null,

@@ -1,7 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { exportsV1 } from '@exportd/contracts';
-import { toProtoJob } from './export-job.mapper';
-import { InvalidExportRequest } from './export-jobs.errors';
+import { apiFromProto, requestFromProto, toProtoJob } from './export-job.mapper';
 import { ExportJobsService } from './export-jobs.service';
 
 /** exports.v1.ExportJobsService: proto <-> domain, nothing else. */
@@ -10,36 +9,19 @@ import { ExportJobsService } from './export-jobs.service';
 export class ExportJobsController implements exportsV1.ExportJobsServiceController {
   constructor(private readonly jobs: ExportJobsService) {}
 
-  async createExportJob(request: exportsV1.CreateExportJobRequest): Promise<exportsV1.ExportJobResponse> {
-    const job = request.job;
-    if (!job) throw new InvalidExportRequest('job is required');
-    const view = await this.jobs.create(request.appId, {
-      api: job.api,
-      datasets: job.datasets,
-      format: job.format,
-      fromDay: job.fromDay,
-      toDay: job.toDay,
-      eventTypes: job.eventTypes,
-      userIds: job.userIds,
-      companyIds: job.companyIds,
-      segmentId: job.segmentId,
-      history: job.history,
-      exclusions: job.exclusions,
-      emails: job.emails,
-      filters: job.filters,
-    });
-    return { job: toProtoJob(view) };
+  async createExportJob(request: exportsV1.CreateExportJobRequest): Promise<exportsV1.CreateExportJobResponse> {
+    return { job: toProtoJob(await this.jobs.create(request.appId, requestFromProto(request))) };
   }
 
-  async getExportJob(request: exportsV1.GetExportJobRequest): Promise<exportsV1.ExportJobResponse> {
-    return { job: toProtoJob(await this.jobs.get(request.appId, request.jobId, request.api)) };
+  async getExportJob(request: exportsV1.GetExportJobRequest): Promise<exportsV1.GetExportJobResponse> {
+    return { job: toProtoJob(await this.jobs.get(request.appId, request.jobId, apiFromProto(request.api))) };
   }
 
   async listExportJobs(request: exportsV1.ListExportJobsRequest): Promise<exportsV1.ListExportJobsResponse> {
-    return { jobs: (await this.jobs.list(request.appId, request.api)).map(toProtoJob) };
+    return { jobs: (await this.jobs.list(request.appId, apiFromProto(request.api))).map(toProtoJob) };
   }
 
-  async cancelExportJob(request: exportsV1.CancelExportJobRequest): Promise<exportsV1.ExportJobResponse> {
-    return { job: toProtoJob(await this.jobs.cancel(request.appId, request.jobId, request.api)) };
+  async cancelExportJob(request: exportsV1.CancelExportJobRequest): Promise<exportsV1.CancelExportJobResponse> {
+    return { job: toProtoJob(await this.jobs.cancel(request.appId, request.jobId, apiFromProto(request.api))) };
   }
 }

@@ -17,9 +17,21 @@ export class ExportAlreadyRunning extends DomainError {
   }
 }
 
+/** A request the export rules refuse (400 `invalid_request`); the message names the field. */
 export class InvalidExportRequest extends DomainError {
-  constructor(message: string) {
-    super('invalid', 'invalid_export_request', message);
+  constructor(message: string, details?: unknown) {
+    super('invalid', 'invalid_request', message, details);
+  }
+}
+
+/** The app's plan does not include data exports (each API answers its own documented 403 body). */
+export class PlanExcludesExports extends DomainError {
+  constructor(appId: string) {
+    super(
+      'permission',
+      'plan_excludes_exports',
+      `Your current plan for application ${appId} does not support the feature you are trying to access.`,
+    );
   }
 }
 

@@ -4,9 +4,11 @@ import { ExportNotifierLoop, FinishedNotifier, GrpcFinishedNotifier } from '../n
 import { ExportStorage, S3ExportStorage } from '../storage/export-storage';
 import { PartitionWorker } from '../worker/partition-worker';
 import { GrpcRowSource, RowSource } from '../worker/row-source';
+import { PartitionQueueRepository } from '../queue/partition-queue.repository';
 import { ExportJobRepository } from './export-job.repository';
 import { ExportJobsController } from './export-jobs.controller';
 import { ExportJobsService, RETENTION_POLICY } from './export-jobs.service';
+import { ExportPreconditions, GrpcExportPreconditions } from './export-preconditions';
 import { RetentionPolicy } from './retention';
 import { RetentionSweeper } from './retention-sweeper';
 
@@ -14,11 +16,13 @@ import { RetentionSweeper } from './retention-sweeper';
   controllers: [ExportJobsController],
   providers: [
     ExportJobRepository,
+    PartitionQueueRepository,
     ExportJobsService,
     PartitionWorker,
     RetentionSweeper,
     ExportNotifierLoop,
     { provide: RowSource, useClass: GrpcRowSource },
+    { provide: ExportPreconditions, useClass: GrpcExportPreconditions },
     { provide: FinishedNotifier, useClass: GrpcFinishedNotifier },
     {
       provide: ExportStorage,

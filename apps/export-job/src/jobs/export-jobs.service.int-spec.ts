@@ -1,74 +1,31 @@
 import { ManualClock } from '@exportd/runtime';
 import { testMongoUrl } from '@exportd/testing';
-import mongoose, { Connection } from 'mongoose';
-import { ExportStorage } from '../storage/export-storage';
-import { ExportJobRepository, PartitionClaim } from './export-job.repository';
+import { Connection } from 'mongoose';
+import { PartitionClaim, PartitionQueueRepository } from '../queue/partition-queue.repository';
+import { ExportProcesses, exportRequest, MemoryStorage, startExportProcesses } from '../testing/export-processes';
+import { ExportJobRepository } from './export-job.repository';
 import { ExportAlreadyRunning, ExportJobNotCancellable, ExportJobNotFound } from './export-jobs.errors';
-import { CreateExportInput, DEFAULT_BULK_EVENT_TYPES, ExportJobsService } from './export-jobs.service';
-import { RetentionPolicy } from './retention';
+import { ExportJobsService } from './export-jobs.service';
+import { ExportApi, RetentionPolicy } from './retention';
 
 /** Six clients of one database, as six export-job processes would be. */
 const PROCESSES = 6;
 
-/** The bucket, in memory: what was written where, and an outage switch. */
-class MemoryStorage extends ExportStorage {
-  puts: { key: string; body: string }[] = [];
-  down = false;
-  upload(): Promise<void> {
-    return Promise.resolve();
-  }
-  put(key: string, body: string): Promise<void> {
-    if (this.down) return Promise.reject(new Error('connect ECONNREFUSED'));
-    this.puts.push({ key, body });
-    return Promise.resolve();
-  }
-  presign(key: string): Promise<string> {
-    return Promise.resolve(`https://s3.example/${key}?X-Amz-Signature=x`);
-  }
-  deletePrefix(): Promise<number> {
-    return Promise.resolve(0);
-  }
-}
-
-function input(fromDay: string, toDay: string, api = 'bulk'): CreateExportInput {
-  return {
-    api,
-    datasets: ['events'],
-    format: 'csv',
-    fromDay,
-    toDay,
-    eventTypes: [],
-    userIds: [],
-    companyIds: [],
-    segmentId: '',
-    history: '',
-    exclusions: false,
-    emails: ['ana@example.com'],
-    filters: [],
-  };
-}
+const input = (fromDay: string, toDay: string, api: ExportApi = 'bulk') => exportRequest({ api, fromDay, toDay });
 
 describe(ExportJobsService.name, () => {
+  let processes: ExportProcesses;
   let connections: Connection[];
-  let repos: ExportJobRepository[];
-  let services: ExportJobsService[];
   const storage = new MemoryStorage();
   const clock = new ManualClock(new Date('2026-03-01T10:00:00Z'));
   const retention = new RetentionPolicy({ linkTtlSeconds: 172_800, jobRetentionSeconds: 259_200, fileRetentionSeconds: 604_800 });
 
   beforeAll(async () => {
-    const url = testMongoUrl('export_jobs');
-    connections = await Promise.all(
-      Array.from({ length: PROCESSES }, () => mongoose.createConnection(url, { autoIndex: false }).asPromise()),
-    );
-    repos = connections.map((c) => new ExportJobRepository(c));
-    await (repos[0] as ExportJobRepository).onModuleInit();
-    services = repos.map((repo) => new ExportJobsService(repo, storage, clock, retention));
+    processes = await startExportProcesses(testMongoUrl('export_jobs'), PROCESSES, { storage, clock, retention });
+    connections = processes.connections;
   });
 
-  afterAll(async () => {
-    await Promise.all(connections.map((c) => c.close()));
-  });
+  afterAll(() => processes.close());
 
   // The worker queue spans every job, so each test starts from an empty one.
   beforeEach(async () => {
@@ -80,8 +37,9 @@ describe(ExportJobsService.name, () => {
     storage.down = false;
   });
 
-  const service = (i: number) => services[i % PROCESSES] as ExportJobsService;
-  const repo = (i: number) => repos[i % PROCESSES] as ExportJobRepository;
+  const service = (i: number) => processes.services[i % PROCESSES] as ExportJobsService;
+  const repo = (i: number) => processes.repos[i % PROCESSES] as ExportJobRepository;
+  const queue = (i: number) => processes.queues[i % PROCESSES] as PartitionQueueRepository;
 
   /** What a worker does once its partition's file is uploaded: append the result and settle its attempt. */
   const appendResult = async (p: number, claim: PartitionClaim): Promise<void> => {
@@ -94,7 +52,7 @@ describe(ExportJobsService.name, () => {
       bytes: 100 + partition.index,
       sha256: `sha-${partition.key}`,
     };
-    await repo(p).insertResult({
+    await queue(p).insertResult({
       _id: partition._id,
       appId: partition.appId,
       jobId: partition.jobId,
@@ -103,12 +61,12 @@ describe(ExportJobsService.name, () => {
       file,
       at: clock.now(),
     });
-    await repo(p).settleAttempt(claim, 'done', clock.now());
+    await queue(p).settleAttempt(claim, 'done', clock.now());
   };
   const claimAll = async (): Promise<PartitionClaim[]> => {
     const claims: PartitionClaim[] = [];
     for (;;) {
-      const claim = await repo(0).claimPartition('worker', clock.now(), 60_000);
+      const claim = await queue(0).claimPartition('worker', clock.now(), 60_000);
       if (!claim) return claims;
       claims.push(claim);
     }
@@ -127,7 +85,7 @@ describe(ExportJobsService.name, () => {
       await Promise.all(
         workers.map(async (w) => {
           for (;;) {
-            const claim = await repo(w).claimPartition(`worker${w}`, clock.now(), 60_000);
+            const claim = await queue(w).claimPartition(`worker${w}`, clock.now(), 60_000);
             if (!claim) return;
             await appendResult(w, claim);
           }
@@ -136,9 +94,9 @@ describe(ExportJobsService.name, () => {
       const completions = await Promise.all(workers.map((w) => service(w).finishIfComplete('app-complete', jobId)));
 
       expect(completions.filter(Boolean)).toHaveLength(1);
-      const job = await service(1).get('app-complete', jobId);
+      const job = await service(1).get('app-complete', jobId, 'bulk');
       expect(job.status).toBe('completed');
-      expect(job.completedChunks).toEqual(created.job.partitionKeys);
+      expect(job.completedPartitions).toEqual(created.job.partitionKeys);
       expect(job.files.map((f) => f.partition)).toEqual(created.job.partitionKeys);
       expect(job.files.reduce((sum, f) => sum + f.rows, 0)).toBe((24 * 25) / 2);
       const end = await repo(2).findEnd('app-complete', jobId);
@@ -164,7 +122,7 @@ describe(ExportJobsService.name, () => {
         const { appId, jobId } = claim.partition;
         const cancel = (p: number) =>
           service(p)
-            .cancel(appId, jobId)
+            .cancel(appId, jobId, 'bulk')
             .then(
               (view) => view.status === 'cancelled',
               (error: unknown) => {
@@ -185,7 +143,7 @@ describe(ExportJobsService.name, () => {
           expect({ completed, cancelled }).toEqual({ completed: [true], cancelled: [false, false, false] });
         // ...or it was cancelled, and every cancel says so.
         else expect(cancelled).toEqual([true, true, true]);
-        const view = await service(1).get(appId, jobId);
+        const view = await service(1).get(appId, jobId, 'bulk');
         const end = await repo(2).findEnd(appId, jobId);
         expect(view.status).toBe(completed.length > 0 ? 'completed' : 'cancelled');
         expect(end?.notifyPending).toBe(completed.length > 0);
@@ -193,10 +151,30 @@ describe(ExportJobsService.name, () => {
     );
   });
 
+  it('keeps a cancel: partitions finishing afterwards and six recovery checks leave the job cancelled, with no hand-off', async () => {
+    const created = await service(0).create('app-sticky', input('2026-01-01', '2026-03-31'));
+    const claims = (await claimAll()).filter((c) => c.partition.appId === 'app-sticky');
+    expect(claims).toHaveLength(3);
+    await appendResult(0, claims[0] as PartitionClaim);
+    expect((await service(1).cancel('app-sticky', created.job._id, 'bulk')).status).toBe('cancelled');
+
+    // The other two holders finish after the cancel, as workers that had not heard of it yet would.
+    await Promise.all(claims.slice(1).map((claim, i) => appendResult(i + 1, claim)));
+    expect(await Promise.all(processes.services.map((s) => s.finishIfComplete('app-sticky', created.job._id)))).toEqual(
+      processes.services.map(() => false),
+    );
+    await Promise.all(processes.services.map((s) => s.recover(5)));
+    const view = await service(2).get('app-sticky', created.job._id, 'bulk');
+    expect(view).toMatchObject({ status: 'cancelled', files: [], manifestUrl: '' });
+    expect(await repo(3).findEnd('app-sticky', created.job._id)).toMatchObject({ status: 'cancelled', notifyPending: false });
+    // The app's Bulk API slot is free again.
+    await expect(service(4).create('app-sticky', input('2026-01-01', '2026-01-31'))).resolves.toBeDefined();
+  });
+
   it('starts exactly one job when six processes create an export for the same app at once', async () => {
     for (let round = 0; round < 10; round++) {
       const outcomes = await Promise.all(
-        services.map((s) =>
+        processes.services.map((s) =>
           s.create('app-one', input('2024-01-01', '2025-12-31')).then(
             (view) => view.job._id,
             (error: unknown) => {
@@ -209,13 +187,15 @@ describe(ExportJobsService.name, () => {
       const started = outcomes.filter((id): id is string => id !== null);
       expect(started).toHaveLength(1);
       // The job ends (cancelled here): the app may start the next one.
-      await service(round).cancel('app-one', started[0] as string);
+      await service(round).cancel('app-one', started[0] as string, 'bulk');
     }
-    expect(await service(0).list('app-one', '')).toHaveLength(10);
+    expect(await service(0).list('app-one', 'bulk')).toHaveLength(10);
   });
 
   it('queues on-demand jobs: six processes creating them for one app at once all start, none takes the Bulk API slot, and they are claimed in creation order', async () => {
-    const created = await Promise.all(services.map((s) => s.create('app-queue', input('2026-01-01', '2026-02-28', 'on_demand'))));
+    const created = await Promise.all(
+      processes.services.map((s) => s.create('app-queue', input('2026-01-20', '2026-02-10', 'on_demand'))),
+    );
     expect(created.map((v) => v.status)).toEqual(created.map(() => 'pending'));
     const bulk = await service(0).create('app-queue', input('2026-01-01', '2026-01-31'));
     await expect(service(1).create('app-queue', input('2026-01-01', '2026-01-31'))).rejects.toBeInstanceOf(ExportAlreadyRunning);
@@ -225,12 +205,12 @@ describe(ExportJobsService.name, () => {
     const queued: string[] = [];
     for (let i = 0; i < 3; i++) {
       clock.advance(1);
-      queued.push((await service(i).create('app-queue-order', input('2026-01-01', '2026-02-28', 'on_demand'))).job._id);
+      queued.push((await service(i).create('app-queue-order', input('2026-01-20', '2026-02-10', 'on_demand'))).job._id);
     }
     const claims = (await claimAll()).filter((c) => c.partition.appId === 'app-queue-order');
     expect(claims.map((c) => c.partition.jobId)).toEqual(queued.flatMap((id) => [id, id]));
     expect(claims.map((c) => c.partition.key)).toEqual(queued.flatMap(() => ['2026-01-01', '2026-02-01']));
-    await service(0).cancel('app-queue', bulk.job._id);
+    await service(0).cancel('app-queue', bulk.job._id, 'bulk');
   });
 
   it("answers not found for another API's job: each API reads, lists and cancels only its own", async () => {
@@ -248,23 +228,6 @@ describe(ExportJobsService.name, () => {
     expect((await service(2).cancel('app-apis', bulk, 'bulk')).status).toBe('cancelled');
   });
 
-  it('gives a Bulk API job without event types the six of seed 002 plus feedback', async () => {
-    const bulk = await service(0).create('app-types', input('2026-01-01', '2026-01-31'));
-    expect(bulk.job.eventTypes).toEqual(DEFAULT_BULK_EVENT_TYPES);
-    expect(DEFAULT_BULK_EVENT_TYPES).toEqual([
-      'identify_user',
-      'identify_company',
-      'page_view',
-      'track',
-      'track_feature',
-      'interaction',
-      'feedback',
-    ]);
-    const onDemand = await service(0).create('app-types', input('2026-01-01', '2026-01-31', 'on_demand'));
-    expect(onDemand.job.eventTypes).toEqual([]);
-    await service(0).cancel('app-types', bulk.job._id);
-  });
-
   it('counts every failed attempt at writing the manifest when the recovery checks of six processes fail at once', async () => {
     const created = await service(0).create('app-recover', input('2026-01-01', '2026-01-31'));
     const [claim] = await claimAll();
@@ -273,23 +236,23 @@ describe(ExportJobsService.name, () => {
     await expect(service(0).finishIfComplete('app-recover', created.job._id)).rejects.toThrow('ECONNREFUSED');
 
     const maxAttempts = PROCESSES * 2;
-    for (let round = 0; round < 2; round++) await Promise.all(services.map((s) => s.recover(maxAttempts)));
-    const job = await service(1).get('app-recover', created.job._id);
+    for (let round = 0; round < 2; round++) await Promise.all(processes.services.map((s) => s.recover(maxAttempts)));
+    const job = await service(1).get('app-recover', created.job._id, 'bulk');
     expect(job.status).toBe('failed');
     expect(job.error).toMatch(/^writing the manifest failed: S3 upload failed: .*\(gave up after 12 attempts\)$/);
     expect((await repo(2).findEnd('app-recover', created.job._id))?.notifyPending).toBe(true);
   });
 
-  it.each(['bulk', 'on_demand'])(
+  it.each<ExportApi>(['bulk', 'on_demand'])(
     'plans the partitions of a %s job whose create died half-way, once its slot is old enough',
     async (api) => {
-      const created = await service(0).create(`app-half-${api}`, input('2026-01-01', '2026-03-31', api));
+      const created = await service(0).create(`app-half-${api}`, input('2026-01-20', '2026-02-10', api));
       await (connections[0] as Connection).collection('export_partitions').deleteMany({ jobId: created.job._id });
-      await Promise.all(services.map((s) => s.recover(5)));
-      expect(await repo(0).listPartitions(`app-half-${api}`, created.job._id)).toHaveLength(0);
+      await Promise.all(processes.services.map((s) => s.recover(5)));
+      expect(await queue(0).listPartitions(`app-half-${api}`, created.job._id)).toHaveLength(0);
       clock.advance(61_000);
-      await Promise.all(services.map((s) => s.recover(5)));
-      expect((await repo(0).listPartitions(`app-half-${api}`, created.job._id)).map((p) => p.key)).toEqual(
+      await Promise.all(processes.services.map((s) => s.recover(5)));
+      expect((await queue(0).listPartitions(`app-half-${api}`, created.job._id)).map((p) => p.key)).toEqual(
         created.job.partitionKeys,
       );
     },

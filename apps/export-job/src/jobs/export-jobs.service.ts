@@ -1,36 +1,29 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@exportd/runtime';
 import { randomUUID } from 'node:crypto';
-import { ExportStorage } from '../storage/export-storage';
-import { ExportFormat, FILE_EXTENSION } from '../formats/row-formatter';
-import { ExportJobNotCancellable, ExportAlreadyRunning, ExportJobNotFound, InvalidExportRequest } from './export-jobs.errors';
+import { lookUpEach } from '../db/records';
+import { FILE_EXTENSION } from '../formats/row-formatter';
 import {
   ExportFileRecord,
-  ExportJobRecord,
-  ExportJobRepository,
-  ExportJobState,
-  JobEndRecord,
-  JobSlotRecord,
-  JobStatus,
+  PartitionQueueRepository,
   PartitionRecord,
-} from './export-job.repository';
-import { ExportDataset, planPartitions } from './partition-planner';
+  PartitionResultRecord,
+} from '../queue/partition-queue.repository';
+import { ExportStorage } from '../storage/export-storage';
+import { ExportJobRecord, ExportJobRepository, JobEndRecord, JobSlotRecord, JobStatus } from './export-job.repository';
+import { ExportAlreadyRunning, ExportJobNotCancellable, ExportJobNotFound, InvalidExportRequest } from './export-jobs.errors';
+import { apiOf } from './export-job.mapper';
+import { ExportPreconditions } from './export-preconditions';
+import { checkExportRequest, ExportRequest } from './export-request';
+import { planPartitions } from './partition-planner';
 import { ExportApi, RetentionPolicy } from './retention';
 
-export interface CreateExportInput {
-  api: string;
-  datasets: string[];
-  format: string;
-  fromDay: string;
-  toDay: string;
-  eventTypes: string[];
-  userIds: string[];
-  companyIds: string[];
-  segmentId: string;
-  history: string;
-  exclusions: boolean;
-  emails: string[];
-  filters: string[];
+/** Everything a job's state is folded from. */
+export interface ExportJobState {
+  job: ExportJobRecord;
+  end: JobEndRecord | null;
+  partitions: PartitionRecord[];
+  results: PartitionResultRecord[];
 }
 
 /**
@@ -44,31 +37,13 @@ export interface ExportJobView {
   finishedAt: Date | null;
   error: string | null;
   partitions: PartitionRecord[];
-  completedChunks: string[];
-  currentChunk: string;
+  completedPartitions: string[];
+  currentPartition: string;
   files: (ExportFileRecord & { url: string })[];
   manifestUrl: string;
   linksExpireAt: Date | null;
 }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const DATASETS: ExportDataset[] = ['events', 'feedback', 'users', 'companies', 'company_features'];
-const FORMATS: ExportFormat[] = ['json', 'jsonl', 'csv'];
-const APIS: ExportApi[] = ['bulk', 'on_demand'];
-/**
- * The event types of a Bulk API job that names none: seed 002's six, plus this platform's `feedback`, so a
- * default export holds every tracking call. `page_view`, `track_feature` and `interaction` have no source
- * yet (no tracking call maps to them) and match nothing.
- */
-export const DEFAULT_BULK_EVENT_TYPES = [
-  'identify_user',
-  'identify_company',
-  'page_view',
-  'track',
-  'track_feature',
-  'interaction',
-  'feedback',
-];
 /** A slot whose job is not stored yet belongs to a create in progress for this long (then it was abandoned). */
 export const CREATE_GRACE_MS = 60_000;
 /** Open slots (oldest first) one recovery check looks at: an app's Bulk API job and every queued on-demand job. */
@@ -82,14 +57,14 @@ export function objectKey(appId: string, jobId: string, name: string): string {
 
 /** The planned partitions of a job as stored records; ids are deterministic, so planning twice is harmless. */
 export function partitionRecords(job: ExportJobRecord): PartitionRecord[] {
-  return planPartitions([...new Set(job.datasets)], job.fromDay, job.toDay).map((p) => ({
+  return planPartitions(job.dataTypes, job.fromDay, job.toDay).map((p) => ({
     _id: `${job._id}:${p.key}`,
     appId: job.appId,
     jobId: job._id,
     jobCreatedAt: job.createdAt,
     index: p.index,
     key: p.key,
-    dataset: p.dataset,
+    dataType: p.dataType,
     fromDay: p.fromDay,
     toDay: p.toDay,
     status: 'pending',
@@ -106,27 +81,24 @@ export class ExportJobsService {
 
   constructor(
     private readonly repo: ExportJobRepository,
+    private readonly queue: PartitionQueueRepository,
+    private readonly preconditions: ExportPreconditions,
     private readonly storage: ExportStorage,
     private readonly clock: Clock,
     @Inject(RETENTION_POLICY) private readonly retention: RetentionPolicy,
   ) {}
 
-  async create(appId: string, input: CreateExportInput): Promise<ExportJobView> {
+  /**
+   * Every export rule, then the job: the plan, the request's own rules (checkExportRequest), the segment and
+   * the row filter; a refused request stores nothing.
+   */
+  async create(appId: string, asked: ExportRequest): Promise<ExportJobView> {
     if (!appId) throw new InvalidExportRequest('app_id is required');
-    if (!DAY.test(input.fromDay) || !validDay(input.fromDay))
-      throw new InvalidExportRequest('from must be a date in YYYY-MM-DD format');
-    if (!DAY.test(input.toDay) || !validDay(input.toDay))
-      throw new InvalidExportRequest('to must be a date in YYYY-MM-DD format');
-    if (input.fromDay > input.toDay) throw new InvalidExportRequest('from must not be after to');
-    const format = (input.format || 'json') as ExportFormat;
-    if (!FORMATS.includes(format)) throw new InvalidExportRequest(`format must be one of ${FORMATS.join(', ')}`);
-    const datasets = (input.datasets.length > 0 ? input.datasets : ['events']) as ExportDataset[];
-    const unknown = datasets.filter((d) => !DATASETS.includes(d));
-    if (unknown.length > 0) throw new InvalidExportRequest(`datasets not available: ${unknown.join(', ')}`);
-
-    const api = (input.api || 'bulk') as ExportApi;
-    if (!APIS.includes(api)) throw new InvalidExportRequest(`api must be one of ${APIS.join(', ')}`);
-    const eventTypes = api === 'bulk' && input.eventTypes.length === 0 ? DEFAULT_BULK_EVENT_TYPES : input.eventTypes;
+    await this.preconditions.assertPlanIncludesExports(appId);
+    const request = checkExportRequest(asked);
+    if (request.segmentId) await this.preconditions.assertSegmentExists(appId, request.segmentId);
+    if (request.filter) await this.preconditions.assertFilterValid(appId, request.dataTypes, request.filter);
+    const api = request.api;
 
     const now = this.clock.now();
     const jobId = randomUUID();
@@ -136,19 +108,19 @@ export class ExportJobsService {
       _id: jobId,
       appId,
       api,
-      datasets,
-      format,
-      fromDay: input.fromDay,
-      toDay: input.toDay,
-      eventTypes,
-      userIds: input.userIds,
-      companyIds: input.companyIds,
-      segmentId: input.segmentId,
-      history: input.history,
-      exclusions: input.exclusions,
-      emails: input.emails,
-      filters: input.filters,
-      partitionKeys: planPartitions([...new Set(datasets)], input.fromDay, input.toDay).map((p) => p.key),
+      dataTypes: request.dataTypes,
+      format: request.format,
+      fromDay: request.fromDay,
+      toDay: request.toDay,
+      eventTypes: request.eventTypes,
+      userIds: request.userIds,
+      companyIds: request.companyIds,
+      segmentId: request.segmentId,
+      history: request.history,
+      exclusions: request.exclusions,
+      emails: request.emails,
+      filter: request.filter,
+      partitionKeys: planPartitions(request.dataTypes, request.fromDay, request.toDay).map((p) => p.key),
       slotId,
       createdAt: now,
       visibleUntil: this.retention.visibleUntil(now),
@@ -159,7 +131,7 @@ export class ExportJobsService {
     try {
       // The job first: a worker that claims a partition always finds its job.
       await this.repo.insertJob(job);
-      await this.repo.insertPartitions(partitions);
+      await this.queue.insertPartitions(partitions);
     } catch (error) {
       await this.end(job, 'failed', `creating the job failed: ${(error as Error).message}`).catch(() => undefined);
       throw error;
@@ -167,30 +139,50 @@ export class ExportJobsService {
     return this.view({ job, end: null, partitions, results: [] });
   }
 
-  /** The job, if `api` (when given) created it: each API sees only its own jobs, another API's is not found. */
-  async get(appId: string, jobId: string, api = ''): Promise<ExportJobView> {
+  /** The job, if `api` created it: each API sees only its own jobs, another API's is not found. */
+  async get(appId: string, jobId: string, api: ExportApi): Promise<ExportJobView> {
+    await this.preconditions.assertPlanIncludesExports(appId);
     return this.viewOf(await this.visibleJob(appId, jobId, api));
   }
 
-  private async visibleJob(appId: string, jobId: string, api: string): Promise<ExportJobRecord> {
+  private async visibleJob(appId: string, jobId: string, api: ExportApi): Promise<ExportJobRecord> {
     const job = await this.repo.findJob(appId, jobId);
     if (!job || !this.retention.isVisible(job.createdAt, this.clock.now())) throw new ExportJobNotFound(appId, jobId);
-    if (api && apiOf(job) !== api) throw new ExportJobNotFound(appId, jobId);
+    if (apiOf(job) !== api) throw new ExportJobNotFound(appId, jobId);
     return job;
   }
 
-  async list(appId: string, api: string): Promise<ExportJobView[]> {
+  async list(appId: string, api: ExportApi): Promise<ExportJobView[]> {
+    await this.preconditions.assertPlanIncludesExports(appId);
     const jobs = await this.repo.listJobs(appId, api, this.clock.now());
-    return Promise.all((await this.repo.loadStates(appId, jobs)).map((state) => this.view(state)));
+    return Promise.all((await this.loadStates(appId, jobs)).map((state) => this.view(state)));
   }
 
   async viewOf(job: ExportJobRecord): Promise<ExportJobView> {
-    const [state] = await this.repo.loadStates(job.appId, [job]);
+    const [state] = await this.loadStates(job.appId, [job]);
     return this.view(state as ExportJobState);
   }
 
+  /**
+   * The records each job's state is folded from, read one job at a time (a few jobs at once): its end by
+   * `{_id, appId}`, its partitions and results by `{appId, jobId}`, equalities FerretDB pushes down to its
+   * database where an index serves them. (An `$in` of the job ids is filtered in FerretDB, after reading every
+   * end, partition and result the app ever had.)
+   */
+  private loadStates(appId: string, jobs: ExportJobRecord[]): Promise<ExportJobState[]> {
+    return lookUpEach(jobs, async (job) => {
+      const [end, partitions, results] = await Promise.all([
+        this.repo.findEnd(appId, job._id),
+        this.queue.listPartitions(appId, job._id),
+        this.queue.listResults(appId, job._id),
+      ]);
+      return { job, end, partitions, results };
+    });
+  }
+
   /** Unique-insert claim of the end: a cancel and a completion cannot both win. */
-  async cancel(appId: string, jobId: string, api = ''): Promise<ExportJobView> {
+  async cancel(appId: string, jobId: string, api: ExportApi): Promise<ExportJobView> {
+    await this.preconditions.assertPlanIncludesExports(appId);
     const job = await this.visibleJob(appId, jobId, api);
     if (!(await this.end(job, 'cancelled', 'cancelled on request'))) {
       const end = await this.repo.findEnd(appId, jobId);
@@ -208,7 +200,7 @@ export class ExportJobsService {
   async finishIfComplete(appId: string, jobId: string): Promise<boolean> {
     const job = await this.repo.findJob(appId, jobId);
     if (!job || (await this.repo.findEnd(appId, jobId))) return false;
-    const results = await this.repo.listResults(appId, jobId);
+    const results = await this.queue.listResults(appId, jobId);
     if (results.length < job.partitionKeys.length) return false;
     const files = results.map((r) => r.file);
     const manifestKey = objectKey(appId, jobId, 'manifest.json');
@@ -218,7 +210,7 @@ export class ExportJobsService {
       format: job.format,
       from: job.fromDay,
       to: job.toDay,
-      datasets: job.datasets,
+      data_types: job.dataTypes,
       files: files.map((f) => ({
         filename: f.filename,
         key: f.key,
@@ -259,12 +251,12 @@ export class ExportJobsService {
         await this.repo.endSlot(job.appId, slot._id);
         continue;
       }
-      const partitions = await this.repo.listPartitions(job.appId, job._id);
+      const partitions = await this.queue.listPartitions(job.appId, job._id);
       if (partitions.length < job.partitionKeys.length) {
-        if (!young) await this.repo.insertPartitions(partitionRecords(job));
+        if (!young) await this.queue.insertPartitions(partitionRecords(job));
         continue;
       }
-      const results = await this.repo.listResults(job.appId, job._id);
+      const results = await this.queue.listResults(job.appId, job._id);
       if (results.length >= job.partitionKeys.length) {
         try {
           await this.finishIfComplete(job.appId, job._id);
@@ -353,10 +345,10 @@ export class ExportJobsService {
 
   async view(state: ExportJobState): Promise<ExportJobView> {
     const { job, end, partitions, results } = state;
-    const completedChunks = results.map((r) => r.file.partition);
-    const done = new Set(completedChunks);
+    const completedPartitions = results.map((r) => r.file.partition);
+    const done = new Set(completedPartitions);
     const running = partitions.find((p) => p.status === 'running' && !done.has(p.key));
-    const currentChunk = running?.key ?? completedChunks[completedChunks.length - 1] ?? '';
+    const currentPartition = running?.key ?? completedPartitions[completedPartitions.length - 1] ?? '';
     const starts = partitions.flatMap((p) => (p.startedAt ? [p.startedAt.getTime()] : []));
     const startedAt = starts.length > 0 ? new Date(Math.min(...starts)) : null;
     const status: JobStatus = end?.status ?? (startedAt || results.length > 0 ? 'in_progress' : 'pending');
@@ -384,21 +376,11 @@ export class ExportJobsService {
       finishedAt: end?.at ?? null,
       error: end?.error ?? null,
       partitions,
-      completedChunks,
-      currentChunk,
+      completedPartitions,
+      currentPartition,
       files,
       manifestUrl,
       linksExpireAt,
     };
   }
-}
-
-/** Jobs stored before the API was recorded were Bulk API jobs. */
-function apiOf(job: ExportJobRecord): ExportApi {
-  return job.api === 'on_demand' ? 'on_demand' : 'bulk';
-}
-
-function validDay(day: string): boolean {
-  const date = new Date(`${day}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day;
 }

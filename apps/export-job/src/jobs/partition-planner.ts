@@ -1,35 +1,36 @@
 /** Splits an export into partitions: one file each, redone from scratch when a worker dies. */
-export type ExportDataset = 'events' | 'feedback' | 'users' | 'companies' | 'company_features';
+export type ExportDataType = 'events' | 'feedback' | 'users' | 'companies' | 'company_features';
+export const EXPORT_DATA_TYPES: readonly ExportDataType[] = ['events', 'feedback', 'users', 'companies', 'company_features'];
 
 export interface PlannedPartition {
   index: number;
   /** Stable key: the file's name without extension, and the chunk the Bulk API shows. */
   key: string;
-  dataset: ExportDataset;
+  dataType: ExportDataType;
   fromDay: string;
   toDay: string;
 }
 
 /**
- * Time-based datasets (events, feedback) are cut into calendar months (UTC): the key is the first day of the
- * month, as the Bulk Data Export API's chunks show, and the range is that month clipped to the export's
- * range. Profile datasets (users, companies) and company_features (one history as of today) are one
- * partition each. With several datasets, keys carry the
- * dataset name (`events-2024-05-01`, `users`); a job of the events dataset alone keeps the bare date.
+ * Time-based data types (events, feedback) are cut into calendar months (UTC): the key is the first day of
+ * the month, as the Bulk Data Export API's chunks show, and the range is that month clipped to the export's
+ * range. Profiles (users, companies) and company_features (at most 31 days, or one history option) are one
+ * partition each. With several data types, keys carry the data type (`events-2024-05-01`, `users`); a job
+ * of events alone keeps the bare date.
  */
-export function planPartitions(datasets: readonly ExportDataset[], fromDay: string, toDay: string): PlannedPartition[] {
-  const prefixed = !(datasets.length === 1 && datasets[0] === 'events');
+export function planPartitions(dataTypes: readonly ExportDataType[], fromDay: string, toDay: string): PlannedPartition[] {
+  const prefixed = !(dataTypes.length === 1 && dataTypes[0] === 'events');
   const out: PlannedPartition[] = [];
-  for (const dataset of datasets) {
-    if (dataset === 'users' || dataset === 'companies' || dataset === 'company_features') {
-      out.push({ index: out.length, key: dataset, dataset, fromDay, toDay });
+  for (const dataType of dataTypes) {
+    if (dataType === 'users' || dataType === 'companies' || dataType === 'company_features') {
+      out.push({ index: out.length, key: dataType, dataType, fromDay, toDay });
       continue;
     }
     for (const month of monthsBetween(fromDay, toDay)) {
       const start = month > fromDay ? month : fromDay;
       const last = lastDayOfMonth(month);
       const end = last < toDay ? last : toDay;
-      out.push({ index: out.length, key: prefixed ? `${dataset}-${month}` : month, dataset, fromDay: start, toDay: end });
+      out.push({ index: out.length, key: prefixed ? `${dataType}-${month}` : month, dataType, fromDay: start, toDay: end });
     }
   }
   return out;

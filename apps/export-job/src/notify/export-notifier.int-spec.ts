@@ -1,13 +1,13 @@
 import { notifications } from '@exportd/contracts';
 import { ManualClock } from '@exportd/runtime';
 import { testMongoUrl } from '@exportd/testing';
-import mongoose, { Connection } from 'mongoose';
 import { ExportJobEnv } from '../config/env';
-import { ExportJobRepository, PartitionClaim } from '../jobs/export-job.repository';
-import { CreateExportInput, ExportJobsService } from '../jobs/export-jobs.service';
+import { ExportJobRepository } from '../jobs/export-job.repository';
+import { ExportJobsService } from '../jobs/export-jobs.service';
 import { RetentionPolicy } from '../jobs/retention';
 import { RetentionSweeper } from '../jobs/retention-sweeper';
-import { ExportStorage } from '../storage/export-storage';
+import { PartitionClaim, PartitionQueueRepository } from '../queue/partition-queue.repository';
+import { ExportProcesses, exportRequest, MemoryStorage, startExportProcesses } from '../testing/export-processes';
 import { ExportNotifierLoop, FinishedNotifier, NOTIFY_ATTEMPT_TIMEOUT_MS } from './export-notifier';
 
 /** Six clients of one database, as six export-job processes would be. */
@@ -26,67 +26,26 @@ class RecordingNotifier extends FinishedNotifier {
   }
 }
 
-class MemoryStorage extends ExportStorage {
-  deleted: string[] = [];
-  upload(): Promise<void> {
-    return Promise.resolve();
-  }
-  put(): Promise<void> {
-    return Promise.resolve();
-  }
-  presign(key: string): Promise<string> {
-    return Promise.resolve(`https://s3.example/${key}?X-Amz-Signature=x`);
-  }
-  deletePrefix(prefix: string): Promise<number> {
-    this.deleted.push(prefix);
-    return Promise.resolve(1);
-  }
-}
-
-function input(): CreateExportInput {
-  return {
-    api: 'bulk',
-    datasets: ['events'],
-    format: 'csv',
-    fromDay: '2024-05-02',
-    toDay: '2024-05-30',
-    eventTypes: [],
-    userIds: [],
-    companyIds: [],
-    segmentId: '',
-    history: '',
-    exclusions: false,
-    emails: ['example@work.com'],
-    filters: [],
-  };
-}
+const input = () => exportRequest({ fromDay: '2024-05-02', toDay: '2024-05-30', emails: ['example@work.com'] });
 
 describe(ExportNotifierLoop.name, () => {
-  let connections: Connection[];
-  let repos: ExportJobRepository[];
-  let services: ExportJobsService[];
+  let processes: ExportProcesses;
   const storage = new MemoryStorage();
   const clock = new ManualClock(new Date('2024-09-22T13:17:26.864Z'));
   const retention = new RetentionPolicy({ linkTtlSeconds: 172_800, jobRetentionSeconds: 259_200, fileRetentionSeconds: 604_800 });
   const env = { EXPORT_NOTIFY_RETRY_BASE_MS: 1_000, EXPORT_NOTIFY_RETRY_MAX_MS: 60_000 } as ExportJobEnv;
 
   beforeAll(async () => {
-    const url = testMongoUrl('export_notify');
-    connections = await Promise.all(
-      Array.from({ length: PROCESSES }, () => mongoose.createConnection(url, { autoIndex: false }).asPromise()),
-    );
-    repos = connections.map((c) => new ExportJobRepository(c));
-    await (repos[0] as ExportJobRepository).onModuleInit();
-    services = repos.map((repo) => new ExportJobsService(repo, storage, clock, retention));
+    processes = await startExportProcesses(testMongoUrl('export_notify'), PROCESSES, { storage, clock, retention });
   });
 
-  afterAll(async () => {
-    await Promise.all(connections.map((c) => c.close()));
-  });
+  afterAll(() => processes.close());
 
-  const repo = (i: number) => repos[i % PROCESSES] as ExportJobRepository;
-  const service = (i: number) => services[i % PROCESSES] as ExportJobsService;
-  const loops = (notifier: FinishedNotifier) => repos.map((r, i) => new ExportNotifierLoop(env, r, service(i), notifier, clock));
+  const repo = (i: number) => processes.repos[i % PROCESSES] as ExportJobRepository;
+  const queue = (i: number) => processes.queues[i % PROCESSES] as PartitionQueueRepository;
+  const service = (i: number) => processes.services[i % PROCESSES] as ExportJobsService;
+  const loops = (notifier: FinishedNotifier) =>
+    processes.repos.map((r, i) => new ExportNotifierLoop(env, r, service(i), notifier, clock));
 
   /** Completed jobs, one per app, each with one file. */
   const completedJobs = async (prefix: string, count: number) => {
@@ -94,7 +53,7 @@ describe(ExportNotifierLoop.name, () => {
     for (let i = 0; i < count; i++) {
       const appId = `${prefix}-${i}`;
       const { job } = await service(i).create(appId, input());
-      const claim = (await repo(i).claimPartition('worker', clock.now(), 60_000)) as PartitionClaim;
+      const claim = (await queue(i).claimPartition('worker', clock.now(), 60_000)) as PartitionClaim;
       const file = {
         partition: claim.partition.key,
         filename: '2024-05-01.csv.gz',
@@ -103,7 +62,7 @@ describe(ExportNotifierLoop.name, () => {
         bytes: 40,
         sha256: 'ab',
       };
-      await repo(i).insertResult({
+      await queue(i).insertResult({
         _id: claim.partition._id,
         appId,
         jobId: job._id,
@@ -112,7 +71,7 @@ describe(ExportNotifierLoop.name, () => {
         file,
         at: clock.now(),
       });
-      await repo(i).settleAttempt(claim, 'done', clock.now());
+      await queue(i).settleAttempt(claim, 'done', clock.now());
       expect(await service(i).finishIfComplete(appId, job._id)).toBe(true);
       ids.push({ appId, jobId: job._id });
     }
@@ -183,7 +142,7 @@ describe(ExportNotifierLoop.name, () => {
     const jobs = await completedJobs('app-sweep', 20);
     clock.advance(604_800_000); // the files are due for deletion while the hand-offs are still pending
     const notifier = new RecordingNotifier();
-    const sweepers = repos.map((r) => new RetentionSweeper({} as ExportJobEnv, r, storage, clock));
+    const sweepers = processes.repos.map((r) => new RetentionSweeper({} as ExportJobEnv, r, storage, clock));
     await Promise.all([drain(loops(notifier)), ...sweepers.map((s) => s.sweep())]);
 
     expect(notifier.calls.map((c) => c.jobId).sort()).toEqual(jobs.map((j) => j.jobId).sort());

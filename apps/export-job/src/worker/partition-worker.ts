@@ -5,8 +5,9 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
 import { writeExportFile } from '../formats/export-file-writer';
-import { ExportJobRepository, PartitionClaim } from '../jobs/export-job.repository';
+import { ExportJobRepository } from '../jobs/export-job.repository';
 import { ExportJobsService } from '../jobs/export-jobs.service';
+import { PartitionClaim, PartitionQueueRepository } from '../queue/partition-queue.repository';
 import { ExportStorage } from '../storage/export-storage';
 import { RowSource } from './row-source';
 
@@ -31,6 +32,7 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     @Inject(EXPORT_JOB_ENV) private readonly env: ExportJobEnv,
     private readonly repo: ExportJobRepository,
+    private readonly queue: PartitionQueueRepository,
     private readonly jobs: ExportJobsService,
     private readonly storage: ExportStorage,
     private readonly rows: RowSource,
@@ -52,7 +54,7 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
     while (this.running) {
       let claimed: PartitionClaim | null = null;
       try {
-        claimed = await this.repo.claimPartition(this.owner, this.clock.now(), this.env.EXPORT_LEASE_MS);
+        claimed = await this.queue.claimPartition(this.owner, this.clock.now(), this.env.EXPORT_LEASE_MS);
         if (claimed) await this.run(claimed);
       } catch (error) {
         if (this.running) this.logger.error(`worker loop: ${(error as Error).message}`);
@@ -86,13 +88,13 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
     const job = await this.repo.findJob(appId, jobId);
     if (!job || !(await this.jobs.isActive(appId, jobId))) {
       // The job ended (cancelled, or failed elsewhere): this partition stops with it.
-      const done = await this.repo.hasResult(appId, partition._id);
-      await this.repo.settleAttempt(claim, done ? 'done' : 'cancelled', this.clock.now());
+      const done = await this.queue.hasResult(appId, partition._id);
+      await this.queue.settleAttempt(claim, done ? 'done' : 'cancelled', this.clock.now());
       return;
     }
-    if (await this.repo.hasResult(appId, partition._id)) {
+    if (await this.queue.hasResult(appId, partition._id)) {
       // An earlier attempt finished but its holder died before settling: nothing to redo.
-      await this.repo.settleAttempt(claim, 'done', this.clock.now());
+      await this.queue.settleAttempt(claim, 'done', this.clock.now());
       await this.jobs.finishIfComplete(appId, jobId);
       return;
     }
@@ -109,7 +111,7 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
     let beating: Promise<void> = Promise.resolve();
     const beat = async () => {
       const until = new Date(this.clock.now().getTime() + this.env.EXPORT_LEASE_MS);
-      if (!(await this.repo.heartbeat(claim, until))) lost = 'superseded';
+      if (!(await this.queue.heartbeat(claim, until))) lost = 'superseded';
       else if (!(await this.jobs.isActive(appId, jobId))) lost = 'job_ended';
       if (lost) abort.abort();
     };
@@ -136,16 +138,16 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
           this.rows.stream(
             {
               appId,
-              dataset: partition.dataset,
+              dataType: partition.dataType,
               fromDay: partition.fromDay,
               toDay: partition.toDay,
               eventTypes: job.eventTypes,
               userIds: job.userIds,
               companyIds: job.companyIds,
               segmentId: job.segmentId,
-              history: job.history ?? '',
+              history: job.history,
               exclusions: job.exclusions,
-              filters: job.filters ?? [],
+              filter: job.filter,
             },
             abort.signal,
           ),
@@ -160,7 +162,7 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
       const file = { partition: partition.key, filename, key, ...written };
       // Append-only: the first result of a partition counts; a second finisher (after a lease ran out) wrote
       // the same object with the same bytes and is told 11000.
-      await this.repo.insertResult({
+      await this.queue.insertResult({
         _id: partition._id,
         appId,
         jobId,
@@ -169,26 +171,26 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
         file,
         at: this.clock.now(),
       });
-      if (lost !== 'superseded') await this.repo.settleAttempt(claim, 'done', this.clock.now());
+      if (lost !== 'superseded') await this.queue.settleAttempt(claim, 'done', this.clock.now());
       // A failure here (manifest upload) is retried by the recovery check.
       await this.jobs
         .finishIfComplete(appId, jobId)
         .catch((error: unknown) => this.logger.warn(`ending export ${jobId}: ${(error as Error).message}`));
     } catch (error) {
       await stopBeating();
-      if (lost === 'job_ended') await this.repo.settleAttempt(claim, 'cancelled', this.clock.now());
+      if (lost === 'job_ended') await this.queue.settleAttempt(claim, 'cancelled', this.clock.now());
       if (lost || !this.running) return; // a later attempt holds it now, or the job ended, or we are stopping
       const cause = stalled ? `no progress for ${this.env.EXPORT_STALL_TIMEOUT_MS} ms` : (error as Error).message;
       const message = `partition ${partition.key}: ${cause}`;
       if (attempt >= this.env.EXPORT_MAX_ATTEMPTS) {
         const text = `${message} (gave up after ${attempt} attempts)`;
-        await this.repo.settleAttempt(claim, 'failed', this.clock.now(), { error: text });
+        await this.queue.settleAttempt(claim, 'failed', this.clock.now(), { error: text });
         await this.jobs.failJob(appId, jobId, text);
       } else {
         const backoff = this.env.EXPORT_RETRY_BASE_MS * 2 ** (attempt - 1);
         this.logger.warn(`${message}; retrying in ${backoff} ms (attempt ${attempt} of ${this.env.EXPORT_MAX_ATTEMPTS})`);
         const now = this.clock.now();
-        await this.repo.settleAttempt(claim, 'retry', now, { error: message, retryAt: new Date(now.getTime() + backoff) });
+        await this.queue.settleAttempt(claim, 'retry', now, { error: message, retryAt: new Date(now.getTime() + backoff) });
       }
     } finally {
       clearInterval(heartbeat);

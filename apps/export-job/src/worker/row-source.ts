@@ -3,10 +3,12 @@ import { analytics } from '@exportd/contracts';
 import { createGrpcClient, GrpcClient } from '@exportd/grpc';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
 import { RowBatchLike } from '../formats/export-file-writer';
+import { dataTypeToProto } from '../jobs/export-job.mapper';
+import { ExportDataType } from '../jobs/partition-planner';
 
 export interface RowRequest {
   appId: string;
-  dataset: string;
+  dataType: ExportDataType;
   fromDay: string;
   toDay: string;
   eventTypes: string[];
@@ -15,22 +17,14 @@ export interface RowRequest {
   segmentId: string;
   history: string;
   exclusions: boolean;
-  /** Row-filter expressions of the job (ExportJob.filters), joined by AND; checked when the job was created. */
-  filters: string[];
+  /** The job's row filter (or empty); checked when the job was created. */
+  filter: string;
 }
 
 /** Where rows come from: aggregation's row stream. */
 export abstract class RowSource {
   abstract stream(request: RowRequest, signal: AbortSignal): AsyncIterable<RowBatchLike>;
 }
-
-const DATASETS: Record<string, analytics.DataType> = {
-  events: analytics.DataType.DATA_TYPE_EVENTS,
-  feedback: analytics.DataType.DATA_TYPE_FEEDBACK,
-  users: analytics.DataType.DATA_TYPE_USERS,
-  companies: analytics.DataType.DATA_TYPE_COMPANIES,
-  company_features: analytics.DataType.DATA_TYPE_COMPANY_FEATURES,
-};
 
 @Injectable()
 export class GrpcRowSource extends RowSource implements OnApplicationShutdown {
@@ -47,7 +41,7 @@ export class GrpcRowSource extends RowSource implements OnApplicationShutdown {
   stream(request: RowRequest, signal: AbortSignal): AsyncIterable<RowBatchLike> {
     const call = this.client.streamRows({
       appId: request.appId,
-      dataType: DATASETS[request.dataset] ?? analytics.DataType.DATA_TYPE_UNSPECIFIED,
+      dataType: dataTypeToProto(request.dataType),
       batchSize: 500,
       filter: {
         fromDay: request.fromDay,
@@ -57,7 +51,7 @@ export class GrpcRowSource extends RowSource implements OnApplicationShutdown {
         companyIds: request.companyIds,
         segmentId: request.segmentId,
         applyExclusions: request.exclusions,
-        expressions: request.filters,
+        expressions: request.filter ? [request.filter] : [],
         history: request.history,
       },
     });

@@ -1,8 +1,6 @@
 import { ForbiddenException } from '@nestjs/common';
 import { tenancy } from '@exportd/contracts';
-
-/** Plans that include data exports (manual and API). */
-export const EXPORT_PLANS = ['pro', 'enterprise'];
+import { planIncludesExports } from '@exportd/records';
 
 /**
  * The permission error of the Bulk Data Export API (seed 002): status 403 with its documented body, used by
@@ -21,6 +19,7 @@ export function planDoesNotInclude(app: tenancy.App): ForbiddenException {
   });
 }
 
+/** For the routes aggregation serves (company data export, lookups); export-job checks its own jobs' plan. */
 export function assertPlanIncludesExports(app: tenancy.App): void {
-  if (!EXPORT_PLANS.includes(app.plan)) throw planDoesNotInclude(app);
+  if (!planIncludesExports(app.plan)) throw planDoesNotInclude(app);
 }

@@ -1,4 +1,5 @@
 import { exportsV1, tenancy } from '@exportd/contracts';
+import { formatName, statusName } from '../exports/export-job-contract';
 
 /**
  * Bodies of the Bulk Data Export API (seed 002), built from the export-job contract. Pure functions, so the
@@ -13,8 +14,8 @@ export function seedTime(date: Date | undefined, zone: boolean): string | null {
 }
 
 /** The seed shows three statuses; a job not yet started is `in_progress` there. */
-export function seedStatus(status: string): string {
-  return status === 'pending' ? 'in_progress' : status;
+export function seedStatus(status: exportsV1.JobStatus): string {
+  return status === exportsV1.JobStatus.JOB_STATUS_PENDING ? 'in_progress' : statusName(status);
 }
 
 export function elapsedSeconds(job: exportsV1.ExportJob, now: Date): number {
@@ -28,7 +29,7 @@ export function elapsedText(seconds: number): string {
 }
 
 export function progressText(job: exportsV1.ExportJob): string {
-  return `${job.completedChunks.length} out of ${job.allChunks.length} partitions`;
+  return `${job.completedPartitions.length} out of ${job.partitions.length} partitions`;
 }
 
 export function jobLink(jobId: string): string {
@@ -62,20 +63,20 @@ export function jobBody(app: tenancy.App, job: exportsV1.ExportJob, now: Date) {
   const seconds = elapsedSeconds(job, now);
   return {
     app_token: app.id,
-    completed_chunks: job.completedChunks,
-    current_chunk: job.currentChunk || null,
+    completed_chunks: job.completedPartitions,
+    current_chunk: job.currentPartition || null,
     end_time: seedTime(job.finishedAt, true),
     job_id: job.id,
     presigned_urls: job.files.filter((f) => f.url).map((f) => ({ filename: f.filename, url: f.url })),
     progress: progressText(job),
     start_time: seedTime(job.createdAt, true),
     status: seedStatus(job.status),
-    all_chunks: job.allChunks,
+    all_chunks: job.partitions,
     type: 'export',
     // Beyond the seed: what the engine adds.
     elapsed_time: elapsedText(seconds),
     elapsed_time_seconds: seconds,
-    format: job.format,
+    format: formatName(job.format),
     from: job.fromDay,
     to: job.toDay,
     error: job.error || null,
@@ -109,9 +110,4 @@ export function notFoundBody(jobId: string, appToken: string) {
       },
     ],
   };
-}
-
-/** A loose address check (local@domain.tld, no spaces); answers the invalid ones. */
-export function invalidEmails(emails: readonly string[]): string[] {
-  return emails.filter((e) => !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(e));
 }

@@ -10,11 +10,7 @@ export const BULK_EVENT_TYPES = [
   'interaction',
   'feedback',
 ];
-/**
- * The default when `event_type` is omitted: the seed's six plus `feedback`, so a default export holds every
- * tracking call. `page_view`, `track_feature` and `interaction` have no source yet and match nothing.
- */
-export const DEFAULT_EVENT_TYPES = [...BULK_EVENT_TYPES];
+// Without `event_type`, export-job exports all of them (DEFAULT_BULK_EVENT_TYPES).
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** POST /api/v1/analytics/exports/ (seed 002): every parameter of the seed. */

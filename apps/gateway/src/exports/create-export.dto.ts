@@ -1,10 +1,7 @@
 import { Type } from 'class-transformer';
-import type { exportsV1 } from '@exportd/contracts';
-import type { ServiceClients } from '../grpc-clients/grpc-clients.module';
-import { exportFilterFields } from './export-filter';
 import { ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
 
-/** company_features: the company-by-feature usage rows (the company data export) for `history`. */
+/** company_features: the company-by-feature usage rows (the company data export), per day or by `history`. */
 export const DATA_TYPES = ['events', 'users', 'companies', 'feedback', 'company_features'];
 export const HISTORIES = ['today', '30d-daily', '3m-weekly', '6m-weekly'];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -27,13 +24,19 @@ export class ExportFiltersDto {
   eventTypes?: string[];
 }
 
-/** POST /api/v1/exports (seed 003's on-demand export). */
+/**
+ * POST /api/v1/exports (seed 003's on-demand export): the shape only; export-job owns the rules (days in
+ * order, at most 30 of them, history or days for company_features, the filter, the plan).
+ */
 export class CreateExportDto {
+  /** Required, except for company_features alone given a `history`. */
+  @IsOptional()
   @Matches(DAY, { message: 'startDate must be a date in YYYY-MM-DD format' })
-  startDate!: string;
+  startDate?: string;
 
+  @IsOptional()
   @Matches(DAY, { message: 'endDate must be a date in YYYY-MM-DD format' })
-  endDate!: string;
+  endDate?: string;
 
   @IsArray()
   @ArrayNotEmpty()
@@ -62,13 +65,11 @@ export class CreateExportDto {
   @IsBoolean()
   exclusions?: boolean;
 
-  /** For the company_features data type; default today. */
+  /**
+   * company_features alone, instead of startDate and endDate: the rows of a history option (as the company
+   * data export has them) rather than one row per company, feature and day of the range.
+   */
   @IsOptional()
   @IsIn(HISTORIES, { message: `history must be one of ${HISTORIES.join(', ')}` })
   history?: string;
-
-  /** The job's `filters` and `exclusions` fields, the filter checked by aggregation first (see export-filter.ts). */
-  jobFilterFields(clients: ServiceClients, appId: string): Promise<Pick<exportsV1.ExportJob, 'filters' | 'exclusions'>> {
-    return exportFilterFields(clients, appId, this);
-  }
 }

@@ -1,18 +1,20 @@
 import { exportsV1 } from '@exportd/contracts';
+import { dataTypeName, formatName, statusName } from './export-job-contract';
 
 /** The on-demand export's job body (seed 003): camelCase, with status, progress and download links. */
 export function exportBody(job: exportsV1.ExportJob) {
   return {
     id: job.id,
-    status: job.status,
-    startDate: job.fromDay,
-    endDate: job.toDay,
-    dataTypes: job.datasets,
-    format: job.format,
+    status: statusName(job.status),
+    startDate: job.fromDay || null,
+    endDate: job.toDay || null,
+    history: job.history || null,
+    dataTypes: job.dataTypes.map(dataTypeName),
+    format: formatName(job.format),
     filters: { userIds: job.userIds, companyIds: job.companyIds, eventTypes: job.eventTypes },
-    filter: job.filters[0] ?? null,
+    filter: job.filter || null,
     exclusions: job.exclusions,
-    progress: { completedPartitions: job.completedChunks.length, totalPartitions: job.allChunks.length },
+    progress: { completedPartitions: job.completedPartitions.length, totalPartitions: job.partitions.length },
     createdAt: job.createdAt?.toISOString() ?? null,
     completedAt: job.finishedAt?.toISOString() ?? null,
     expiresAt: job.linksExpireAt?.toISOString() ?? null,
@@ -21,10 +23,3 @@ export function exportBody(job: exportsV1.ExportJob) {
     error: job.error || null,
   };
 }
-
-/** Whole days from `start` to `end` (both YYYY-MM-DD). */
-export function daysBetween(start: string, end: string): number {
-  return Math.round((Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / 86_400_000);
-}
-
-export const MAX_RANGE_DAYS = 30;

@@ -1,0 +1,70 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { analytics, tenancy } from '@exportd/contracts';
+import { asDomainError, createGrpcClient, fromGrpcError, GrpcClient } from '@exportd/grpc';
+import { planIncludesExports } from '@exportd/records';
+import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
+import { dataTypeToProto } from './export-job.mapper';
+import { InvalidExportRequest, PlanExcludesExports } from './export-jobs.errors';
+import { ExportDataType } from './partition-planner';
+
+/**
+ * The export rules that need another service's data: the app's plan (ingestion owns apps), the segment and
+ * the row filter (aggregation owns both). Each throws a domain error.
+ */
+export abstract class ExportPreconditions {
+  /** PlanExcludesExports (403) unless the app's plan includes exports. */
+  abstract assertPlanIncludesExports(appId: string): Promise<void>;
+  /** InvalidExportRequest (400) for an unknown segment. */
+  abstract assertSegmentExists(appId: string, segmentId: string): Promise<void>;
+  /**
+   * Aggregation's answer for a filter that does not parse, names a column one of the data types lacks, or an
+   * unknown `$NAME` or a cycle: 400 `invalid_filter` naming the position, the column or the name.
+   */
+  abstract assertFilterValid(appId: string, dataTypes: ExportDataType[], filter: string): Promise<void>;
+}
+
+@Injectable()
+export class GrpcExportPreconditions extends ExportPreconditions implements OnApplicationShutdown {
+  private readonly apps: GrpcClient<typeof tenancy.AppsServiceService>;
+  private readonly segments: GrpcClient<typeof analytics.SegmentsServiceService>;
+  private readonly namedFilters: GrpcClient<typeof analytics.NamedFiltersServiceService>;
+
+  constructor(@Inject(EXPORT_JOB_ENV) env: ExportJobEnv) {
+    super();
+    const ingestion = { address: env.INGESTION_GRPC_ADDR, internalToken: env.INTERNAL_TOKEN, timeoutMs: 10_000 };
+    const aggregation = { address: env.AGGREGATION_GRPC_ADDR, internalToken: env.INTERNAL_TOKEN, timeoutMs: 10_000 };
+    this.apps = createGrpcClient(tenancy.AppsServiceService, ingestion);
+    this.segments = createGrpcClient(analytics.SegmentsServiceService, aggregation);
+    this.namedFilters = createGrpcClient(analytics.NamedFiltersServiceService, aggregation);
+  }
+
+  async assertPlanIncludesExports(appId: string): Promise<void> {
+    const { app } = await this.apps.getApp({ appId }).catch((error: unknown) => {
+      throw asDomainError(error);
+    });
+    if (!app || !planIncludesExports(app.plan)) throw new PlanExcludesExports(appId);
+  }
+
+  async assertSegmentExists(appId: string, segmentId: string): Promise<void> {
+    try {
+      await this.segments.getSegment({ appId, id: segmentId });
+    } catch (error) {
+      if (fromGrpcError(error).httpStatus === 404) throw new InvalidExportRequest(`segment_id: unknown segment ${segmentId}`);
+      throw asDomainError(error);
+    }
+  }
+
+  async assertFilterValid(appId: string, dataTypes: ExportDataType[], filter: string): Promise<void> {
+    await this.namedFilters
+      .validateRowFilter({ appId, dataTypes: dataTypes.map(dataTypeToProto), expressions: [filter] })
+      .catch((error: unknown) => {
+        throw asDomainError(error);
+      });
+  }
+
+  onApplicationShutdown(): void {
+    this.apps.close();
+    this.segments.close();
+    this.namedFilters.close();
+  }
+}

@@ -1,0 +1,95 @@
+import { ExportFormat } from '../formats/row-formatter';
+import { InvalidExportRequest } from './export-jobs.errors';
+import { EXPORT_DATA_TYPES, ExportDataType } from './partition-planner';
+import { ExportApi } from './retention';
+
+/** What a caller asks for, before the rules below. */
+export interface ExportRequest {
+  api: ExportApi;
+  /** Empty: events. */
+  dataTypes: ExportDataType[];
+  format: ExportFormat;
+  fromDay: string;
+  toDay: string;
+  /** company_features by history option instead of a day range. */
+  history: string;
+  /** Empty: the API's default. */
+  eventTypes: string[];
+  userIds: string[];
+  companyIds: string[];
+  segmentId: string;
+  exclusions: boolean;
+  emails: string[];
+  /** A row filter in the filter language, or empty. */
+  filter: string;
+}
+
+/**
+ * The event types of a Bulk API job that names none: seed 002's six, plus this platform's `feedback`, so a
+ * default export holds every tracking call. `page_view`, `track_feature` and `interaction` have no source
+ * yet (no tracking call maps to them) and match nothing.
+ */
+export const DEFAULT_BULK_EVENT_TYPES = [
+  'identify_user',
+  'identify_company',
+  'page_view',
+  'track',
+  'track_feature',
+  'interaction',
+  'feedback',
+];
+
+/** On-demand exports (seed 003) cover at most 30 days after startDate. */
+export const MAX_ON_DEMAND_RANGE_DAYS = 30;
+export const HISTORIES = ['today', '30d-daily', '3m-weekly', '6m-weekly'];
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * Every rule of an export request that needs nothing but the request: real days in order, the API's range
+ * limit, data types, history (company_features only, instead of days), emails. Answers the request with
+ * its defaults applied; throws InvalidExportRequest (400 `invalid_request`) naming the field otherwise.
+ * The rules that need another service (plan, segment, filter) are ExportPreconditions'.
+ */
+export function checkExportRequest(request: ExportRequest): ExportRequest {
+  const dataTypes: ExportDataType[] = request.dataTypes.length > 0 ? [...new Set(request.dataTypes)] : ['events'];
+  const unknown = dataTypes.filter((type) => !EXPORT_DATA_TYPES.includes(type));
+  if (unknown.length > 0) throw new InvalidExportRequest(`data types not available: ${unknown.join(', ')}`);
+
+  const byHistory = request.history !== '';
+  if (byHistory) {
+    if (!HISTORIES.includes(request.history)) throw new InvalidExportRequest(`history must be one of ${HISTORIES.join(', ')}`);
+    if (dataTypes.some((type) => type !== 'company_features'))
+      throw new InvalidExportRequest('history applies to company_features only: export other data types by day range separately');
+    if (request.fromDay || request.toDay)
+      throw new InvalidExportRequest('give either history or a day range (startDate and endDate), not both');
+  } else {
+    checkDayRange(request);
+  }
+
+  const badEmails = request.emails.filter((email) => !EMAIL.test(email));
+  if (badEmails.length > 0) throw new InvalidExportRequest(`invalid emails: ${badEmails.join(', ')}`, { emails: badEmails });
+
+  const eventTypes = request.api === 'bulk' && request.eventTypes.length === 0 ? DEFAULT_BULK_EVENT_TYPES : request.eventTypes;
+  return { ...request, dataTypes, eventTypes };
+}
+
+function checkDayRange({ api, fromDay, toDay }: ExportRequest): void {
+  const [from, to] = api === 'bulk' ? ['from', 'to'] : ['startDate', 'endDate'];
+  if (!validDay(fromDay)) throw new InvalidExportRequest(`${from} must be a date in YYYY-MM-DD format`);
+  if (!validDay(toDay)) throw new InvalidExportRequest(`${to} must be a date in YYYY-MM-DD format`);
+  if (fromDay > toDay) throw new InvalidExportRequest(`${from} must not be after ${to}`);
+  if (api === 'on_demand' && daysBetween(fromDay, toDay) > MAX_ON_DEMAND_RANGE_DAYS)
+    throw new InvalidExportRequest(`${to} must be at most ${MAX_ON_DEMAND_RANGE_DAYS} days after ${from}`);
+}
+
+function validDay(day: string): boolean {
+  if (!DAY.test(day)) return false;
+  const date = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day;
+}
+
+/** Whole days from `start` to `end` (both YYYY-MM-DD). */
+function daysBetween(start: string, end: string): number {
+  return Math.round((Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / 86_400_000);
+}
