@@ -1,4 +1,5 @@
-import { csvCell, csvRecord, csvRow } from './csv';
+import { COMPANY_FEATURE_COLUMNS } from '@exportd/records';
+import { COMPANY_FEATURE_LIST_COLUMNS, csvCell, csvListCell, csvRecord, CsvWriter } from './csv';
 
 describe('csvCell', () => {
   it.each([
@@ -32,9 +33,98 @@ describe('csvCell', () => {
   });
 });
 
-describe('csvRecord and csvRow', () => {
-  it('ends records with CRLF and follows the column order, whatever the key order of the row', () => {
+describe('csvListCell', () => {
+  it('puts a list in one quoted cell, comma separated, each item neutralised', () => {
+    expect(csvListCell([])).toBe('');
+    expect(csvListCell(['Big spenders'])).toBe('"Big spenders"');
+    expect(csvListCell(['a', '=b', 'c"d'])).toBe(`"a,'=b,c""d"`);
+  });
+});
+
+describe('csvRecord', () => {
+  it('ends a record with CRLF', () => {
     expect(csvRecord(['a', 'b'])).toBe('a,b\r\n');
-    expect(csvRow(['b', 'a', 'c'], { a: 1, b: 'two', c: null })).toBe('two,1,\r\n');
+  });
+});
+
+describe(CsvWriter.name, () => {
+  it('follows the column order whatever the key order of the row; keys it does not name are left out', () => {
+    const sut = new CsvWriter(['b', 'a', 'c']);
+    expect(sut.header()).toBe('b,a,c\r\n');
+    expect(sut.rows([{ a: 1, b: 'two', c: null, d: 'extra' }, { c: '=x' }])).toBe("two,1,\r\n,,'=x\r\n");
+  });
+
+  it('writes the same cell for a text that repeats, within a batch and across batches', () => {
+    const sut = new CsvWriter(['name']);
+    const batch = [{ name: 'Acme, Inc.' }, { name: 'Acme, Inc.' }];
+    expect(sut.rows(batch)).toBe('"Acme, Inc."\r\n"Acme, Inc."\r\n');
+    expect(sut.rows(batch)).toBe('"Acme, Inc."\r\n"Acme, Inc."\r\n');
+  });
+
+  it('writes a list column (comma-joined text) as a list cell, also with one item; other columns as text', () => {
+    const sut = new CsvWriter(['names', 'text'], { listColumns: ['names', 'absent'] });
+    expect(sut.rows([{ names: 'Big spenders', text: 'Big spenders' }])).toBe('"Big spenders",Big spenders\r\n');
+    expect(sut.rows([{ names: 'a,=b,c"d', text: 'a,=b' }])).toBe(`"a,'=b,c""d","a,=b"\r\n`);
+    expect(sut.rows([{ names: '', text: '' }, { names: null }])).toBe(',\r\n,\r\n');
+  });
+
+  describe('the company data export', () => {
+    const sut = new CsvWriter(COMPANY_FEATURE_COLUMNS, { listColumns: COMPANY_FEATURE_LIST_COLUMNS });
+    const row = (overrides: Record<string, unknown>) => ({
+      'Company ID': 'acme',
+      'Company Name': null,
+      'Feature Name': 'Messaging',
+      'Feature ID': 'feat_1',
+      Date: '2026-03-01',
+      'First Seen': '2026-01-01',
+      'Last Seen': '2026-02-27',
+      'First Used': null,
+      'Last Used': null,
+      'STARS State Label': 'never',
+      'STARS State': 1,
+      'Frequency Label': null,
+      Frequency: null,
+      'Satisfaction Label': null,
+      Satisfaction: null,
+      'Feedback Count': 0,
+      'Segment Names': '',
+      'Segment IDs': '',
+      ...overrides,
+    });
+
+    it('has the 18 columns of the seed, in order', () => {
+      expect(sut.header()).toBe(
+        'Company ID,Company Name,Feature Name,Feature ID,Date,First Seen,Last Seen,First Used,Last Used,STARS State Label,' +
+          'STARS State,Frequency Label,Frequency,Satisfaction Label,Satisfaction,Feedback Count,Segment Names,Segment IDs\r\n',
+      );
+    });
+
+    it('writes nulls as empty cells and numbers as digits', () => {
+      expect(sut.rows([row({})])).toBe('acme,,Messaging,feat_1,2026-03-01,2026-01-01,2026-02-27,,,never,1,,,,,0,,\r\n');
+    });
+
+    it.each([
+      [null, ''],
+      ['', ''],
+      ['Acme', 'Acme'],
+      ['Acme, Inc.', '"Acme, Inc."'],
+      ['say "hi"', '"say ""hi"""'],
+      ['two\nlines', '"two\nlines"'],
+      ['=HYPERLINK("x")', `"'=HYPERLINK(""x"")"`],
+      ['+1', "'+1"],
+      ['-2', "'-2"],
+      ['@SUM(A1)', "'@SUM(A1)"],
+      ['\tx', "'\tx"],
+    ])('company name %j -> cell %j', (name, cell) => {
+      expect(sut.rows([row({ 'Company Name': name })])).toBe(
+        `acme,${cell},Messaging,feat_1,2026-03-01,2026-01-01,2026-02-27,,,never,1,,,,,0,,\r\n`,
+      );
+    });
+
+    it('writes the segment lists as quoted list cells', () => {
+      expect(sut.rows([row({ 'Segment Names': 'Big spenders,Pro', 'Segment IDs': 'seg_1,seg_2' })])).toBe(
+        'acme,,Messaging,feat_1,2026-03-01,2026-01-01,2026-02-27,,,never,1,,,,,0,"Big spenders,Pro","seg_1,seg_2"\r\n',
+      );
+    });
   });
 });

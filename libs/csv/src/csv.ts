@@ -40,12 +40,60 @@ export function csvRecord(values: readonly unknown[]): string {
   return `${line}\r\n`;
 }
 
-/** One row object -> one record, in the given column order. */
-export function csvRow(columns: readonly string[], row: Record<string, unknown>): string {
-  let line = '';
-  for (let i = 0; i < columns.length; i++) {
-    if (i > 0) line += ',';
-    line += csvCell(row[columns[i] as string]);
+/**
+ * Columns of the company data export (company_features) whose values are lists carried as comma-joined
+ * text: written as list cells, so a one-item list is quoted like a longer one.
+ */
+export const COMPANY_FEATURE_LIST_COLUMNS = ['Segment Names', 'Segment IDs'] as const;
+
+export interface CsvWriterOptions {
+  /** Columns whose values are comma-joined lists (text), written with csvListCell; absent names are ignored. */
+  listColumns?: readonly string[];
+}
+
+/**
+ * Writes rows (objects keyed by column name) as CSV: `header()` once, then `rows()` per batch. Within a
+ * batch, each distinct text is escaped once: company, feature and segment texts repeat on many rows.
+ */
+export class CsvWriter {
+  private readonly isList: boolean[];
+
+  constructor(
+    readonly columns: readonly string[],
+    options: CsvWriterOptions = {},
+  ) {
+    const lists = new Set(options.listColumns ?? []);
+    this.isList = columns.map((column) => lists.has(column));
   }
-  return `${line}\r\n`;
+
+  header(): string {
+    return csvRecord(this.columns);
+  }
+
+  /** One record per row, in column order; keys the columns do not name are left out. */
+  rows(rows: Iterable<Record<string, unknown>>): string {
+    const texts = new Map<string, string>();
+    const lists = new Map<string, string>();
+    const { columns, isList } = this;
+    let out = '';
+    for (const row of rows) {
+      for (let i = 0; i < columns.length; i++) {
+        if (i > 0) out += ',';
+        const value = row[columns[i] as string];
+        if (typeof value !== 'string') {
+          out += csvCell(value);
+          continue;
+        }
+        const cache = isList[i] ? lists : texts;
+        let cell = cache.get(value);
+        if (cell === undefined) {
+          cell = isList[i] ? (value === '' ? '' : csvListCell(value.split(','))) : csvCell(value);
+          cache.set(value, cell);
+        }
+        out += cell;
+      }
+      out += '\r\n';
+    }
+    return out;
+  }
 }

@@ -1,4 +1,4 @@
-import { csvRecord, csvRow } from '@exportd/csv';
+import { COMPANY_FEATURE_LIST_COLUMNS, CsvWriter } from '@exportd/csv';
 
 export type ExportFormat = 'json' | 'jsonl' | 'csv';
 
@@ -9,12 +9,14 @@ export const FILE_EXTENSION: Record<ExportFormat, string> = { json: 'json.gz', j
  * - `json`: one JSON array per file (`[` row `,` row ... `]`), so a file is a valid JSON document; one row
  *   per line inside the array, so it also streams line by line.
  * - `jsonl`: one JSON object per line.
- * - `csv`: a header row (the dataset's column order), then one record per row.
+ * - `csv`: a header row (the data type's column order), then one record per row, written by the same CsvWriter
+ *   as the gateway's company CSV (company_features' segment lists as list cells, like that download).
  * JSON formats pass the row text through; only CSV parses it.
  */
 export class RowFormatter {
   private rows = 0;
   private columns: string[] = [];
+  private csv: CsvWriter | undefined;
   private headerWritten = false;
 
   constructor(readonly format: ExportFormat) {}
@@ -30,8 +32,9 @@ export class RowFormatter {
   batch(rowsJson: readonly string[], columns: readonly string[]): string {
     if (columns.length > 0 && this.columns.length === 0) this.columns = [...columns];
     let out = '';
-    if (this.format === 'csv' && !this.headerWritten && this.columns.length > 0) {
-      out += csvRecord(this.columns);
+    const csv = this.csvWriter();
+    if (csv && !this.headerWritten) {
+      out += csv.header();
       this.headerWritten = true;
     }
     switch (this.format) {
@@ -48,10 +51,12 @@ export class RowFormatter {
         }
         break;
       case 'csv':
-        for (const row of rowsJson) {
-          out += csvRow(this.columns, JSON.parse(row) as Record<string, unknown>);
-          this.rows++;
+        if (!csv) {
+          if (rowsJson.length > 0) throw new Error('rows arrived before their columns');
+          break;
         }
+        out += csv.rows(rowsJson.map((row) => JSON.parse(row) as Record<string, unknown>));
+        this.rows += rowsJson.length;
         break;
     }
     return out;
@@ -59,7 +64,15 @@ export class RowFormatter {
 
   end(): string {
     if (this.format === 'json') return this.rows === 0 ? ']\n' : '\n]\n';
-    if (this.format === 'csv' && !this.headerWritten && this.columns.length > 0) return csvRecord(this.columns);
+    const csv = this.csvWriter();
+    if (csv && !this.headerWritten) return csv.header();
     return '';
+  }
+
+  /** The CSV writer, once the columns are known (they come with the first batch). */
+  private csvWriter(): CsvWriter | undefined {
+    if (this.format === 'csv' && !this.csv && this.columns.length > 0)
+      this.csv = new CsvWriter(this.columns, { listColumns: COMPANY_FEATURE_LIST_COLUMNS });
+    return this.csv;
   }
 }
