@@ -1,7 +1,7 @@
 import { NamedFilterRepository } from '../src/named-filters/named-filter.repository';
 import { NamedFiltersService } from '../src/named-filters/named-filters.service';
-import { companyUsage } from '@exportd/contracts';
-import { createGrpcClient } from '@exportd/grpc';
+import { analytics } from '@exportd/contracts';
+import { createGrpcClient, GrpcClient } from '@exportd/grpc';
 import { ManualClock } from '@exportd/runtime';
 import { status } from '@grpc/grpc-js';
 import { createApp, requestJson, startTestPlatform, TestPlatform, usageRecords } from '@exportd/testing';
@@ -13,7 +13,7 @@ import { FeatureRepository } from '../src/features/feature.repository';
 import { FeaturesService } from '../src/features/features.service';
 import { SegmentRepository } from '../src/segments/segment.repository';
 import { SegmentsService } from '../src/segments/segments.service';
-import { BIG_SPENDERS, buildScenario, cellsOf, expectedToday, MESSAGING, SLACK } from './company-usage.scenario';
+import { BIG_SPENDERS, buildScenario, cellsOf, dayAgo, expectedToday, MESSAGING, SLACK } from './company-usage.scenario';
 
 const HEADER =
   'Company ID,Company Name,Feature Name,Feature ID,Date,First Seen,Last Seen,First Used,Last Used,STARS State Label,' +
@@ -113,7 +113,7 @@ describe('company data export, end to end', () => {
     );
     const sut = new CompanyUsageService(new CompanyUsageRepository(connection), features, segments, clock);
     const rows: CompanyFeatureRow[] = [];
-    for await (const batch of sut.streamRows(appId, history)) rows.push(...batch);
+    for await (const batch of sut.streamRows(appId, sut.dates(history))) rows.push(...batch);
     return rows;
   }
 
@@ -146,26 +146,97 @@ describe('company data export, end to end', () => {
     },
   );
 
-  it('serves the rows as a gRPC stream in batches, and refuses an unknown history', async () => {
-    const client = createGrpcClient(companyUsage.CompanyUsageServiceService, {
-      address: platform.env.AGGREGATION_GRPC_ADDR as string,
-      internalToken: platform.internalToken,
+  describe('analytics.v1.RowsService.StreamRows, DATA_TYPE_COMPANY_FEATURES', () => {
+    let client: GrpcClient<typeof analytics.RowsServiceService>;
+    const filter = (fields: Partial<analytics.RowFilter>): analytics.RowFilter => ({
+      fromDay: '',
+      toDay: '',
+      eventTypes: [],
+      userIds: [],
+      companyIds: [],
+      segmentId: '',
+      applyExclusions: false,
+      expressions: [],
+      history: '',
+      ...fields,
     });
-    try {
-      const sizes: number[] = [];
-      for await (const batch of client.streamCompanyFeatureRows({ appId, history: '30d-daily', batchSize: 50 })) {
-        sizes.push((batch as { rows: unknown[] }).rows.length);
-      }
+    async function batches(fields: Partial<analytics.RowFilter>, batchSize = 0): Promise<analytics.RowBatch[]> {
+      const all: analytics.RowBatch[] = [];
+      const stream = client.streamRows({
+        appId,
+        dataType: analytics.DataType.DATA_TYPE_COMPANY_FEATURES,
+        filter: filter(fields),
+        batchSize,
+      });
+      for await (const batch of stream) all.push(batch as analytics.RowBatch);
+      return all;
+    }
+    const rowsOf = (all: analytics.RowBatch[]) => all.flatMap((batch) => batch.rowsJson.map((row) => JSON.parse(row) as Row));
+
+    beforeAll(() => {
+      client = createGrpcClient(analytics.RowsServiceService, {
+        address: platform.env.AGGREGATION_GRPC_ADDR as string,
+        internalToken: platform.internalToken,
+      });
+    });
+    afterAll(() => client?.close());
+
+    it('streams the rows in batches of batch_size, the columns with the first', async () => {
+      const all = await batches({ history: '30d-daily' }, 50);
+      const sizes = all.map((batch) => batch.rowsJson.length);
       expect(sizes.length).toBeGreaterThan(1);
       expect(Math.max(...sizes)).toBe(50);
-      expect(sizes.reduce((a, b) => a + b, 0)).toBe((await serviceRows('30d-daily')).length);
+      expect(all[0]?.columns.join(',')).toBe(HEADER);
+      expect(all.slice(1).every((batch) => batch.columns.length === 0)).toBe(true);
+      expect(rowsOf(all).map((row) => cellsOf(rowOf(row)))).toEqual((await serviceRows('30d-daily')).map(cellsOf));
+    });
 
-      const refused = async () => {
-        for await (const _ of client.streamCompanyFeatureRows({ appId, history: 'yearly', batchSize: 0 })) void _;
-      };
-      await expect(refused()).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
-    } finally {
-      client.close();
-    }
+    it('a day range: the rows the history gives for those dates', async () => {
+      const today = dayAgo(new Date(), 0);
+      const from = dayAgo(new Date(), 9);
+      const ranged = rowsOf(await batches({ fromDay: from, toDay: today }));
+      expect(new Set(ranged.map((row) => row.Date)).size).toBe(10);
+      const daily = rowsOf(await batches({ history: '30d-daily' }));
+      expect(ranged).toEqual(daily.filter((row) => (row.Date as string) >= from));
+    });
+
+    it.each([
+      [{ history: 'yearly' }, 'history must be one of'],
+      [{ history: 'today', fromDay: '2026-03-01', toDay: '2026-03-04' }, 'give either history or from_day..to_day'],
+      [{ fromDay: '2026-01-01', toDay: '2026-02-01' }, 'from_day..to_day is 32 days'],
+      [{}, 'company_features needs either history or from_day and to_day'],
+    ])('refuses %j with INVALID_ARGUMENT (%s)', async (fields, message) => {
+      await expect(batches(fields)).rejects.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        details: expect.stringContaining(message),
+      });
+    });
   });
 });
+
+type Row = Record<string, unknown>;
+
+/** A rows_json record back as the service's row (lists split), to compare cell for cell. */
+function rowOf(record: Row): CompanyFeatureRow {
+  const list = (text: unknown) => (text ? String(text).split(',') : []);
+  return {
+    companyId: record['Company ID'] as string,
+    companyName: record['Company Name'] as string | null,
+    featureName: record['Feature Name'] as string,
+    featureId: record['Feature ID'] as string,
+    date: record.Date as string,
+    firstSeen: record['First Seen'] as string,
+    lastSeen: record['Last Seen'] as string,
+    firstUsed: record['First Used'] as string | null,
+    lastUsed: record['Last Used'] as string | null,
+    starsStateLabel: record['STARS State Label'] as string,
+    starsState: record['STARS State'] as number,
+    frequencyLabel: record['Frequency Label'] as string | null,
+    frequency: record.Frequency as number | null,
+    satisfactionLabel: record['Satisfaction Label'] as string | null,
+    satisfaction: record.Satisfaction as number | null,
+    feedbackCount: record['Feedback Count'] as number,
+    segmentNames: list(record['Segment Names']),
+    segmentIds: list(record['Segment IDs']),
+  };
+}

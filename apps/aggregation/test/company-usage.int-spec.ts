@@ -26,7 +26,7 @@ describe(CompanyUsageService.name, () => {
 
   async function rows(history: string, app = appId): Promise<CompanyFeatureRow[]> {
     const all: CompanyFeatureRow[] = [];
-    for await (const batch of sut.streamRows(app, history, 7)) {
+    for await (const batch of sut.streamRows(app, sut.dates(history), {}, 7)) {
       expect(batch.length).toBeLessThanOrEqual(7);
       all.push(...batch);
     }
@@ -197,7 +197,7 @@ describe(CompanyUsageService.name, () => {
   });
 
   it('rejects an unknown history; an app without features has no rows', async () => {
-    expect(() => sut.streamRows(appId, 'yearly')).toThrow(InvalidHistory);
+    expect(() => sut.dates('yearly')).toThrow(InvalidHistory);
     expect(await rows('today', 'app_other')).toEqual([]);
   });
 });

@@ -6,6 +6,5 @@ export * as health from './generated/grpc/health/v1/health';
 export * as tenancy from './generated/tenancy/v1/tenancy';
 export * as tracking from './generated/tracking/v1/tracking';
 export * as analytics from './generated/analytics/v1/analytics';
-export * as companyUsage from './generated/analytics/v1/company_usage';
 export * as exportsV1 from './generated/exports/v1/exports';
 export * as notifications from './generated/notifications/v1/notifications';

@@ -8,7 +8,7 @@ export const PROTO_PACKAGES = {
   health: { package: 'grpc.health.v1', files: ['grpc/health/v1/health.proto'] },
   tenancy: { package: 'tenancy.v1', files: ['tenancy/v1/tenancy.proto'] },
   tracking: { package: 'tracking.v1', files: ['tracking/v1/tracking.proto'] },
-  analytics: { package: 'analytics.v1', files: ['analytics/v1/analytics.proto', 'analytics/v1/company_usage.proto'] },
+  analytics: { package: 'analytics.v1', files: ['analytics/v1/analytics.proto'] },
   exports: { package: 'exports.v1', files: ['exports/v1/exports.proto'] },
   notifications: { package: 'notifications.v1', files: ['notifications/v1/notifications.proto'] },
 } as const;

@@ -26,6 +26,18 @@ export interface CompanyRecords {
 const CURSOR_BATCH = 5_000;
 
 /**
+ * Up to this many companies are read one by one, with the company id as an equality (which FerretDB pushes
+ * down to its indexes); more are read as one pass over the app with `$in`, which FerretDB tests itself.
+ */
+export const COMPANY_BY_COMPANY_MAX = 100;
+
+/** Which companies to read: every company of the app but the excluded ones, or only the listed ones. */
+export interface CompanyScope {
+  only?: readonly string[];
+  excluded?: readonly string[];
+}
+
+/**
  * Reads the raw collections ingestion writes (read-only). Each collection is read by one cursor sorted by
  * company id, and the four are merged company by company, so memory holds one company's records at a time
  * whatever the number of companies. With MongoDB, indexes on `{appId: 1, companyId: 1}` (and
@@ -35,27 +47,52 @@ const CURSOR_BATCH = 5_000;
 export class CompanyUsageRepository {
   constructor(@InjectConnection() private readonly connection: Connection) {}
 
-  async *companies(appId: string, lastDay: string): AsyncGenerator<CompanyRecords> {
+  /** The scope's companies with their records up to `lastDay`, by company id (UTF-8 byte order). */
+  async *companies(appId: string, lastDay: string, scope: CompanyScope = {}): AsyncGenerator<CompanyRecords> {
+    const excluded = scope.excluded ?? [];
+    if (!scope.only) {
+      yield* this.merged(appId, lastDay, excluded.length > 0 ? { companyId: { $nin: excluded } } : {}, {});
+      return;
+    }
+    const skip = new Set(excluded);
+    const ids = [...new Set(scope.only)].filter((id) => !skip.has(id)).sort(compareKeys);
+    if (ids.length > COMPANY_BY_COMPANY_MAX) {
+      yield* this.merged(appId, lastDay, { companyId: { $in: ids } }, { companyIds: { $in: ids } });
+      return;
+    }
+    for (const id of ids) yield* this.merged(appId, lastDay, { companyId: id }, { companyIds: id });
+  }
+
+  /**
+   * The four cursors, each narrowed by `byCompany` (the feedback cursor by `byCompanies`, on its id list),
+   * merged company by company.
+   */
+  private async *merged(
+    appId: string,
+    lastDay: string,
+    byCompany: Record<string, unknown>,
+    byCompanies: Record<string, unknown>,
+  ): AsyncGenerator<CompanyRecords> {
     const db = this.connection.db;
     if (!db) throw new Error('MongoDB connection is not open');
     const profiles = db
       .collection<CompanyProfileRecord>(RAW_COLLECTIONS.companies)
       .find(
-        { appId },
+        { appId, ...byCompany },
         { projection: { _id: 0, companyId: 1, firstSeen: 1, lastSeen: 1, attributes: 1 }, batchSize: CURSOR_BATCH },
       )
       .sort({ companyId: 1 });
     const usage = db
       .collection<UsageDailyRecord>(RAW_COLLECTIONS.usageDaily)
       .find(
-        { appId, day: { $lte: lastDay }, count: { $gt: 0 } },
+        { appId, ...byCompany, day: { $lte: lastDay }, count: { $gt: 0 } },
         { projection: { _id: 0, companyId: 1, event: 1, day: 1, count: 1 }, batchSize: CURSOR_BATCH },
       )
       .sort({ companyId: 1 });
     const attributes = db
       .collection<CompanyAttributesDailyRecord>(RAW_COLLECTIONS.companyAttributesDaily)
       .find(
-        { appId, day: { $lte: lastDay } },
+        { appId, ...byCompany, day: { $lte: lastDay } },
         { projection: { _id: 0, companyId: 1, day: 1, attributes: 1 }, batchSize: CURSOR_BATCH },
       )
       .sort({ companyId: 1, day: 1 });
@@ -64,7 +101,7 @@ export class CompanyUsageRepository {
     const feedback = db
       .collection<TrackingCallRecord>(RAW_COLLECTIONS.calls)
       .find(
-        { appId, type: 'feedback', day: { $lte: lastDay } },
+        { appId, type: 'feedback', ...byCompanies, day: { $lte: lastDay } },
         { projection: { _id: 0, companyIds: 1, featureId: 1, score: 1, timestamp: 1, day: 1 }, batchSize: CURSOR_BATCH },
       )
       .sort({ companyIds: 1 });

@@ -17,7 +17,7 @@ import {
   historyDates,
   SegmentRule,
 } from './company-usage.metrics';
-import { CompanyRecords, CompanyUsageRepository } from './company-usage.repository';
+import { CompanyRecords, CompanyScope, CompanyUsageRepository } from './company-usage.repository';
 import { COMPANY_FEATURE_COLUMNS } from '@exportd/records';
 
 export { COMPANY_FEATURE_COLUMNS };
@@ -27,7 +27,7 @@ const MAX_BATCH_SIZE = 5_000;
 
 /**
  * A row as one export record keyed by the column names above, in column order (what RowBatch.rows_json
- * carries for DATASET_COMPANY_FEATURES): nulls stay null, lists are comma-joined text.
+ * carries for DATA_TYPE_COMPANY_FEATURES): nulls stay null, lists are comma-joined text.
  */
 export function companyFeatureRecord(
   row: CompanyFeatureRow,
@@ -59,9 +59,9 @@ export function isHistory(value: string): value is History {
 }
 
 /**
- * Company-by-feature rows of an app for a history option: one row per company, date and feature (companies
- * by id, then dates oldest first, then features by name). Computed company by company from the daily
- * counters, streamed out in batches; memory does not grow with the number of companies.
+ * Company-by-feature rows of an app for a list of dates: one row per company, date and feature (companies by
+ * id, then dates oldest first, then features by name), each row as of its date. Computed company by company
+ * from the daily counters, streamed out in batches; memory does not grow with the number of companies.
  */
 @Injectable()
 export class CompanyUsageService {
@@ -79,17 +79,26 @@ export class CompanyUsageService {
   }
 
   /**
-   * The export dataset `company_features`: batches of rows (hundreds each). The history is checked before
-   * the first batch is asked for, so a bad one fails the call rather than the stream.
+   * The rows of the scope's companies for `dates` (YYYY-MM-DD, ascending), in batches of `batchSize` (hundreds
+   * by default). Nothing is read until the first batch is asked for.
    */
-  streamRows(appId: string, history: string, batchSize = DEFAULT_BATCH_SIZE): AsyncIterable<CompanyFeatureRow[]> {
-    if (!isHistory(history)) throw new InvalidHistory(history);
+  streamRows(
+    appId: string,
+    dates: readonly string[],
+    scope: CompanyScope = {},
+    batchSize = DEFAULT_BATCH_SIZE,
+  ): AsyncIterable<CompanyFeatureRow[]> {
     const size = Math.min(Math.max(batchSize > 0 ? batchSize : DEFAULT_BATCH_SIZE, 1), MAX_BATCH_SIZE);
-    const dates = historyDates(history, dayNumberOf(this.clock.now()));
-    return this.generate(appId, dates, size);
+    return this.generate(appId, dates.map(dayNumber), scope, size);
   }
 
-  private async *generate(appId: string, dates: number[], batchSize: number): AsyncGenerator<CompanyFeatureRow[]> {
+  private async *generate(
+    appId: string,
+    dates: number[],
+    scope: CompanyScope,
+    batchSize: number,
+  ): AsyncGenerator<CompanyFeatureRow[]> {
+    if (dates.length === 0 || scope.only?.length === 0) return;
     const features: FeatureRule[] = (await this.features.list(appId)).map((feature) => ({
       id: feature._id,
       name: feature.name,
@@ -102,7 +111,7 @@ export class CompanyUsageService {
     if (features.length === 0) return;
     const lastDay = dayString(dates[dates.length - 1] as number);
     let batch: CompanyFeatureRow[] = [];
-    for await (const records of this.repository.companies(appId, lastDay)) {
+    for await (const records of this.repository.companies(appId, lastDay, scope)) {
       for (const row of companyRows(toCompanyData(records), features, segments, dates)) {
         batch.push(row);
         if (batch.length >= batchSize) {

@@ -1,11 +1,11 @@
 import { Controller } from '@nestjs/common';
 import { analytics } from '@exportd/contracts';
-import { DatasetNotAvailable } from '../rows/rows.errors';
-import { FilterDataset } from '../rows/row-filter';
+import { DataTypeNotAvailable } from '../rows/rows.errors';
+import { FilterDataType } from '../rows/row-filter';
 import { NamedFilterRecord } from './named-filter.repository';
 import { NamedFiltersService } from './named-filters.service';
 
-const DATASETS: Partial<Record<analytics.DataType, FilterDataset>> = {
+const DATA_TYPES: Partial<Record<analytics.DataType, FilterDataType>> = {
   [analytics.DataType.DATA_TYPE_EVENTS]: 'events',
   [analytics.DataType.DATA_TYPE_FEEDBACK]: 'feedback',
   [analytics.DataType.DATA_TYPE_USERS]: 'users',
@@ -58,12 +58,12 @@ export class NamedFiltersController implements analytics.NamedFiltersServiceCont
   }
 
   async validateRowFilter(request: analytics.ValidateRowFilterRequest): Promise<analytics.ValidateRowFilterResponse> {
-    const datasets = request.dataTypes.map((dataset) => {
-      const name = DATASETS[dataset];
-      if (!name) throw new DatasetNotAvailable(String(dataset));
+    const dataTypes = request.dataTypes.map((dataType) => {
+      const name = DATA_TYPES[dataType];
+      if (!name) throw new DataTypeNotAvailable(String(dataType));
       return name;
     });
-    await this.filters.rowFilter(request.appId, datasets, request.expressions);
+    await this.filters.rowFilter(request.appId, dataTypes, request.expressions);
     return {};
   }
 }

@@ -10,7 +10,7 @@ import {
   UnresolvedNamedFilter,
 } from '@exportd/filter';
 import { Clock } from '@exportd/runtime';
-import { FilterDataset, isFilterField } from '../rows/row-filter';
+import { FilterDataType, isFilterField } from '../rows/row-filter';
 import { NamedFilterRecord, NamedFilterRepository } from './named-filter.repository';
 import {
   InvalidFilter,
@@ -121,16 +121,16 @@ export class NamedFiltersService {
   }
 
   /**
-   * Checks row-filter expressions for the datasets of an export: each parses, its `$NAME`s resolve, and every
-   * field it names is a column of each dataset (or `attributes.<key>`). Answers the expressions joined by AND.
+   * Checks row-filter expressions for the data types of an export: each parses, its `$NAME`s resolve, and every
+   * field it names is a column of each data type (or `attributes.<key>`). Answers the expressions joined by AND.
    */
-  async rowFilter(appId: string, datasets: FilterDataset[], expressions: string[]): Promise<FilterNode | undefined> {
+  async rowFilter(appId: string, dataTypes: FilterDataType[], expressions: string[]): Promise<FilterNode | undefined> {
     const trees: FilterNode[] = [];
     for (const expression of expressions) {
       if (expression.length > MAX_FILTER) throw new InvalidFilter(`filter must be at most ${MAX_FILTER} characters`, {});
       const tree = await this.expand(appId, expression);
       for (const field of fieldsOf(tree)) {
-        const missing = datasets.find((dataset) => !isFilterField(dataset, field));
+        const missing = dataTypes.find((dataType) => !isFilterField(dataType, field));
         if (missing !== undefined)
           throw new InvalidFilter(`filter: unknown column ${field} for data type ${missing}`, {
             column: field,

@@ -1,15 +1,15 @@
 import { QueryField } from '@exportd/filter';
 import { COMPANY_FEATURE_COLUMNS, EXPORT_EVENT_TYPE } from '@exportd/records';
 import { COMPANY_COLUMNS, EVENT_COLUMNS, FEEDBACK_COLUMNS, USER_COLUMNS } from './row-encoders';
-import type { RowDataset } from './rows.repository';
+import type { RowDataType } from './rows.repository';
 
-export type FilterDataset = RowDataset | 'company_features';
+export type FilterDataType = RowDataType | 'company_features';
 
 const ATTRIBUTES = 'attributes.';
 
-/** The columns a row filter may name for a dataset (besides `attributes.<key>` where rows have attributes). */
-export function filterColumns(dataset: FilterDataset): readonly string[] {
-  switch (dataset) {
+/** The columns a row filter may name for a data type (besides `attributes.<key>` where rows have attributes). */
+export function filterColumns(dataType: FilterDataType): readonly string[] {
+  switch (dataType) {
     case 'events':
       return EVENT_COLUMNS.filter((c) => c !== 'attributes');
     case 'feedback':
@@ -23,10 +23,10 @@ export function filterColumns(dataset: FilterDataset): readonly string[] {
   }
 }
 
-/** Whether a filter may name this field for the dataset: one of its columns, or `attributes.<key>`. */
-export function isFilterField(dataset: FilterDataset, field: string): boolean {
-  if (dataset !== 'company_features' && field.startsWith(ATTRIBUTES) && field.length > ATTRIBUTES.length) return true;
-  return filterColumns(dataset).includes(field);
+/** Whether a filter may name this field for the data type: one of its columns, or `attributes.<key>`. */
+export function isFilterField(dataType: FilterDataType, field: string): boolean {
+  if (dataType !== 'company_features' && field.startsWith(ATTRIBUTES) && field.length > ATTRIBUTES.length) return true;
+  return filterColumns(dataType).includes(field);
 }
 
 const CALL_TYPE_BY_EXPORT_TYPE: Record<string, string> = Object.fromEntries(
@@ -38,7 +38,7 @@ const CALL_TYPE_BY_EXPORT_TYPE: Record<string, string> = Object.fromEntries(
  * numbers). Attributes are stored as JSON text, timestamps as dates, id lists as arrays: those columns are
  * tested on the rows (see compileFilter).
  */
-export const QUERY_FIELDS: Record<RowDataset, Readonly<Record<string, QueryField>>> = {
+export const QUERY_FIELDS: Record<RowDataType, Readonly<Record<string, QueryField>>> = {
   events: {
     event_type: { path: 'type', type: 'string', values: CALL_TYPE_BY_EXPORT_TYPE },
     event_name: { path: 'event', type: 'string' },

@@ -27,14 +27,7 @@ export class RowsController implements analytics.RowsServiceController {
       let cancelled = false;
       const run = async () => {
         if (!call) throw new Error('streamRows needs the gRPC call');
-        const source =
-          request.dataType === analytics.DataType.DATA_TYPE_COMPANY_FEATURES
-            ? await this.rows.companyFeatureRows(
-                request.appId,
-                request.filter?.history || 'today',
-                request.filter?.expressions ?? [],
-              )
-            : await this.rows.query(request.appId, request.dataType, request.filter);
+        const source = await this.rows.open(request.appId, request.dataType, request.filter, request.batchSize);
         call.on('cancelled', () => (cancelled = true));
         await this.rows.stream(
           source,

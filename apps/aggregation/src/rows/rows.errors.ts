@@ -1,8 +1,8 @@
 import { DomainError } from '@exportd/grpc';
 
-export class DatasetNotAvailable extends DomainError {
-  constructor(dataset: string) {
-    super('invalid', 'dataset_not_available', `the dataset ${dataset} is not available`);
+export class DataTypeNotAvailable extends DomainError {
+  constructor(dataType: string) {
+    super('invalid', 'data_type_not_available', `the data type ${dataType} is not available`);
   }
 }
 

@@ -4,15 +4,15 @@ import { CallType, RAW_COLLECTIONS } from '@exportd/records';
 import { InjectConnection } from '@exportd/runtime';
 import { Connection } from 'mongoose';
 
-export type RowDataset = 'events' | 'feedback' | 'users' | 'companies';
+export type RowDataType = 'events' | 'feedback' | 'users' | 'companies';
 
 /** What a row stream reads: validated, exclusions already resolved to ids. */
 export interface RowQuery {
   appId: string;
-  dataset: RowDataset;
+  dataType: RowDataType;
   fromDay: string;
   toDay: string;
-  /** Call types to read (events and feedback datasets). */
+  /** Call types to read (events and feedback data types). */
   callTypes: CallType[];
   userIds: string[];
   companyIds: string[];
@@ -83,7 +83,7 @@ export class RowsRepository implements OnModuleInit {
    */
   private plan(query: RowQuery): { collection: string; filter: Record<string, unknown>; sort: Record<string, 1> } {
     const filter: Record<string, unknown> = { appId: query.appId };
-    switch (query.dataset) {
+    switch (query.dataType) {
       case 'events':
       case 'feedback': {
         filter.day = query.fromDay; // one query per day: see DayByDayCursor
@@ -126,7 +126,7 @@ export class RowsRepository implements OnModuleInit {
 
 /** Whether a stream of this query must test each row's call type itself. */
 export function typeFilteredInProcess(query: RowQuery): boolean {
-  return (query.dataset === 'events' || query.dataset === 'feedback') && query.callTypes.length > 1;
+  return (query.dataType === 'events' || query.dataType === 'feedback') && query.callTypes.length > 1;
 }
 
 /** The UTC days from fromDay to toDay (YYYY-MM-DD), inclusive. */

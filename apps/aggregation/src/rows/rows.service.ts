@@ -2,11 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { analytics } from '@exportd/contracts';
 import { compileFilter, evaluateFilter, FilterNode } from '@exportd/filter';
 import { CallType, CompanyProfileRecord, EXPORT_EVENT_TYPE, TrackingCallRecord, UserProfileRecord } from '@exportd/records';
+import { dayNumber } from '../company-usage/company-usage.metrics';
+import { CompanyScope } from '../company-usage/company-usage.repository';
 import { COMPANY_FEATURE_COLUMNS, companyFeatureRecord, CompanyUsageService } from '../company-usage/company-usage.service';
 import { ExclusionsService } from '../exclusions/exclusions.service';
 import { NamedFiltersService } from '../named-filters/named-filters.service';
 import { SegmentsService } from '../segments/segments.service';
-import { QUERY_FIELDS, rowForFilter } from './row-filter';
+import { FilterDataType, QUERY_FIELDS, rowForFilter } from './row-filter';
 import {
   COMPANY_COLUMNS,
   encodeCompanyRow,
@@ -17,21 +19,23 @@ import {
   FEEDBACK_COLUMNS,
   USER_COLUMNS,
 } from './row-encoders';
-import { DatasetNotAvailable, InvalidRowFilter } from './rows.errors';
-import { RowDataset, RowQuery, RowsRepository, typeFilteredInProcess } from './rows.repository';
+import { DataTypeNotAvailable, InvalidRowFilter } from './rows.errors';
+import { daysOf, RowDataType, RowQuery, RowsRepository, typeFilteredInProcess } from './rows.repository';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 export const DEFAULT_BATCH_SIZE = 500;
 export const MAX_BATCH_SIZE = 5000;
+/** The longest day range (inclusive) of company_features rows: one row per company, feature and day. */
+export const MAX_COMPANY_FEATURE_DAYS = 31;
 
 /** Export event type -> call type (the inverse of EXPORT_EVENT_TYPE). Types this platform has no data for match nothing. */
 const CALL_TYPE_BY_EVENT_TYPE = new Map<string, CallType>(
   (Object.entries(EXPORT_EVENT_TYPE) as [CallType, string][]).map(([callType, eventType]) => [eventType, callType]),
 );
 
-/** Company-by-feature rows of one history, already computed in batches by CompanyUsageService. */
+/** Company-by-feature rows, already computed in batches by CompanyUsageService. */
 export interface CompanyFeatureRows {
-  dataset: 'company_features';
+  dataType: 'company_features';
   batches: AsyncIterable<Record<string, unknown>[]>;
 }
 
@@ -57,63 +61,104 @@ export class RowsService {
     private readonly namedFilters: NamedFiltersService,
   ) {}
 
+  /** Validates a request into what its stream reads; throws before any row is sent. */
+  async open(
+    appId: string,
+    dataType: analytics.DataType,
+    filter: analytics.RowFilter | undefined,
+    batchSize?: number,
+  ): Promise<FilteredRowQuery | CompanyFeatureRows> {
+    if (!appId) throw new InvalidRowFilter('app_id is required');
+    const name = dataTypeName(dataType);
+    return name === 'company_features'
+      ? this.companyFeatureRows(appId, filter ?? EMPTY_FILTER, batchSize)
+      : this.query(appId, name, filter ?? EMPTY_FILTER);
+  }
+
   /**
-   * The company_features dataset: the 18 columns of the company data export, for one history option; row
-   * filter expressions (over those columns) are tested on each row.
+   * The company_features data type: the 18 columns of the company data export, for the dates of one history
+   * option or for every day of a range, as of each date. company_ids, segment_id and the excluded companies
+   * narrow the companies read; row filter expressions (over the 18 columns) are tested on each row.
+   * event_types and user_ids do not apply to company rows, nor do excluded users.
    */
-  async companyFeatureRows(appId: string, history: string, expressions: string[] = []): Promise<CompanyFeatureRows> {
-    const filter = await this.namedFilters.rowFilter(appId, ['company_features'], expressions);
-    const batches = this.companyUsage.streamRows(appId, history);
+  async companyFeatureRows(appId: string, filter: analytics.RowFilter, batchSize?: number): Promise<CompanyFeatureRows> {
+    const dates = this.companyFeatureDates(filter);
+    const rowFilter = await this.namedFilters.rowFilter(appId, ['company_features'], filter.expressions);
+    const companies = await this.companyRestriction(appId, filter);
+    const scope: CompanyScope = {
+      only: companies.restricted ? companies.companyIds : undefined,
+      excluded: filter.applyExclusions ? (await this.exclusions.get(appId)).companyIds : [],
+    };
+    const batches = this.companyUsage.streamRows(appId, dates, scope, batchSize);
     return {
-      dataset: 'company_features',
+      dataType: 'company_features',
       batches: (async function* () {
         for await (const rows of batches) {
           const records: Record<string, unknown>[] = rows.map(companyFeatureRecord);
-          yield filter ? records.filter((record) => evaluateFilter(filter, record)) : records;
+          yield rowFilter ? records.filter((record) => evaluateFilter(rowFilter, record)) : records;
         }
       })(),
     };
   }
 
-  /** Validates a request into a query; throws before any row is sent. */
-  async query(appId: string, dataset: analytics.DataType, filter: analytics.RowFilter | undefined): Promise<FilteredRowQuery> {
-    const name = datasetName(dataset);
-    if (!appId) throw new InvalidRowFilter('app_id is required');
-    const fromDay = filter?.fromDay ?? '';
-    const toDay = filter?.toDay ?? '';
-    if (!DAY.test(fromDay) || !DAY.test(toDay)) throw new InvalidRowFilter('from_day and to_day must be YYYY-MM-DD');
-    if (fromDay > toDay) throw new InvalidRowFilter('from_day must not be after to_day');
+  /** A history option's dates, or every day of from_day..to_day: one or the other, never both. */
+  private companyFeatureDates(filter: analytics.RowFilter): string[] {
+    const ranged = filter.fromDay !== '' || filter.toDay !== '';
+    if (filter.history && ranged) throw new InvalidRowFilter('give either history or from_day..to_day');
+    if (filter.history) return this.companyUsage.dates(filter.history);
+    if (!ranged) throw new InvalidRowFilter('company_features needs either history or from_day and to_day');
+    const range = dayRange(filter);
+    const days = dayNumber(range.toDay) - dayNumber(range.fromDay) + 1;
+    if (days > MAX_COMPANY_FEATURE_DAYS)
+      throw new InvalidRowFilter(
+        `from_day..to_day is ${days} days; company_features takes at most ${MAX_COMPANY_FEATURE_DAYS} days (or a history)`,
+      );
+    return daysOf(range);
+  }
+
+  /**
+   * The companies a row filter restricts rows to: its company_ids, intersected with the members of its segment
+   * (evaluated on the companies' current attributes). `restricted` false: no restriction.
+   */
+  private async companyRestriction(
+    appId: string,
+    filter: analytics.RowFilter,
+  ): Promise<{ companyIds: string[]; restricted: boolean }> {
+    if (!filter.segmentId) return { companyIds: filter.companyIds, restricted: filter.companyIds.length > 0 };
+    const members = new Set(await this.segments.memberCompanyIds(appId, filter.segmentId));
+    const companyIds = filter.companyIds.length > 0 ? filter.companyIds.filter((id) => members.has(id)) : [...members];
+    return { companyIds, restricted: true };
+  }
+
+  /** Validates a row filter of a table data type into a query. */
+  async query(appId: string, dataType: RowDataType, filter: analytics.RowFilter): Promise<FilteredRowQuery> {
+    const { fromDay, toDay } = dayRange(filter);
     let callTypes: CallType[] = [];
-    if (name === 'events') {
-      callTypes = filter?.eventTypes.length
+    if (dataType === 'events') {
+      callTypes = filter.eventTypes.length
         ? filter.eventTypes.flatMap((t) => {
             const callType = CALL_TYPE_BY_EVENT_TYPE.get(t);
             return callType ? [callType] : [];
           })
         : ['user', 'company', 'event'];
-    } else if (name === 'feedback') {
+    } else if (dataType === 'feedback') {
       callTypes = ['feedback'];
     }
-    const excluded = filter?.applyExclusions ? await this.exclusions.get(appId) : { userIds: [], companyIds: [] };
-    let companyIds = filter?.companyIds ?? [];
-    if (filter?.segmentId) {
-      // A segment restricts rows to its member companies (evaluated on the companies' current attributes).
-      const members = new Set(await this.segments.memberCompanyIds(appId, filter.segmentId));
-      companyIds = companyIds.length > 0 ? companyIds.filter((id) => members.has(id)) : [...members];
-    }
+    const excluded = filter.applyExclusions ? await this.exclusions.get(appId) : { userIds: [], companyIds: [] };
+    const companies = await this.companyRestriction(appId, filter);
     // The row filter: checked like at creation (a named filter may have changed since), then split into
     // query conditions and the rest, tested on each row.
-    const tree = await this.namedFilters.rowFilter(appId, [name], filter?.expressions ?? []);
-    const compiled = tree ? compileFilter(tree, QUERY_FIELDS[name]) : { conditions: [] };
+    const tree = await this.namedFilters.rowFilter(appId, [dataType], filter.expressions);
+    const compiled = tree ? compileFilter(tree, QUERY_FIELDS[dataType]) : { conditions: [] };
     return {
       appId,
-      dataset: name,
+      dataType,
       fromDay,
       toDay,
       callTypes,
-      userIds: filter?.userIds ?? [],
-      companyIds,
-      companiesRestricted: Boolean(filter?.segmentId),
+      userIds: filter.userIds,
+      companyIds: companies.companyIds,
+      companiesRestricted: companies.restricted,
       excludedUserIds: excluded.userIds,
       excludedCompanyIds: excluded.companyIds,
       conditions: compiled.conditions,
@@ -126,7 +171,7 @@ export class RowsService {
    * whatever the size of the result. Columns go with the first batch (also when there are no rows).
    */
   async stream(query: FilteredRowQuery | CompanyFeatureRows, sink: RowSink, batchSize = DEFAULT_BATCH_SIZE): Promise<void> {
-    if (query.dataset === 'company_features') {
+    if (query.dataType === 'company_features') {
       let columns: string[] = [...COMPANY_FEATURE_COLUMNS];
       for await (const rows of query.batches) {
         if (sink.cancelled()) return;
@@ -138,8 +183,8 @@ export class RowsService {
       return;
     }
     const size = Math.min(Math.max(batchSize || DEFAULT_BATCH_SIZE, 1), MAX_BATCH_SIZE);
-    const encode = encoderFor(query.dataset);
-    let columns: string[] = [...columnsFor(query.dataset)];
+    const encode = encoderFor(query.dataType);
+    let columns: string[] = [...columnsFor(query.dataType)];
     let rows: string[] = [];
     const cursor = this.rows.cursor(query, Math.max(size, 1000));
     const types = typeFilteredInProcess(query) ? new Set<string>(query.callTypes) : null;
@@ -166,8 +211,8 @@ export class RowsService {
   }
 }
 
-export function datasetName(dataset: analytics.DataType): RowDataset {
-  switch (dataset) {
+export function dataTypeName(dataType: analytics.DataType): FilterDataType {
+  switch (dataType) {
     case analytics.DataType.DATA_TYPE_EVENTS:
       return 'events';
     case analytics.DataType.DATA_TYPE_FEEDBACK:
@@ -177,14 +222,42 @@ export function datasetName(dataset: analytics.DataType): RowDataset {
     case analytics.DataType.DATA_TYPE_COMPANIES:
       return 'companies';
     case analytics.DataType.DATA_TYPE_COMPANY_FEATURES:
-      // Streamed through companyFeatureRows; it has no day range to query or count.
-      throw new DatasetNotAvailable('company_features (count)');
+      return 'company_features';
+    case analytics.DataType.DATA_TYPE_UNSPECIFIED:
+      throw new InvalidRowFilter('data_type is required');
     default:
-      throw new InvalidRowFilter('dataset is required');
+      throw new DataTypeNotAvailable(String(dataType));
   }
 }
 
-function columnsFor(dataset: RowDataset): readonly string[] {
+const EMPTY_FILTER: analytics.RowFilter = {
+  fromDay: '',
+  toDay: '',
+  eventTypes: [],
+  userIds: [],
+  companyIds: [],
+  segmentId: '',
+  applyExclusions: false,
+  expressions: [],
+  history: '',
+};
+
+/** A real UTC day as YYYY-MM-DD (2026-02-30 is not one). */
+function isDay(text: string): boolean {
+  if (!DAY.test(text)) return false;
+  const at = Date.parse(`${text}T00:00:00Z`);
+  return !Number.isNaN(at) && new Date(at).toISOString().startsWith(text);
+}
+
+/** from_day..to_day of a row filter, both required, in order. */
+function dayRange(filter: analytics.RowFilter): { fromDay: string; toDay: string } {
+  const { fromDay, toDay } = filter;
+  if (!isDay(fromDay) || !isDay(toDay)) throw new InvalidRowFilter('from_day and to_day must be YYYY-MM-DD');
+  if (fromDay > toDay) throw new InvalidRowFilter('from_day must not be after to_day');
+  return { fromDay, toDay };
+}
+
+function columnsFor(dataset: RowDataType): readonly string[] {
   switch (dataset) {
     case 'events':
       return EVENT_COLUMNS;
@@ -197,7 +270,7 @@ function columnsFor(dataset: RowDataset): readonly string[] {
   }
 }
 
-function encoderFor(dataset: RowDataset): (doc: unknown) => string {
+function encoderFor(dataset: RowDataType): (doc: unknown) => string {
   switch (dataset) {
     case 'events':
       return (doc) => encodeEventRow(doc as TrackingCallRecord);

@@ -1,11 +1,12 @@
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
-import type { companyUsage } from '@exportd/contracts';
+import { analytics } from '@exportd/contracts';
+import { COMPANY_FEATURE_LIST_COLUMNS, CsvWriter } from '@exportd/csv';
+import { COMPANY_FEATURE_COLUMNS } from '@exportd/records';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
 import { assertPlanIncludesExports } from '../auth/plan';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
-import { CellCache, headerLine, rowLine } from './csv';
 import { CompanyExportQueryDto } from './data-export.dto';
 
 /** Manual data export: the company data model as a CSV download (Pro and Enterprise plans). */
@@ -15,9 +16,9 @@ export class DataExportController {
   constructor(private readonly clients: ServiceClients) {}
 
   /**
-   * Streams rows from aggregation's gRPC stream straight into the response: one batch at a time, pulled as
-   * the client reads, so memory stays bounded whatever the export size. The first batch is awaited before
-   * the headers go out, so an error from aggregation still becomes a proper HTTP error.
+   * Streams the company_features rows of aggregation's row stream straight into the response: one batch at a
+   * time, pulled as the client reads, so memory stays bounded whatever the export size. The first batch is
+   * awaited before the headers go out, so an error from aggregation still becomes a proper HTTP error.
    */
   @Get('companies')
   @RequirePrivileges('exports:read')
@@ -27,28 +28,37 @@ export class DataExportController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     assertPlanIncludesExports(auth.app);
-    const stream = this.clients.companyUsage.streamCompanyFeatureRows({
+    const stream = this.clients.rows.streamRows({
       appId: auth.app.id,
-      history: query.history,
+      dataType: analytics.DataType.DATA_TYPE_COMPANY_FEATURES,
+      filter: {
+        fromDay: '',
+        toDay: '',
+        eventTypes: [],
+        userIds: [],
+        companyIds: [],
+        segmentId: '',
+        applyExclusions: false,
+        expressions: [],
+        history: query.history,
+      },
       batchSize: 500,
     });
-    const batches = stream[Symbol.asyncIterator]() as AsyncIterator<companyUsage.CompanyFeatureRowBatch>;
-    let first: IteratorResult<companyUsage.CompanyFeatureRowBatch>;
+    const batches = stream[Symbol.asyncIterator]() as AsyncIterator<analytics.RowBatch>;
+    let first: IteratorResult<analytics.RowBatch>;
     try {
       first = await batches.next();
     } catch (error) {
       stream.cancel();
       throw error;
     }
+    const csv = new CsvWriter(COMPANY_FEATURE_COLUMNS, { listColumns: COMPANY_FEATURE_LIST_COLUMNS });
     async function* lines(): AsyncGenerator<string> {
       try {
-        yield headerLine();
+        yield csv.header();
         let next = first;
         while (!next.done) {
-          let chunk = '';
-          const cells = new CellCache();
-          for (const row of next.value.rows) chunk += rowLine(row, cells);
-          yield chunk;
+          yield csv.rows(next.value.rowsJson.map((row) => JSON.parse(row) as Record<string, unknown>));
           next = await batches.next();
         }
       } finally {

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import { analytics, companyUsage, exportsV1, health, notifications, tenancy, tracking } from '@exportd/contracts';
+import { analytics, exportsV1, health, notifications, tenancy, tracking } from '@exportd/contracts';
 import { createGrpcClient, GrpcClient } from '@exportd/grpc';
 import { GatewayEnv } from '../config/env';
 
@@ -13,7 +13,6 @@ export class ServiceClients implements OnApplicationShutdown {
   readonly segments: GrpcClient<typeof analytics.SegmentsServiceService>;
   readonly namedFilters: GrpcClient<typeof analytics.NamedFiltersServiceService>;
   readonly exclusions: GrpcClient<typeof analytics.ExclusionsServiceService>;
-  readonly companyUsage: GrpcClient<typeof companyUsage.CompanyUsageServiceService>;
   readonly exportJobs: GrpcClient<typeof exportsV1.ExportJobsServiceService>;
   readonly notifications: GrpcClient<typeof notifications.NotificationsServiceService>;
   readonly webhookEndpoints: GrpcClient<typeof notifications.WebhookEndpointsServiceService>;
@@ -29,7 +28,6 @@ export class ServiceClients implements OnApplicationShutdown {
     this.segments = createGrpcClient(analytics.SegmentsServiceService, at(env.AGGREGATION_GRPC_ADDR));
     this.namedFilters = createGrpcClient(analytics.NamedFiltersServiceService, at(env.AGGREGATION_GRPC_ADDR));
     this.exclusions = createGrpcClient(analytics.ExclusionsServiceService, at(env.AGGREGATION_GRPC_ADDR));
-    this.companyUsage = createGrpcClient(companyUsage.CompanyUsageServiceService, at(env.AGGREGATION_GRPC_ADDR));
     this.exportJobs = createGrpcClient(exportsV1.ExportJobsServiceService, at(env.EXPORT_JOB_GRPC_ADDR));
     this.notifications = createGrpcClient(notifications.NotificationsServiceService, at(env.NOTIFICATION_GRPC_ADDR));
     this.webhookEndpoints = createGrpcClient(notifications.WebhookEndpointsServiceService, at(env.NOTIFICATION_GRPC_ADDR));
@@ -52,7 +50,6 @@ export class ServiceClients implements OnApplicationShutdown {
       this.segments,
       this.namedFilters,
       this.exclusions,
-      this.companyUsage,
       this.exportJobs,
       this.notifications,
       this.webhookEndpoints,
