@@ -96,7 +96,7 @@ describe('company_features as an export job', () => {
     const now = Date.now();
     const day = (daysAgo: number) => new Date(now - daysAgo * DAY_MS).toISOString().slice(0, 10);
     const byHistory = await exportRows({ dataTypes: ['company_features'], format: 'jsonl', history: '30d-daily' });
-    const range = [day(4), day(3), day(2)];
+    const range = [day(3), day(2), day(1)];
     const byDay = await exportRows({ dataTypes: ['company_features'], format: 'jsonl', startDate: range[0], endDate: range[2] });
 
     const key = (row: Record<string, unknown>) =>
