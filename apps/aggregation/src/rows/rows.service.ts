@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { analytics } from '@exportd/contracts';
 import { compileFilter, evaluateFilter, FilterNode } from '@exportd/filter';
 import { CallType, CompanyProfileRecord, EXPORT_EVENT_TYPE, TrackingCallRecord, UserProfileRecord } from '@exportd/records';
+import { CompanyFeatureJson } from '../company-usage/company-feature-json';
 import { dayNumber } from '../company-usage/company-usage.metrics';
 import { CompanyScope } from '../company-usage/company-usage.repository';
 import { COMPANY_FEATURE_COLUMNS, companyFeatureRecord, CompanyUsageService } from '../company-usage/company-usage.service';
@@ -33,10 +34,10 @@ const CALL_TYPE_BY_EVENT_TYPE = new Map<string, CallType>(
   (Object.entries(EXPORT_EVENT_TYPE) as [CallType, string][]).map(([callType, eventType]) => [eventType, callType]),
 );
 
-/** Company-by-feature rows, already computed in batches by CompanyUsageService. */
+/** Company-by-feature rows, computed in batches by CompanyUsageService, as rows_json text. */
 export interface CompanyFeatureRows {
   dataType: 'company_features';
-  batches: AsyncIterable<Record<string, unknown>[]>;
+  batches: AsyncIterable<string[]>;
 }
 
 /** A row query and the part of its row filter tested on each row (what the query cannot answer). */
@@ -81,7 +82,7 @@ export class RowsService {
    * narrow the companies read; row filter expressions (over the 18 columns) are tested on each row.
    * event_types and user_ids do not apply to company rows, nor do excluded users.
    */
-  async companyFeatureRows(appId: string, filter: analytics.RowFilter, batchSize?: number): Promise<CompanyFeatureRows> {
+  private async companyFeatureRows(appId: string, filter: analytics.RowFilter, batchSize?: number): Promise<CompanyFeatureRows> {
     const dates = this.companyFeatureDates(filter);
     const rowFilter = await this.namedFilters.rowFilter(appId, ['company_features'], filter.expressions);
     const companies = await this.companyRestriction(appId, filter);
@@ -90,12 +91,13 @@ export class RowsService {
       excluded: filter.applyExclusions ? (await this.exclusions.get(appId)).companyIds : [],
     };
     const batches = this.companyUsage.streamRows(appId, dates, scope, batchSize);
+    const json = new CompanyFeatureJson();
     return {
       dataType: 'company_features',
       batches: (async function* () {
         for await (const rows of batches) {
-          const records: Record<string, unknown>[] = rows.map(companyFeatureRecord);
-          yield rowFilter ? records.filter((record) => evaluateFilter(rowFilter, record)) : records;
+          const kept = rowFilter ? rows.filter((row) => evaluateFilter(rowFilter, companyFeatureRecord(row))) : rows;
+          yield kept.map((row) => json.encode(row));
         }
       })(),
     };
@@ -131,7 +133,7 @@ export class RowsService {
   }
 
   /** Validates a row filter of a table data type into a query. */
-  async query(appId: string, dataType: RowDataType, filter: analytics.RowFilter): Promise<FilteredRowQuery> {
+  private async query(appId: string, dataType: RowDataType, filter: analytics.RowFilter): Promise<FilteredRowQuery> {
     const { fromDay, toDay } = dayRange(filter);
     let callTypes: CallType[] = [];
     if (dataType === 'events') {
@@ -175,7 +177,7 @@ export class RowsService {
       let columns: string[] = [...COMPANY_FEATURE_COLUMNS];
       for await (const rows of query.batches) {
         if (sink.cancelled()) return;
-        const full = !sink.write({ rowsJson: rows.map((row) => JSON.stringify(row)), columns });
+        const full = !sink.write({ rowsJson: rows, columns });
         columns = [];
         if (full) await sink.drained();
       }

@@ -28,6 +28,8 @@ export class DataExportController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     assertPlanIncludesExports(auth.app);
+    // 200 rows of JSON text make a message of about 45 kB: within HTTP/2's 64 kB window, so aggregation can
+    // compute the next batch while this one is written (500 rows measured a third slower end to end).
     const stream = this.clients.rows.streamRows({
       appId: auth.app.id,
       dataType: analytics.DataType.DATA_TYPE_COMPANY_FEATURES,
@@ -42,7 +44,7 @@ export class DataExportController {
         expressions: [],
         history: query.history,
       },
-      batchSize: 500,
+      batchSize: 200,
     });
     const batches = stream[Symbol.asyncIterator]() as AsyncIterator<analytics.RowBatch>;
     let first: IteratorResult<analytics.RowBatch>;
