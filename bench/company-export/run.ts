@@ -1,9 +1,10 @@
 /**
  * Company data export benchmark: seeds N companies x 20 features with six months of activity straight into
  * the raw collections, then downloads the 6-month weekly CSV through the gateway and prints rows/s and the
- * peak RSS (VmHWM) of the gateway and aggregation processes.
+ * peak RSS (VmHWM) of the gateway and aggregation processes. `--grpc` also times aggregation's StreamRows
+ * (DATA_TYPE_COMPANY_FEATURES) alone, read by this process.
  *
- *   node -r @swc-node/register bench/company-export/run.ts [--companies 10000] [--features 20] [--keep]
+ *   node -r @swc-node/register bench/company-export/run.ts [--companies 10000] [--features 20] [--grpc] [--keep]
  */
 import { peakRssMb, startStandaloneStack } from '@exportd/local-stack';
 import {
@@ -17,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
-import { companyUsage } from '@exportd/contracts';
+import { analytics } from '@exportd/contracts';
 import { createGrpcClient } from '@exportd/grpc';
 
 const DAY_MS = 86_400_000;
@@ -171,18 +172,29 @@ async function main(): Promise<void> {
 
     // The gRPC stream alone (aggregation -> this process), to tell the two hops apart.
     if (process.argv.includes('--grpc')) {
-      const client = createGrpcClient(companyUsage.CompanyUsageServiceService, {
+      const client = createGrpcClient(analytics.RowsServiceService, {
         address: platform.env.AGGREGATION_GRPC_ADDR as string,
         internalToken: platform.env.INTERNAL_TOKEN as string,
       });
       const grpcStarted = Date.now();
       let grpcRows = 0;
-      for await (const batch of client.streamCompanyFeatureRows({
+      for await (const batch of client.streamRows({
         appId: app.id,
-        history: '6m-weekly',
+        dataType: analytics.DataType.DATA_TYPE_COMPANY_FEATURES,
+        filter: {
+          fromDay: '',
+          toDay: '',
+          eventTypes: [],
+          userIds: [],
+          companyIds: [],
+          segmentId: '',
+          applyExclusions: false,
+          expressions: [],
+          history: '6m-weekly',
+        },
         batchSize: flag('grpc-batch', 500),
       })) {
-        grpcRows += (batch as companyUsage.CompanyFeatureRowBatch).rows.length;
+        grpcRows += (batch as analytics.RowBatch).rowsJson.length;
       }
       const grpcSeconds = (Date.now() - grpcStarted) / 1000;
       say(`gRPC stream alone: ${grpcRows} rows in ${grpcSeconds.toFixed(1)} s, ${Math.round(grpcRows / grpcSeconds)} rows/s`);
