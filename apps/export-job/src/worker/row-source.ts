@@ -26,6 +26,13 @@ export abstract class RowSource {
   abstract stream(request: RowRequest, signal: AbortSignal): AsyncIterable<RowBatchLike>;
 }
 
+/**
+ * Rows per message: a message should fit HTTP/2's 64 kB window (company_features rows are wide JSON, about
+ * 230 bytes each: 500 of them measured a third slower).
+ */
+const ROW_BATCH = 500;
+const COMPANY_FEATURE_BATCH = 200;
+
 @Injectable()
 export class GrpcRowSource extends RowSource implements OnApplicationShutdown {
   private readonly client: GrpcClient<typeof analytics.RowsServiceService>;
@@ -42,7 +49,7 @@ export class GrpcRowSource extends RowSource implements OnApplicationShutdown {
     const call = this.client.streamRows({
       appId: request.appId,
       dataType: dataTypeToProto(request.dataType),
-      batchSize: 500,
+      batchSize: request.dataType === 'company_features' ? COMPANY_FEATURE_BATCH : ROW_BATCH,
       filter: {
         fromDay: request.fromDay,
         toDay: request.toDay,
