@@ -1,15 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { lookup as dnsLookup, LookupAddress } from 'node:dns';
+import { checkedLookup, checkHost, OutboundPolicy, refusalFor } from '@exportd/outbound';
 import { request as httpRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP, LookupFunction } from 'node:net';
-import { refusalFor } from './address-policy';
+import { isIP } from 'node:net';
 
 export const WEBHOOK_TIMEOUT_MS = 15_000;
-
-export interface OutboundPolicy {
-  allowPrivateNetworks: boolean;
-}
 
 /** The outcome of one POST: the answer's status, or an error when there was no answer. */
 export interface PostOutcome {
@@ -42,48 +37,8 @@ function hostOf(url: URL): string {
 export async function checkWebhookUrl(raw: string, policy: OutboundPolicy): Promise<string | undefined> {
   const problem = urlFormProblem(raw, policy);
   if (problem) return problem;
-  const host = hostOf(new URL(raw));
-  if (isIP(host)) return refusalFor(host, policy.allowPrivateNetworks);
-  let addresses: LookupAddress[];
-  try {
-    addresses = await new Promise<LookupAddress[]>((resolve, reject) =>
-      dnsLookup(host, { all: true }, (error, found) => (error ? reject(error) : resolve(found))),
-    );
-  } catch {
-    return `host ${host} does not resolve`;
-  }
-  for (const { address } of addresses) {
-    const refusal = refusalFor(address, policy.allowPrivateNetworks);
-    if (refusal) return `host ${host} resolves to ${refusal.replace(`${address} is`, `${address}, which is`)}`;
-  }
-  return undefined;
-}
-
-class AddressRefused extends Error {}
-
-/**
- * A DNS lookup that refuses a host when any address it resolves to is not allowed. Node connects to the
- * addresses this function returns, so the address connected to is the one checked (no DNS rebinding).
- */
-export function checkedLookup(policy: OutboundPolicy): LookupFunction {
-  return (hostname, options, callback) => {
-    dnsLookup(hostname, { all: true, family: options.family, hints: options.hints }, (error, addresses) => {
-      if (error) return callback(error, '', 4);
-      for (const { address } of addresses) {
-        const refusal = refusalFor(address, policy.allowPrivateNetworks);
-        if (refusal)
-          return callback(
-            new AddressRefused(`host ${hostname} resolves to ${refusal.replace(`${address} is`, `${address}, which is`)}`),
-            '',
-            4,
-          );
-      }
-      if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
-      const first = addresses[0];
-      if (!first) return callback(new AddressRefused(`host ${hostname} has no address`), '', 4);
-      callback(null, first.address, first.family);
-    });
-  };
+  const check = await checkHost(hostOf(new URL(raw)), policy);
+  return check.allowed ? undefined : check.message;
 }
 
 /** Sends webhook POSTs with node:http/https: no redirects followed, a 15 s limit, addresses checked after DNS. */

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { OutboundPolicy } from '@exportd/outbound';
 import { Clock, newId, SecretBox } from '@exportd/runtime';
-import { checkWebhookUrl, OutboundPolicy } from '../outbound/outbound-http';
+import { checkWebhookUrl } from '../outbound/outbound-http';
 import { OUTBOUND_POLICY } from '../outbound/outbound.tokens';
 import { WebhookEndpointChanges, WebhookEndpointRecord, WebhookEndpointRepository } from './webhook-endpoint.repository';
 import { InvalidWebhookInput, WebhookEndpointNotFound, WebhookUrlNotAllowed } from './webhook-endpoints.errors';

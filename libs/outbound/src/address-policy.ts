@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 
-/** Why an address may not be reached by a webhook. */
+/** Why an address may not be reached by an outbound connection (webhooks, customer storage). */
 export type AddressCategory =
   | 'cloud metadata'
   | 'loopback'
@@ -80,7 +80,7 @@ export function classifyAddress(address: string): AddressCategory | undefined {
 }
 
 /**
- * Whether a webhook may connect to `address`: cloud metadata addresses never; other special addresses only
+ * Whether an outbound connection may reach `address`: cloud metadata addresses never; other special addresses only
  * when private networks are allowed. Returns the refusal reason, or undefined when allowed.
  */
 export function refusalFor(address: string, allowPrivateNetworks: boolean): string | undefined {
