@@ -31,6 +31,7 @@ export interface Shape {
 const AGG = 'apps/aggregation/src';
 const ING = 'apps/ingestion/src';
 const JOBS = 'apps/export-job/src/jobs/export-job.repository.ts';
+const QUEUE = 'apps/export-job/src/queue/partition-queue.repository.ts';
 const OUTBOX = 'apps/notification/src/outbox/delivery.repository.ts';
 const WEBHOOKS = 'apps/notification/src/webhooks/webhook-endpoint.repository.ts';
 const COUNT = [{ $group: { _id: 1, n: { $sum: 1 } } }];
@@ -84,14 +85,6 @@ export function hotPaths(s: Sample, now: Date): Shape[] {
       ],
       filter: { appId, day, userId: { $nin: s.userIds.slice(0, 100) }, companyIds: { $in: s.companyIds } },
       sort: { _id: 1 },
-    },
-    {
-      service: 'aggregation',
-      collection: RAW_COLLECTIONS.calls,
-      op: 'countDocuments (per day)',
-      sources: [{ file: rows, match: 'total += await calls.countDocuments({ ...filter, day })' }],
-      filter: { appId, day, type: { $in: ['user', 'company', 'event'] } },
-      pipeline: COUNT,
     },
     {
       service: 'aggregation',
@@ -200,7 +193,7 @@ export function hotPaths(s: Sample, now: Date): Shape[] {
       service: 'aggregation',
       collection: RAW_COLLECTIONS.usageDaily,
       op: 'find',
-      sources: [{ file: usage, match: '{ appId, day: { $lte: lastDay }, count: { $gt: 0 } }' }],
+      sources: [{ file: usage, match: '{ appId, ...byCompany, day: { $lte: lastDay }, count: { $gt: 0 } }' }],
       filter: { appId, day: { $lte: today }, count: { $gt: 0 } },
       sort: { companyId: 1 },
     },
@@ -208,7 +201,7 @@ export function hotPaths(s: Sample, now: Date): Shape[] {
       service: 'aggregation',
       collection: RAW_COLLECTIONS.companyAttributesDaily,
       op: 'find',
-      sources: [{ file: usage, match: '{ appId, day: { $lte: lastDay } },' }],
+      sources: [{ file: usage, match: '{ appId, ...byCompany, day: { $lte: lastDay } },' }],
       filter: { appId, day: { $lte: today } },
       sort: { companyId: 1, day: 1 },
     },
@@ -216,7 +209,7 @@ export function hotPaths(s: Sample, now: Date): Shape[] {
       service: 'aggregation',
       collection: RAW_COLLECTIONS.calls,
       op: 'find (feedback)',
-      sources: [{ file: usage, match: "{ appId, type: 'feedback', day: { $lte: lastDay } }" }],
+      sources: [{ file: usage, match: "{ appId, type: 'feedback', ...byCompanies, day: { $lte: lastDay } }" }],
       filter: { appId, type: 'feedback', day: { $lte: today } },
       sort: { companyIds: 1 },
     },
@@ -376,7 +369,7 @@ export function hotPaths(s: Sample, now: Date): Shape[] {
       service: 'export-job',
       collection: 'export_partitions',
       op: 'find (job states: per job; recovery)',
-      sources: [{ file: JOBS, match: 'return this.partitions.find({ appId, jobId }).sort({ index: 1 })' }],
+      sources: [{ file: QUEUE, match: 'return this.partitions.find({ appId, jobId }).sort({ index: 1 })' }],
       filter: { appId, jobId: s.jobIds[0] },
       sort: { index: 1 },
     },
@@ -384,39 +377,39 @@ export function hotPaths(s: Sample, now: Date): Shape[] {
       service: 'export-job',
       collection: 'export_partitions',
       op: 'find appId (worker claim, all apps: apps with pending partitions)',
-      sources: [{ file: JOBS, match: ".find({ status: 'pending', leaseUntil: { $lte: now } }, { _id: 0, appId: 1 })" }],
+      sources: [{ file: QUEUE, match: ".find({ status: 'pending', leaseUntil: { $lte: now } }, { _id: 0, appId: 1 })" }],
       filter: { status: 'pending', leaseUntil: { $lte: now } },
     },
     {
       service: 'export-job',
       collection: 'export_partitions',
       op: 'find (worker claim, all apps: running partitions, as many as workers)',
-      sources: [{ file: JOBS, match: ".find({ status: 'running' })" }],
+      sources: [{ file: QUEUE, match: ".find({ status: 'running' })" }],
       filter: { status: 'running' },
     },
     {
       service: 'export-job',
       collection: 'export_partitions',
       op: 'find (worker claim, per app in fairness order: pending)',
-      sources: [{ file: JOBS, match: ".find({ status: 'pending', appId, leaseUntil: { $lte: now } })" }],
+      sources: [{ file: QUEUE, match: ".find({ status: 'pending', appId, leaseUntil: { $lte: now } })" }],
       filter: { status: 'pending', appId, leaseUntil: { $lte: now } },
       sort: { jobCreatedAt: 1, index: 1 },
       limit: 8,
     },
     byId('export_partitions', 'export-job', 'updateOne (claim, heartbeat, settle)', s.partitionId, [
-      { file: JOBS, match: '{ _id: partition._id, appId: partition.appId }', anchor: 'this.partitions' },
+      { file: QUEUE, match: '{ _id: partition._id, appId: partition.appId }', anchor: 'this.partitions' },
     ]),
     byId('export_partition_attempts', 'export-job', 'findOne, exists, updateOne', s.attemptId, [
-      { file: JOBS, match: '{ _id: partitionAttemptId(partition._id,', anchor: 'this.attempts' },
+      { file: QUEUE, match: '{ _id: partitionAttemptId(partition._id,', anchor: 'this.attempts' },
     ]),
     byId('export_partition_results', 'export-job', 'exists', s.partitionId, [
-      { file: JOBS, match: 'await this.results.exists({ _id: partitionId, appId })' },
+      { file: QUEUE, match: 'await this.results.exists({ _id: partitionId, appId })' },
     ]),
     {
       service: 'export-job',
       collection: 'export_partition_results',
       op: 'find (job states: per job; completion, recovery)',
-      sources: [{ file: JOBS, match: 'return this.results.find({ appId, jobId }).sort({ index: 1 })' }],
+      sources: [{ file: QUEUE, match: 'return this.results.find({ appId, jobId }).sort({ index: 1 })' }],
       filter: { appId, jobId: s.jobIds[0] },
       sort: { index: 1 },
     },

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { startGrpcService } from '@exportd/grpc';
+import { clockFromEnv } from '@exportd/runtime';
 import { AggregationModule } from './app.module';
 import { loadAggregationEnv } from './config/env';
 
@@ -7,7 +8,7 @@ async function main(): Promise<void> {
   const env = loadAggregationEnv();
   await startGrpcService({
     name: 'aggregation',
-    module: AggregationModule.forRoot(env),
+    module: AggregationModule.forRoot(env, clockFromEnv()),
     packages: ['analytics'],
     bindHost: env.GRPC_BIND_HOST,
     address: env.AGGREGATION_GRPC_ADDR,

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { startGrpcService } from '@exportd/grpc';
+import { clockFromEnv } from '@exportd/runtime';
 import { ExportJobModule } from './app.module';
 import { loadExportJobEnv } from './config/env';
 
@@ -7,7 +8,7 @@ async function main(): Promise<void> {
   const env = loadExportJobEnv();
   await startGrpcService({
     name: 'export-job',
-    module: ExportJobModule.forRoot(env),
+    module: ExportJobModule.forRoot(env, clockFromEnv()),
     packages: ['exports'],
     bindHost: env.GRPC_BIND_HOST,
     address: env.EXPORT_JOB_GRPC_ADDR,

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { startGrpcService } from '@exportd/grpc';
+import { clockFromEnv } from '@exportd/runtime';
 import { IngestionModule } from './app.module';
 import { loadIngestionEnv } from './config/env';
 
@@ -7,7 +8,7 @@ async function main(): Promise<void> {
   const env = loadIngestionEnv();
   await startGrpcService({
     name: 'ingestion',
-    module: IngestionModule.forRoot(env),
+    module: IngestionModule.forRoot(env, clockFromEnv()),
     packages: ['tenancy', 'tracking'],
     bindHost: env.GRPC_BIND_HOST,
     address: env.INGESTION_GRPC_ADDR,

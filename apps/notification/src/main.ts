@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { startGrpcService } from '@exportd/grpc';
+import { clockFromEnv } from '@exportd/runtime';
 import { NotificationModule } from './app.module';
 import { loadNotificationEnv } from './config/env';
 
@@ -7,7 +8,7 @@ async function main(): Promise<void> {
   const env = loadNotificationEnv();
   await startGrpcService({
     name: 'notification',
-    module: NotificationModule.forRoot(env),
+    module: NotificationModule.forRoot(env, { clock: clockFromEnv() }),
     packages: ['notifications'],
     bindHost: env.GRPC_BIND_HOST,
     address: env.NOTIFICATION_GRPC_ADDR,
