@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { GrpcHealthController } from '@exportd/grpc';
 import { Clock, MongoModule, SystemClock } from '@exportd/runtime';
 import { EXPORT_JOB_ENV, ExportJobEnv } from './config/env';
+import { DestinationsModule } from './destinations';
 import { ExportJobsModule } from './jobs/export-jobs.module';
 
 @Global()
@@ -10,7 +11,7 @@ export class ExportJobModule {
   static forRoot(env: ExportJobEnv, clock: Clock = new SystemClock()): DynamicModule {
     return {
       module: ExportJobModule,
-      imports: [MongoModule.forRoot(env.MONGO_URL), ExportJobsModule],
+      imports: [MongoModule.forRoot(env.MONGO_URL), ExportJobsModule, DestinationsModule],
       controllers: [GrpcHealthController],
       providers: [
         { provide: Clock, useValue: clock },

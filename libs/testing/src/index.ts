@@ -8,3 +8,4 @@ export * from './builders/tracking-calls';
 export * from './webhook-receiver';
 export * from './notification-capture';
 export * from './service-process';
+export * from './customer-s3';

@@ -1,4 +1,11 @@
-import { env, internalServiceEnv, loadEnvOrExit, mongoEnv, s3Env, serviceAddressEnv } from '@exportd/config';
+import { env, EnvVar, internalServiceEnv, loadEnvOrExit, mongoEnv, s3Env, serviceAddressEnv } from '@exportd/config';
+import { parseEncryptionKey } from '@exportd/runtime';
+
+/** The same key notification reads: one ENCRYPTION_KEY per deployment seals every secret at rest. */
+const encryptionKey: EnvVar<Buffer> = {
+  description: '32 bytes, base64: AES-256-GCM key destination secrets are encrypted with at rest',
+  parse: parseEncryptionKey,
+};
 
 /** The longest validity a SigV4 presigned URL can have (7 days). */
 const SIGV4_MAX_EXPIRES_SECONDS = 7 * 24 * 3600;
@@ -11,6 +18,11 @@ export const exportJobEnvSchema = {
   AGGREGATION_GRPC_ADDR: serviceAddressEnv.AGGREGATION_GRPC_ADDR,
   NOTIFICATION_GRPC_ADDR: serviceAddressEnv.NOTIFICATION_GRPC_ADDR,
   EXPORT_JOB_GRPC_ADDR: serviceAddressEnv.EXPORT_JOB_GRPC_ADDR,
+  ENCRYPTION_KEY: encryptionKey,
+  OUTBOUND_ALLOW_PRIVATE_NETWORKS: env.bool(
+    'allow destinations on loopback/private addresses and plain http endpoints (development and tests only)',
+    false,
+  ),
   EXPORT_WORKER_CONCURRENCY: env.int('partitions this process exports at the same time (0 = no worker)', 2, 0, 64),
   EXPORT_LEASE_MS: env.int('lease of a claimed partition; a worker that stops heartbeating loses it after this', 30_000, 500),
   EXPORT_POLL_INTERVAL_MS: env.int('how often an idle worker looks for a partition to claim', 500, 10),
