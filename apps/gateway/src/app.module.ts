@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminController } from './admin/admin.controller';
 import { DeliveriesController } from './deliveries/deliveries.controller';
+import { DestinationsController } from './destinations/destinations.controller';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { BulkExportsController } from './bulk-exports/bulk-exports.controller';
 import { ExportsController } from './exports/exports.controller';
@@ -33,6 +34,7 @@ export class GatewayModule {
         SegmentsController,
         FiltersController,
         ExclusionsController,
+        DestinationsController,
       ],
     };
   }
