@@ -4,7 +4,10 @@ import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
 import { CreateWebhookDto, UpdateWebhookDto } from './webhooks.dto';
 
-/** Webhook endpoints of the caller's app. The secret is answered on creation and rotation only. */
+/**
+ * Webhook endpoints of the caller's app. The secret is answered on creation and rotation only. No request
+ * names a schedule, so the endpoints export-job keeps for scheduled exports are neither listed nor found (404).
+ */
 @Controller('api/v1/webhooks')
 @UseGuards(ApiKeyGuard)
 @RequirePrivileges('settings:write')

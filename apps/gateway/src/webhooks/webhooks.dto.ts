@@ -1,6 +1,6 @@
 import { ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 
-export const WEBHOOK_EVENT_TYPES = ['export.completed', 'export.failed'];
+export const WEBHOOK_EVENT_TYPES = ['export.completed', 'export.failed', 'export.automatic.failed'];
 const EVENT_TYPES_MESSAGE = `each event type must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}`;
 
 export class CreateWebhookDto {

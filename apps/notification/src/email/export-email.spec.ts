@@ -1,8 +1,15 @@
-import { formatBytes, renderExportEmail } from './export-email';
+import { EmailContent } from '../outbox/delivery.repository';
+import { ExportOutcome, formatBytes, renderExportEmail } from './export-email';
+
+function rendered(outcome: ExportOutcome): EmailContent {
+  const email = renderExportEmail(outcome);
+  if (!email) throw new Error(`no email for ${outcome.eventType}`);
+  return email;
+}
 
 describe('export email', () => {
   it('lists every file with its link, size and rows, and when the links expire', () => {
-    const email = renderExportEmail({
+    const email = rendered({
       jobId: 'job_1',
       eventType: 'export.completed',
       files: [
@@ -21,7 +28,7 @@ describe('export email', () => {
   });
 
   it('says what failed', () => {
-    const email = renderExportEmail({
+    const email = rendered({
       jobId: 'job_2',
       eventType: 'export.failed',
       files: [],
@@ -31,6 +38,12 @@ describe('export email', () => {
     expect(email.subject).toBe('Export job_2 failed');
     expect(email.text).toContain('What failed: S3 <denied>');
     expect(email.html).toContain('What failed: S3 &lt;denied&gt;');
+  });
+
+  it('has no email for a schedule failing repeatedly (its webhooks tell)', () => {
+    expect(
+      renderExportEmail({ jobId: 'run_3', eventType: 'export.automatic.failed', files: [], linksExpireAt: null, error: 'x' }),
+    ).toBeNull();
   });
 
   it('formats sizes', () => {

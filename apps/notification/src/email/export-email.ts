@@ -1,8 +1,9 @@
 import { EmailContent } from '../outbox/delivery.repository';
+import { WebhookEventType } from '../webhooks/webhook-event-types';
 
 export interface ExportOutcome {
   jobId: string;
-  eventType: 'export.completed' | 'export.failed';
+  eventType: WebhookEventType;
   files: { filename: string; url: string; bytes: number; rows: number }[];
   linksExpireAt: Date | null;
   error: string;
@@ -29,26 +30,41 @@ function utc(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-/** The email of a finished export: subject, plain text and HTML, each with every file's link, size and rows. */
-export function renderExportEmail(outcome: ExportOutcome): EmailContent {
-  if (outcome.eventType === 'export.failed') {
-    const reason = outcome.error || 'no reason was recorded';
-    return {
-      subject: `Export ${outcome.jobId} failed`,
-      text: [
-        `Your data export ${outcome.jobId} failed.`,
-        '',
-        `What failed: ${reason}`,
-        '',
-        'No files were delivered. You can start the export again; if it keeps failing, contact support with the job id.',
-      ].join('\n'),
-      html: [
-        `<p>Your data export <strong>${escapeHtml(outcome.jobId)}</strong> failed.</p>`,
-        `<p>What failed: ${escapeHtml(reason)}</p>`,
-        '<p>No files were delivered. You can start the export again; if it keeps failing, contact support with the job id.</p>',
-      ].join('\n'),
-    };
+/**
+ * The email of a finished export: subject, plain text and HTML, each with every file's link, size and rows.
+ * Null for an event that is not emailed: a schedule's repeated failures go to its subscribed webhooks only.
+ */
+export function renderExportEmail(outcome: ExportOutcome): EmailContent | null {
+  switch (outcome.eventType) {
+    case 'export.completed':
+      return completedEmail(outcome);
+    case 'export.failed':
+      return failedEmail(outcome);
+    case 'export.automatic.failed':
+      return null;
   }
+}
+
+function failedEmail(outcome: ExportOutcome): EmailContent {
+  const reason = outcome.error || 'no reason was recorded';
+  return {
+    subject: `Export ${outcome.jobId} failed`,
+    text: [
+      `Your data export ${outcome.jobId} failed.`,
+      '',
+      `What failed: ${reason}`,
+      '',
+      'No files were delivered. You can start the export again; if it keeps failing, contact support with the job id.',
+    ].join('\n'),
+    html: [
+      `<p>Your data export <strong>${escapeHtml(outcome.jobId)}</strong> failed.</p>`,
+      `<p>What failed: ${escapeHtml(reason)}</p>`,
+      '<p>No files were delivered. You can start the export again; if it keeps failing, contact support with the job id.</p>',
+    ].join('\n'),
+  };
+}
+
+function completedEmail(outcome: ExportOutcome): EmailContent {
   const count = outcome.files.length;
   const expiry = outcome.linksExpireAt ? `The links expire on ${utc(outcome.linksExpireAt)}.` : '';
   const lines = outcome.files.map((f) => `- ${f.filename} (${formatBytes(f.bytes)}, ${f.rows} rows)\n  ${f.url}`);

@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { notifications } from '@exportd/contracts';
+import { WebhookEventType } from '../webhooks/webhook-event-types';
 import { DeliveryRecord } from './delivery.repository';
 import { InvalidNotification } from './notifications.errors';
 import { NotificationsService } from './notifications.service';
@@ -16,12 +17,13 @@ export class NotificationsController implements notifications.NotificationsServi
     const deliveries = await this.notifications.notifyExportFinished({
       appId: request.appId,
       jobId: request.jobId,
-      eventType: request.eventType as 'export.completed' | 'export.failed',
+      eventType: request.eventType as WebhookEventType,
       emails: request.emails,
       files: request.files.map((f) => ({ filename: f.filename, url: f.url, bytes: Number(f.bytes), rows: Number(f.rows) })),
       linksExpireAt: request.linksExpireAt ?? null,
       error: request.error,
       jobJson: request.jobJson,
+      scheduleId: request.scheduleId ?? '',
     });
     return { deliveries };
   }

@@ -3,6 +3,7 @@ import { Clock, newId } from '@exportd/runtime';
 import { createHash } from 'node:crypto';
 import { ExportOutcome, renderExportEmail } from '../email/export-email';
 import { WebhookEndpointRepository } from '../webhooks/webhook-endpoint.repository';
+import { isWebhookEventType, WEBHOOK_EVENT_TYPES } from '../webhooks/webhook-event-types';
 import { DeliveryDoc, DeliveryRecord, DeliveryRepository } from './delivery.repository';
 import { InvalidNotification } from './notifications.errors';
 
@@ -11,9 +12,10 @@ export interface ExportFinished extends ExportOutcome {
   emails: string[];
   /** The job as its public API shows it (JSON), the webhook's `data`; empty means a summary is built. */
   jobJson: string;
+  /** The schedule whose run this is (absent or '' for none): that schedule's endpoints get it besides the app's. */
+  scheduleId?: string;
 }
 
-const EVENT_TYPES = ['export.completed', 'export.failed'];
 // Deliberately plain: export-job rejects bad addresses at creation; this only keeps garbage out of SMTP.
 const EMAIL = /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[^\s@<>()[\],;:"]+$/;
 
@@ -27,14 +29,14 @@ export class NotificationsService {
   ) {}
 
   /**
-   * One delivery per email address and per subscribed, enabled endpoint. Idempotent per (appId, jobId,
-   * eventType): the first call's plan is stored and a repeat re-writes only what a crash may have left out,
-   * answering the same count.
+   * One delivery per email address (for the events that are emailed) and per subscribed, enabled endpoint of
+   * the app or of the event's schedule. Idempotent per (appId, jobId, eventType): the first call's plan is
+   * stored and a repeat re-writes only what a crash may have left out, answering the same count.
    */
   async notifyExportFinished(event: ExportFinished): Promise<number> {
     if (!event.appId || !event.jobId) throw new InvalidNotification('appId and jobId are required');
-    if (!EVENT_TYPES.includes(event.eventType))
-      throw new InvalidNotification(`eventType must be one of ${EVENT_TYPES.join(', ')}`);
+    if (!isWebhookEventType(event.eventType))
+      throw new InvalidNotification(`eventType must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}`);
     const key = createHash('sha256').update(`${event.appId}\n${event.jobId}\n${event.eventType}`).digest('hex').slice(0, 32);
     const planned = await this.plan(event, `ntf_${key}`);
     const stored = await this.deliveries.recordNotification(planned);
@@ -67,7 +69,8 @@ export class NotificationsService {
     };
     const planned: DeliveryDoc[] = [];
     const email = renderExportEmail(event);
-    for (const address of [...new Set(event.emails.map((e) => e.trim().toLowerCase()).filter(Boolean))]) {
+    const addresses = email ? [...new Set(event.emails.map((e) => e.trim().toLowerCase()).filter(Boolean))] : [];
+    for (const address of addresses) {
       const valid = EMAIL.test(address);
       planned.push({
         ...base,
@@ -81,7 +84,7 @@ export class NotificationsService {
       });
     }
     const body = JSON.stringify({ type: event.eventType, timestamp: now.toISOString(), data: webhookData(event) });
-    for (const endpoint of await this.endpoints.subscribed(event.appId, event.eventType)) {
+    for (const endpoint of await this.endpoints.subscribed(event.appId, event.eventType, event.scheduleId || null)) {
       planned.push({
         ...base,
         _id: newId('msg'),

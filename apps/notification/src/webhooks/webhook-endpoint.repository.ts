@@ -8,6 +8,11 @@ export interface WebhookEndpointRecord {
   appId: string;
   url: string;
   eventTypes: string[];
+  /**
+   * The schedule that owns the endpoint (created by export-job for a scheduled export's webhook URL), null for
+   * the app's own endpoints. Set at creation and never changed: every version carries it.
+   */
+  scheduleId: string | null;
   disabled: boolean;
   disabledReason: string | null;
   disabledAt: Date | null;
@@ -74,6 +79,7 @@ const STRIPPED_FIELDS = [
   'endpointId',
   'url',
   'eventTypes',
+  'scheduleId',
   'disabled',
   'disabledReason',
   'disabledAt',
@@ -98,6 +104,7 @@ const schema = new Schema<EndpointVersionDoc>(
     superseded: Boolean,
     url: String,
     eventTypes: [String],
+    scheduleId: String,
     disabled: Boolean,
     disabledReason: String,
     disabledAt: Date,
@@ -113,7 +120,8 @@ const schema = new Schema<EndpointVersionDoc>(
 
 function toRecord(doc: EndpointVersionDoc): WebhookEndpointRecord {
   const { _id: _versionId, endpointId, version: _version, deleted: _deleted, superseded: _superseded, ...rest } = doc;
-  return { ...rest, _id: endpointId, eventTypes: rest.eventTypes ?? [] };
+  // Versions written before schedules owned endpoints have no scheduleId: the app's endpoints.
+  return { ...rest, _id: endpointId, eventTypes: rest.eventTypes ?? [], scheduleId: rest.scheduleId ?? null };
 }
 
 /**
@@ -171,13 +179,29 @@ export class WebhookEndpointRepository implements OnModuleInit {
     await this.versions.create({ ...rest, _id: `${_id}@1`, endpointId: _id, version: 1, superseded: false });
   }
 
+  /** The endpoint, whoever owns it (the outbox delivers to schedules' endpoints too). */
   async find(appId: string, id: string): Promise<WebhookEndpointRecord | null> {
     const newest = await this.newest(appId, id);
     return newest && !newest.deleted ? toRecord(newest) : null;
   }
 
-  /** The app's endpoints (their newest versions), oldest first. */
-  async list(appId: string): Promise<WebhookEndpointRecord[]> {
+  /** The endpoints of the app (scheduleId null) or of one of its schedules, oldest first. */
+  async list(appId: string, scheduleId: string | null): Promise<WebhookEndpointRecord[]> {
+    return (await this.all(appId)).filter((e) => e.scheduleId === scheduleId);
+  }
+
+  /**
+   * Enabled endpoints subscribed to `eventType` that receive a notification of `scheduleId` (null: of no
+   * schedule): every app endpoint, and the endpoints of that schedule.
+   */
+  async subscribed(appId: string, eventType: string, scheduleId: string | null): Promise<WebhookEndpointRecord[]> {
+    return (await this.all(appId)).filter(
+      (e) => !e.disabled && e.eventTypes.includes(eventType) && (e.scheduleId === null || e.scheduleId === scheduleId),
+    );
+  }
+
+  /** Every endpoint of the app and of its schedules (their newest versions), oldest first. */
+  private async all(appId: string): Promise<WebhookEndpointRecord[]> {
     const docs = await this.versions.find({ appId, superseded: false }).lean<EndpointVersionDoc[]>().exec();
     const newest = new Map<string, EndpointVersionDoc>();
     for (const doc of docs) {
@@ -188,11 +212,6 @@ export class WebhookEndpointRepository implements OnModuleInit {
       .filter((doc) => !doc.deleted)
       .map(toRecord)
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a._id.localeCompare(b._id));
-  }
-
-  /** Enabled endpoints of the app subscribed to `eventType`. */
-  async subscribed(appId: string, eventType: string): Promise<WebhookEndpointRecord[]> {
-    return (await this.list(appId)).filter((e) => !e.disabled && e.eventTypes.includes(eventType));
   }
 
   /**

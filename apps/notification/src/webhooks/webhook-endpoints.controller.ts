@@ -12,40 +12,50 @@ export class WebhookEndpointsController implements notifications.WebhookEndpoint
   async createWebhookEndpoint(
     request: notifications.CreateWebhookEndpointRequest,
   ): Promise<notifications.WebhookEndpointWithSecret> {
-    const { endpoint, secret } = await this.endpoints.create(request.appId, request.url, request.eventTypes);
+    const { endpoint, secret } = await this.endpoints.create(
+      request.appId,
+      request.url,
+      request.eventTypes,
+      request.scheduleId ?? '',
+    );
     return { endpoint: toProto(endpoint), secret };
   }
 
   async getWebhookEndpoint(request: notifications.GetWebhookEndpointRequest): Promise<notifications.WebhookEndpointResponse> {
-    return { endpoint: toProto(await this.endpoints.get(request.appId, request.id)) };
+    return { endpoint: toProto(await this.endpoints.get(request.appId, request.id, request.scheduleId ?? '')) };
   }
 
   async listWebhookEndpoints(
     request: notifications.ListWebhookEndpointsRequest,
   ): Promise<notifications.ListWebhookEndpointsResponse> {
-    return { endpoints: (await this.endpoints.list(request.appId)).map(toProto) };
+    return { endpoints: (await this.endpoints.list(request.appId, request.scheduleId ?? '')).map(toProto) };
   }
 
   async updateWebhookEndpoint(
     request: notifications.UpdateWebhookEndpointRequest,
   ): Promise<notifications.WebhookEndpointResponse> {
-    const endpoint = await this.endpoints.update(request.appId, request.id, {
-      url: request.url ?? undefined,
-      eventTypes: request.eventTypes.length > 0 ? request.eventTypes : undefined,
-      disabled: request.disabled ?? undefined,
-    });
+    const endpoint = await this.endpoints.update(
+      request.appId,
+      request.id,
+      {
+        url: request.url ?? undefined,
+        eventTypes: request.eventTypes.length > 0 ? request.eventTypes : undefined,
+        disabled: request.disabled ?? undefined,
+      },
+      request.scheduleId ?? '',
+    );
     return { endpoint: toProto(endpoint) };
   }
 
   async deleteWebhookEndpoint(
     request: notifications.DeleteWebhookEndpointRequest,
   ): Promise<notifications.DeleteWebhookEndpointResponse> {
-    await this.endpoints.delete(request.appId, request.id);
+    await this.endpoints.delete(request.appId, request.id, request.scheduleId ?? '');
     return {};
   }
 
   async rotateWebhookSecret(request: notifications.RotateWebhookSecretRequest): Promise<notifications.WebhookEndpointWithSecret> {
-    const { endpoint, secret } = await this.endpoints.rotateSecret(request.appId, request.id);
+    const { endpoint, secret } = await this.endpoints.rotateSecret(request.appId, request.id, request.scheduleId ?? '');
     return { endpoint: toProto(endpoint), secret };
   }
 }
@@ -55,6 +65,7 @@ function toProto(endpoint: WebhookEndpointRecord): notifications.WebhookEndpoint
     id: endpoint._id,
     url: endpoint.url,
     eventTypes: endpoint.eventTypes,
+    scheduleId: endpoint.scheduleId ?? '',
     disabled: endpoint.disabled,
     disabledReason: endpoint.disabledReason ?? '',
     createdAt: endpoint.createdAt,

@@ -89,6 +89,37 @@ describe(WebhookEndpointsService.name, () => {
     expect(await sut.list('app_delete')).toEqual([]);
   });
 
+  it("a schedule's endpoint is found only with its schedule id, and keeps it through every change", async () => {
+    const { endpoint } = await sut.create('app_sched', url('scheduled'), [], 'sch_1');
+    const { endpoint: own } = await sut.create('app_sched', url('own'), EVENTS);
+    expect(endpoint).toMatchObject({ scheduleId: 'sch_1', eventTypes: ['export.completed', 'export.failed'] });
+    await expect(sut.create('app_sched', url('no-events'), [])).rejects.toMatchObject({ code: 'invalid_request' });
+
+    for (const owner of ['', 'sch_2']) {
+      await expect(sut.get('app_sched', endpoint._id, owner)).rejects.toBeInstanceOf(WebhookEndpointNotFound);
+      await expect(sut.update('app_sched', endpoint._id, { disabled: true }, owner)).rejects.toBeInstanceOf(
+        WebhookEndpointNotFound,
+      );
+      await expect(sut.rotateSecret('app_sched', endpoint._id, owner)).rejects.toBeInstanceOf(WebhookEndpointNotFound);
+      await expect(sut.delete('app_sched', endpoint._id, owner)).rejects.toBeInstanceOf(WebhookEndpointNotFound);
+    }
+    await expect(sut.get('app_sched', own._id, 'sch_1')).rejects.toBeInstanceOf(WebhookEndpointNotFound);
+    expect((await sut.list('app_sched')).map((e) => e._id)).toEqual([own._id]);
+    expect((await sut.list('app_sched', 'sch_1')).map((e) => e._id)).toEqual([endpoint._id]);
+
+    await sut.update('app_sched', endpoint._id, { url: url('moved') }, 'sch_1');
+    await sut.rotateSecret('app_sched', endpoint._id, 'sch_1');
+    await sut.disableGone('app_sched', endpoint._id, url('moved'), 'gone');
+    expect(await sut.get('app_sched', endpoint._id, 'sch_1')).toMatchObject({
+      scheduleId: 'sch_1',
+      url: url('moved'),
+      disabled: true,
+    });
+    expect((await sut.list('app_sched')).map((e) => e._id)).toEqual([own._id]);
+    await sut.delete('app_sched', endpoint._id, 'sch_1');
+    expect(await sut.list('app_sched', 'sch_1')).toEqual([]);
+  });
+
   it('adopts an endpoint stored before versions once: later changes and its deletion are never undone', async () => {
     const { endpoint } = await sut.create('app_old', url('old-style'), EVENTS);
     const { _id, ...rest } = endpoint;

@@ -5,14 +5,20 @@ import { checkWebhookUrl } from '../outbound/outbound-http';
 import { OUTBOUND_POLICY } from '../outbound/outbound.tokens';
 import { WebhookEndpointChanges, WebhookEndpointRecord, WebhookEndpointRepository } from './webhook-endpoint.repository';
 import { InvalidWebhookInput, WebhookEndpointNotFound, WebhookUrlNotAllowed } from './webhook-endpoints.errors';
+import { isWebhookEventType, SCHEDULE_ENDPOINT_EVENT_TYPES, WEBHOOK_EVENT_TYPES } from './webhook-event-types';
 import { newWebhookSecret } from './webhook-signer';
 
-export const WEBHOOK_EVENT_TYPES = ['export.completed', 'export.failed'] as const;
 /** How long the secret before a rotation keeps signing, so receivers can switch without losing deliveries. */
 export const PREVIOUS_SECRET_VALIDITY_MS = 24 * 3_600_000;
 const MAX_URL_LENGTH = 2_048;
+const MAX_SCHEDULE_ID_LENGTH = 200;
 
-/** Webhook endpoints: registration (URL checked against the outbound policy), updates, secrets and rotation. */
+/**
+ * Webhook endpoints: registration (URL checked against the outbound policy), updates, secrets and rotation.
+ * An endpoint belongs to the app or to one of its schedules (`scheduleId`, export-job's); every method but
+ * `create` takes the owner's schedule id ('' for the app) and finds only endpoints of that owner, so a
+ * schedule's endpoint is not part of the app's webhook API.
+ */
 @Injectable()
 export class WebhookEndpointsService {
   constructor(
@@ -22,15 +28,23 @@ export class WebhookEndpointsService {
     @Inject(OUTBOUND_POLICY) private readonly policy: OutboundPolicy,
   ) {}
 
-  async create(appId: string, url: string, eventTypes: string[]): Promise<{ endpoint: WebhookEndpointRecord; secret: string }> {
+  async create(
+    appId: string,
+    url: string,
+    eventTypes: string[],
+    scheduleId = '',
+  ): Promise<{ endpoint: WebhookEndpointRecord; secret: string }> {
     await this.checkUrl(url);
+    if (scheduleId.length > MAX_SCHEDULE_ID_LENGTH)
+      throw new InvalidWebhookInput('scheduleId', `must be at most ${MAX_SCHEDULE_ID_LENGTH} characters`);
     const now = this.clock.now();
     const secret = newWebhookSecret();
     const endpoint: WebhookEndpointRecord = {
       _id: newId('whk'),
       appId,
       url,
-      eventTypes: this.checkEventTypes(eventTypes),
+      eventTypes: this.checkEventTypes(scheduleId && eventTypes.length === 0 ? SCHEDULE_ENDPOINT_EVENT_TYPES : eventTypes),
+      scheduleId: scheduleId || null,
       disabled: false,
       disabledReason: null,
       disabledAt: null,
@@ -45,22 +59,25 @@ export class WebhookEndpointsService {
     return { endpoint, secret };
   }
 
-  async get(appId: string, id: string): Promise<WebhookEndpointRecord> {
+  /** The endpoint when `scheduleId` owns it ('' for the app's own); another owner's is not found. */
+  async get(appId: string, id: string, scheduleId = ''): Promise<WebhookEndpointRecord> {
     const endpoint = await this.repository.find(appId, id);
-    if (!endpoint) throw new WebhookEndpointNotFound(id);
+    if (!endpoint || (endpoint.scheduleId ?? '') !== scheduleId) throw new WebhookEndpointNotFound(id);
     return endpoint;
   }
 
-  list(appId: string): Promise<WebhookEndpointRecord[]> {
-    return this.repository.list(appId);
+  list(appId: string, scheduleId = ''): Promise<WebhookEndpointRecord[]> {
+    return this.repository.list(appId, scheduleId || null);
   }
 
   async update(
     appId: string,
     id: string,
     changes: { url?: string; eventTypes?: string[]; disabled?: boolean },
+    scheduleId = '',
   ): Promise<WebhookEndpointRecord> {
-    await this.get(appId, id);
+    // The owner is checked on the newest version; no version ever changes it, so the write below keeps it.
+    await this.get(appId, id, scheduleId);
     const now = this.clock.now();
     const update: WebhookEndpointChanges = { updatedAt: now };
     if (changes.url !== undefined) {
@@ -80,7 +97,8 @@ export class WebhookEndpointsService {
     return updated;
   }
 
-  async delete(appId: string, id: string): Promise<void> {
+  async delete(appId: string, id: string, scheduleId = ''): Promise<void> {
+    await this.get(appId, id, scheduleId);
     if (!(await this.repository.delete(appId, id))) throw new WebhookEndpointNotFound(id);
   }
 
@@ -89,7 +107,8 @@ export class WebhookEndpointsService {
    * read from the version the new one is written over, so of two concurrent rotations the second keeps the
    * first one's secret as the previous one.
    */
-  async rotateSecret(appId: string, id: string): Promise<{ endpoint: WebhookEndpointRecord; secret: string }> {
+  async rotateSecret(appId: string, id: string, scheduleId = ''): Promise<{ endpoint: WebhookEndpointRecord; secret: string }> {
+    await this.get(appId, id, scheduleId);
     const now = this.clock.now();
     const secret = newWebhookSecret();
     const sealed = this.secrets.seal(secret);
@@ -134,7 +153,7 @@ export class WebhookEndpointsService {
   }
 
   private checkEventTypes(eventTypes: string[]): string[] {
-    const unknown = eventTypes.filter((t) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(t));
+    const unknown = eventTypes.filter((t) => !isWebhookEventType(t));
     if (eventTypes.length === 0 || unknown.length > 0) {
       throw new InvalidWebhookInput('eventTypes', `must be a non-empty list of ${WEBHOOK_EVENT_TYPES.join(', ')}`);
     }
