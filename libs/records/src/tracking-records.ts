@@ -54,7 +54,16 @@ export interface TrackingCallRecord {
   timestamp: Date;
   /** UTC day of `timestamp`, YYYY-MM-DD. */
   day: string;
+  /**
+   * When ingestion wrote the call (its clock, the instant of the round's insert): incremental exports read
+   * calls by it. Calls stored before `receivedDay` existed hold the gateway's time received instead.
+   */
   receivedAt: Date;
+  /**
+   * UTC day of `receivedAt`, YYYY-MM-DD: reception windows are read one `{appId, receivedDay}` equality at a
+   * time. Absent on calls stored before it was written: those are in no reception window.
+   */
+  receivedDay?: string;
   /**
    * Companies the call counts for: its own companyId, or, for events and feedback without one, the companies
    * the user belonged to when the call arrived.

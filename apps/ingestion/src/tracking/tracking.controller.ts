@@ -67,6 +67,5 @@ function toInput(call: tracking.TrackingCall, index: number): TrackingInput {
     attributes: call.attributesJson || '{}',
     active: call.active !== false,
     timestamp,
-    receivedAt,
   };
 }

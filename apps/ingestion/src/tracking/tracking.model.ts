@@ -13,8 +13,8 @@ export interface TrackingInput {
   /** JSON text of the attributes object. */
   attributes: string;
   active: boolean;
+  /** When it happened: the client's timestamp, or when the gateway received it. */
   timestamp: Date;
-  receivedAt: Date;
 }
 
 export interface TrackResult {

@@ -41,7 +41,6 @@ describe(TrackingProjector.name, () => {
       attributes: '{}',
       active: true,
       timestamp: new Date('2026-03-02T09:00:00Z'),
-      receivedAt: clock.now(),
     }));
 
   const usage = () =>

@@ -45,9 +45,12 @@ interface AppQueue {
   running: boolean;
 }
 
+/** A call's record before it is written: when it was received is the instant of the write. */
+type UnreceivedCall = Omit<TrackingCallRecord, 'receivedAt' | 'receivedDay'>;
+
 /** The records of one round and, per batch, the record id of each of its calls. */
 interface PreparedRound {
-  records: TrackingCallRecord[];
+  records: UnreceivedCall[];
   idsOf: Map<QueuedBatch, string[]>;
   /** Calls whose messageId repeats one earlier in the same round (stored once, answered as duplicates). */
   repeated: Map<QueuedBatch, Set<number>>;
@@ -152,20 +155,29 @@ export class TrackingService {
     const journalId = newId('jrn');
     for (const record of round.records) record.journalId = journalId;
     let existing: Set<string>;
+    let stored: TrackingCallRecord[] = [];
     try {
       // The journal entry goes first (see TrackingProjector); both writes take the raw inserts' priority.
       existing = await this.priority.insert(async () => {
+        // Received when written, not on arrival, so that no call is stamped earlier than it can be read.
+        const receivedAt = this.clock.now();
+        const receivedDay = utcDay(receivedAt);
+        stored = round.records.map((record) => ({ ...record, receivedAt, receivedDay }));
         await this.repository.openJournal(
           appId,
           journalId,
-          round.records.map((r) => r._id),
-          this.clock.now(),
+          stored.map((r) => r._id),
+          receivedAt,
         );
-        return this.repository.insertCalls(appId, round.records);
+        return this.repository.insertCalls(appId, stored);
       });
     } catch (error) {
       this.logger.error(`storing ${round.records.length} calls of ${appId} failed: ${(error as Error).message}`);
-      const outcome = await this.removeRound(appId, journalId, round.records);
+      const outcome = await this.removeRound(
+        appId,
+        journalId,
+        round.records.map((r) => r._id),
+      );
       for (const batch of live) batch.reject(outcome);
       return;
     }
@@ -190,7 +202,7 @@ export class TrackingService {
 
     this.projector.add(
       appId,
-      round.records.filter((r) => !existing.has(r._id) && !removed.has(r._id)),
+      stored.filter((r) => !existing.has(r._id) && !removed.has(r._id)),
       journalId,
     );
     for (const batch of live) {
@@ -201,13 +213,9 @@ export class TrackingService {
   }
 
   /** After a failed write: removes whatever the round stored, and says what its callers are told. */
-  private async removeRound(appId: string, journalId: string, records: TrackingCallRecord[]): Promise<Error> {
+  private async removeRound(appId: string, journalId: string, ids: string[]): Promise<Error> {
     try {
-      await this.repository.removeCalls(
-        appId,
-        journalId,
-        records.map((r) => r._id),
-      );
+      await this.repository.removeCalls(appId, journalId, ids);
     } catch (error) {
       // The journal entry stays open: a restart applies whatever of the round is stored.
       this.logger.error(`removing the failed round ${journalId} of ${appId} failed: ${(error as Error).message}`);
@@ -264,12 +272,12 @@ function checkCall(call: TrackingInput, index: number): void {
     throw new InvalidTrackingCall(`calls[${index}] (${call.type}) lacks ${missing.join(', ')}`, { index, missing });
 }
 
-function toRecord(appId: string, call: TrackingInput, companiesOf: Map<string, string[]>): TrackingCallRecord {
+function toRecord(appId: string, call: TrackingInput, companiesOf: Map<string, string[]>): UnreceivedCall {
   let companyIds: string[] = [];
   if (call.companyId) companyIds = [call.companyId];
   else if ((call.type === 'event' || call.type === 'feedback') && call.userId)
     companyIds = [...(companiesOf.get(call.userId) ?? [])];
-  const record: TrackingCallRecord = {
+  const record: UnreceivedCall = {
     _id: call.messageId ? `${appId}:m:${call.messageId}` : `${appId}:${newId()}`,
     appId,
     type: call.type,
@@ -277,7 +285,6 @@ function toRecord(appId: string, call: TrackingInput, companiesOf: Map<string, s
     active: call.active,
     timestamp: call.timestamp,
     day: utcDay(call.timestamp),
-    receivedAt: call.receivedAt,
     companyIds,
   };
   if (call.messageId !== undefined) record.messageId = call.messageId;
