@@ -4,10 +4,49 @@ import mongoose, { Connection } from 'mongoose';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DestinationRepository } from './destination.repository';
-import { S3DestinationStorage } from './destination-storage';
+import { DestinationStorage, DestinationTarget, S3DestinationStorage, UploadBody } from './destination-storage';
 import { DestinationWriter } from './destination-writer';
 import { DestinationInvalid, DestinationWriteFailed } from './destinations.errors';
 import { DestinationInput, DestinationsService } from './destinations.service';
+
+/** The real storage, recording what it checked, with a gate that holds each check until the test opens it (to order a race). */
+class GatedStorage extends DestinationStorage {
+  private open: () => void = () => undefined;
+  private gate = Promise.resolve();
+  entered = Promise.resolve();
+  private enter: () => void = () => undefined;
+  readonly checked: string[] = [];
+
+  constructor(private readonly inner: DestinationStorage) {
+    super();
+  }
+
+  close(): void {
+    this.gate = new Promise((resolve) => (this.open = resolve));
+    this.entered = new Promise((resolve) => (this.enter = resolve));
+  }
+
+  release(): void {
+    this.open();
+  }
+
+  async probe(target: DestinationTarget): Promise<void> {
+    this.checked.push(`${target.bucket}/${target.key}`);
+    this.enter();
+    await this.gate;
+    return this.inner.probe(target);
+  }
+
+  upload(
+    target: DestinationTarget,
+    objectKey: string,
+    body: UploadBody,
+    contentType: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    return this.inner.upload(target, objectKey, body, contentType, signal);
+  }
+}
 
 /** The reason a call was refused with, or 'ok'. */
 async function outcomeOf(call: Promise<unknown>): Promise<string> {
@@ -29,6 +68,8 @@ describe(DestinationsService.name, () => {
   let writer: DestinationWriter;
   let strictSut: DestinationsService;
   let strictWriter: DestinationWriter;
+  let gated: GatedStorage;
+  let gatedSut: DestinationsService;
 
   beforeAll(async () => {
     customer = await startCustomerS3();
@@ -51,6 +92,8 @@ describe(DestinationsService.name, () => {
       strict,
     );
     strictWriter = new DestinationWriter(new S3DestinationStorage(strict, timeouts), secrets);
+    gated = new GatedStorage(new S3DestinationStorage(open, timeouts));
+    gatedSut = new DestinationsService(repository, gated, secrets, new SystemClock(), open);
   });
 
   afterAll(async () => {
@@ -162,6 +205,38 @@ describe(DestinationsService.name, () => {
     });
     await sut.delete('app_del', free.id);
     await expect(sut.get('app_del', free.id)).rejects.toMatchObject({ code: 'destination_not_found' });
+  });
+
+  describe('under concurrency', () => {
+    const ROUNDS = 8;
+
+    it('concurrent PATCHes leave one whole destination of those checked, never a mix', async () => {
+      const moved = await customer.createBucket('moved');
+      for (let round = 0; round < ROUNDS; round++) {
+        const { id } = await sut.create('app_race', good());
+        gated.checked.splice(0);
+        await Promise.all([
+          gatedSut.update('app_race', id, { bucket: moved, key: 'k1' }),
+          gatedSut.update('app_race', id, { key: 'k2' }),
+        ]);
+        const stored = await sut.get('app_race', id);
+        expect(gated.checked).toContain(`${stored.bucket}/${stored.key}`);
+      }
+    });
+
+    it('a check that read the destination before a PATCH does not record its outcome over the PATCH', async () => {
+      const created = await sut.create('app_race', good());
+      await connection.collection('destinations').updateOne({ _id: created.id as never }, { $set: { bucket: 'gone-bucket-y' } });
+      gated.close();
+      const checking = outcomeOf(gatedSut.check('app_race', created.id));
+      await gated.entered;
+      const patched = await sut.update('app_race', created.id, { bucket });
+      gated.release();
+      // The check is about the destination it read (whose bucket is gone); the PATCH's own check stays recorded.
+      expect(await checking).toBe('no_such_bucket');
+      expect(await sut.get('app_race', created.id)).toEqual(patched);
+      expect(patched.lastCheck.ok).toBe(true);
+    });
   });
 
   describe(DestinationWriter.name, () => {
