@@ -9,4 +9,5 @@ export * as analytics from './generated/analytics/v1/analytics';
 export * as exportsV1 from './generated/exports/v1/exports';
 // exports.v1's destinations.proto, beside exportsV1 (one namespace per generated file of the package).
 export * as destinationsV1 from './generated/exports/v1/destinations';
+export * as schedulesV1 from './generated/exports/v1/schedules';
 export * as notifications from './generated/notifications/v1/notifications';

@@ -9,7 +9,10 @@ export const PROTO_PACKAGES = {
   tenancy: { package: 'tenancy.v1', files: ['tenancy/v1/tenancy.proto'] },
   tracking: { package: 'tracking.v1', files: ['tracking/v1/tracking.proto'] },
   analytics: { package: 'analytics.v1', files: ['analytics/v1/analytics.proto'] },
-  exports: { package: 'exports.v1', files: ['exports/v1/exports.proto', 'exports/v1/destinations.proto'] },
+  exports: {
+    package: 'exports.v1',
+    files: ['exports/v1/exports.proto', 'exports/v1/destinations.proto', 'exports/v1/schedules.proto'],
+  },
   notifications: { package: 'notifications.v1', files: ['notifications/v1/notifications.proto'] },
 } as const;
 

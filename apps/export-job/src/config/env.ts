@@ -52,6 +52,15 @@ export const exportJobEnvSchema = {
   EXPORT_SWEEP_INTERVAL_MS: env.int('how often the retention sweeper runs', 60_000, 100),
   EXPORT_NOTIFY_RETRY_BASE_MS: env.int('first back-off of the export-finished notification call', 5_000, 10),
   EXPORT_NOTIFY_RETRY_MAX_MS: env.int('longest back-off of the export-finished notification call', 10 * 60_000, 10),
+  SCHEDULER_INTERVAL_MS: env.int('how often each process looks for due scheduled runs (0 = no scheduler)', 15_000, 0),
+  SCHEDULE_LEASE_MS: env.int(
+    'lease of a claimed scheduled run; a process that stops heartbeating loses it after this',
+    60_000,
+    500,
+  ),
+  SCHEDULE_RETRY_BASE_MS: env.int('first back-off before a failed scheduled run is retried (doubles per attempt)', 60_000, 10),
+  SCHEDULE_RETRY_MAX_MS: env.int('longest back-off between attempts of a scheduled run', 60 * 60_000, 10),
+  SCHEDULE_MAX_ATTEMPTS: env.int('attempts of a scheduled run before its period counts as failed', 8, 1, 100),
 };
 export const loadExportJobEnv = () => loadEnvOrExit(exportJobEnvSchema, 'export-job');
 export type ExportJobEnv = ReturnType<typeof loadExportJobEnv>;

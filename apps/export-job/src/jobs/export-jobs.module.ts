@@ -51,5 +51,7 @@ import { RetentionSweeper } from './retention-sweeper';
         }),
     },
   ],
+  // What the scheduled work builds on: jobs, rows, the rules, and the notification hand-off.
+  exports: [ExportJobsService, RowSource, ExportPreconditions, FinishedNotifier],
 })
 export class ExportJobsModule {}

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { analytics, tenancy } from '@exportd/contracts';
 import { asDomainError, createGrpcClient, fromGrpcError, GrpcClient } from '@exportd/grpc';
-import { planIncludesExports } from '@exportd/records';
+import { planIncludesAutomaticExports, planIncludesExports } from '@exportd/records';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
 import { dataTypeToProto } from './export-job.mapper';
 import { InvalidExportRequest, PlanExcludesExports } from './export-jobs.errors';
@@ -14,6 +14,8 @@ import { ExportDataType } from './partition-planner';
 export abstract class ExportPreconditions {
   /** PlanExcludesExports (403) unless the app's plan includes exports. */
   abstract assertPlanIncludesExports(appId: string): Promise<void>;
+  /** PlanExcludesExports (403) unless the app's plan includes the automatic company export (Enterprise). */
+  abstract assertPlanIncludesAutomaticExports(appId: string): Promise<void>;
   /** InvalidExportRequest (400) for an unknown segment. */
   abstract assertSegmentExists(appId: string, segmentId: string): Promise<void>;
   /**
@@ -39,10 +41,18 @@ export class GrpcExportPreconditions extends ExportPreconditions implements OnAp
   }
 
   async assertPlanIncludesExports(appId: string): Promise<void> {
+    if (!planIncludesExports(await this.planOf(appId))) throw new PlanExcludesExports(appId);
+  }
+
+  async assertPlanIncludesAutomaticExports(appId: string): Promise<void> {
+    if (!planIncludesAutomaticExports(await this.planOf(appId))) throw new PlanExcludesExports(appId);
+  }
+
+  private async planOf(appId: string): Promise<string> {
     const { app } = await this.apps.getApp({ appId }).catch((error: unknown) => {
       throw asDomainError(error);
     });
-    if (!app || !planIncludesExports(app.plan)) throw new PlanExcludesExports(appId);
+    return app?.plan ?? '';
   }
 
   async assertSegmentExists(appId: string, segmentId: string): Promise<void> {

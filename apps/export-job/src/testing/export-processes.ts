@@ -19,6 +19,9 @@ export class OpenPreconditions extends ExportPreconditions {
   assertPlanIncludesExports(): Promise<void> {
     return Promise.resolve();
   }
+  assertPlanIncludesAutomaticExports(): Promise<void> {
+    return Promise.resolve();
+  }
   assertSegmentExists(): Promise<void> {
     return Promise.resolve();
   }

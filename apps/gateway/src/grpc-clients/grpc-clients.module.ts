@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import { analytics, destinationsV1, exportsV1, health, notifications, tenancy, tracking } from '@exportd/contracts';
+import { analytics, destinationsV1, exportsV1, health, notifications, schedulesV1, tenancy, tracking } from '@exportd/contracts';
 import { createGrpcClient, GrpcClient } from '@exportd/grpc';
 import { GatewayEnv } from '../config/env';
 
@@ -15,6 +15,7 @@ export class ServiceClients implements OnApplicationShutdown {
   readonly exclusions: GrpcClient<typeof analytics.ExclusionsServiceService>;
   readonly exportJobs: GrpcClient<typeof exportsV1.ExportJobsServiceService>;
   readonly destinations: GrpcClient<typeof destinationsV1.DestinationsServiceService>;
+  readonly automaticExports: GrpcClient<typeof schedulesV1.AutomaticExportsServiceService>;
   readonly notifications: GrpcClient<typeof notifications.NotificationsServiceService>;
   readonly webhookEndpoints: GrpcClient<typeof notifications.WebhookEndpointsServiceService>;
   /** Health clients by service name, for /healthz. */
@@ -31,6 +32,7 @@ export class ServiceClients implements OnApplicationShutdown {
     this.exclusions = createGrpcClient(analytics.ExclusionsServiceService, at(env.AGGREGATION_GRPC_ADDR));
     this.exportJobs = createGrpcClient(exportsV1.ExportJobsServiceService, at(env.EXPORT_JOB_GRPC_ADDR));
     this.destinations = createGrpcClient(destinationsV1.DestinationsServiceService, at(env.EXPORT_JOB_GRPC_ADDR));
+    this.automaticExports = createGrpcClient(schedulesV1.AutomaticExportsServiceService, at(env.EXPORT_JOB_GRPC_ADDR));
     this.notifications = createGrpcClient(notifications.NotificationsServiceService, at(env.NOTIFICATION_GRPC_ADDR));
     this.webhookEndpoints = createGrpcClient(notifications.WebhookEndpointsServiceService, at(env.NOTIFICATION_GRPC_ADDR));
     const healthAt = (address: string) =>
@@ -54,6 +56,7 @@ export class ServiceClients implements OnApplicationShutdown {
       this.exclusions,
       this.exportJobs,
       this.destinations,
+      this.automaticExports,
       this.notifications,
       this.webhookEndpoints,
       ...Object.values(this.health),

@@ -1,0 +1,50 @@
+import { destinationsV1, schedulesV1 } from '@exportd/contracts';
+import { DomainError } from '@exportd/grpc';
+import { providerToProto, SealedDestination } from '../destinations';
+import { Cadence } from './periods';
+import { ScheduleStatus } from './schedule-status';
+
+/** Proto <-> domain for schedules: cadences, statuses, a destination held by a schedule. */
+
+const CADENCES = new Map<schedulesV1.Cadence, Cadence>([
+  [schedulesV1.Cadence.CADENCE_DAILY, 'daily'],
+  [schedulesV1.Cadence.CADENCE_WEEKLY, 'weekly'],
+]);
+const STATUSES: Record<ScheduleStatus['lastStatus'], schedulesV1.RunStatus> = {
+  never_ran: schedulesV1.RunStatus.RUN_STATUS_NEVER_RAN,
+  successful: schedulesV1.RunStatus.RUN_STATUS_SUCCESSFUL,
+  failed: schedulesV1.RunStatus.RUN_STATUS_FAILED,
+};
+
+export function cadenceFromProto(cadence: schedulesV1.Cadence): Cadence {
+  const known = CADENCES.get(cadence);
+  if (!known) throw new DomainError('invalid', 'invalid_request', 'cadence must be daily or weekly');
+  return known;
+}
+
+export function cadenceToProto(cadence: Cadence): schedulesV1.Cadence {
+  return cadence === 'weekly' ? schedulesV1.Cadence.CADENCE_WEEKLY : schedulesV1.Cadence.CADENCE_DAILY;
+}
+
+export function scheduleStatusToProto(status: ScheduleStatus): schedulesV1.ScheduleStatus {
+  return {
+    lastRunAt: status.lastRunAt ?? undefined,
+    lastStatus: STATUSES[status.lastStatus],
+    nextRunAt: status.nextRunAt ?? undefined,
+    error: status.error ?? '',
+  };
+}
+
+/** A destination a schedule holds: no id or name of its own, never the secret. */
+export function sealedDestinationToProto(destination: SealedDestination): destinationsV1.Destination {
+  return {
+    id: '',
+    name: '',
+    provider: providerToProto(destination.provider),
+    bucket: destination.bucket,
+    region: destination.region,
+    key: destination.key,
+    endpoint: destination.endpoint,
+    accessKeyId: destination.accessKeyId,
+  };
+}

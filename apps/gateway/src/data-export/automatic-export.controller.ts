@@ -1,0 +1,100 @@
+import { Body, Controller, Get, HttpCode, Post, Put, UseGuards } from '@nestjs/common';
+import { destinationsV1, schedulesV1 } from '@exportd/contracts';
+import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
+import { publicDestination } from '../destinations/destinations.controller';
+import { exportJobCall } from '../exports/export-job-contract';
+import { ServiceClients } from '../grpc-clients/grpc-clients.module';
+import { PutAutomaticExportDto } from './automatic-export.dto';
+
+const PROVIDERS: Record<string, destinationsV1.DestinationProvider> = {
+  aws: destinationsV1.DestinationProvider.DESTINATION_PROVIDER_AWS,
+  gcp: destinationsV1.DestinationProvider.DESTINATION_PROVIDER_GCP,
+  custom: destinationsV1.DestinationProvider.DESTINATION_PROVIDER_CUSTOM,
+};
+const CADENCES: Record<string, schedulesV1.Cadence> = {
+  daily: schedulesV1.Cadence.CADENCE_DAILY,
+  weekly: schedulesV1.Cadence.CADENCE_WEEKLY,
+};
+const STATUSES: Partial<Record<schedulesV1.RunStatus, string>> = {
+  [schedulesV1.RunStatus.RUN_STATUS_NEVER_RAN]: 'never_ran',
+  [schedulesV1.RunStatus.RUN_STATUS_SUCCESSFUL]: 'successful',
+  [schedulesV1.RunStatus.RUN_STATUS_FAILED]: 'failed',
+};
+
+/**
+ * The automatic company export (seed 000, Enterprise plan): a daily or weekly company CSV written into the
+ * app's own S3-compatible storage. Other plans get the Bulk API's 403 body; export-job owns every rule.
+ */
+@Controller('api/v1/data-export/automatic')
+@UseGuards(ApiKeyGuard)
+export class AutomaticExportController {
+  constructor(private readonly clients: ServiceClients) {}
+
+  @Get()
+  @RequirePrivileges('exports:read')
+  async get(@CurrentAuth() auth: ApiKeyAuth) {
+    const call = this.clients.automaticExports.getAutomaticExport({ appId: auth.app.id });
+    return automaticExportBody((await exportJobCall(auth.app, call)).automaticExport);
+  }
+
+  /** Checks the storage by listing the bucket (400 `destination_invalid` with its reason), then saves. */
+  @Put()
+  @RequirePrivileges('settings:write')
+  async put(@CurrentAuth() auth: ApiKeyAuth, @Body() body: PutAutomaticExportDto) {
+    const destination =
+      body.provider === undefined
+        ? undefined
+        : {
+            name: '',
+            provider: PROVIDERS[body.provider] ?? destinationsV1.DestinationProvider.DESTINATION_PROVIDER_UNSPECIFIED,
+            url: body.url ?? '',
+            bucket: body.bucket ?? '',
+            region: body.region ?? '',
+            key: body.key ?? '',
+            endpoint: body.endpoint ?? '',
+            accessKeyId: body.accessKeyId ?? '',
+            secretAccessKey: body.secretAccessKey ?? '',
+          };
+    const call = this.clients.automaticExports.putAutomaticExport({
+      appId: auth.app.id,
+      enabled: body.enabled,
+      cadence: CADENCES[body.cadence] ?? schedulesV1.Cadence.CADENCE_UNSPECIFIED,
+      destination,
+    });
+    return automaticExportBody((await exportJobCall(auth.app, call)).automaticExport);
+  }
+
+  /** Runs the latest ended period now (202); it writes the same object as that period's scheduled run. */
+  @Post('run')
+  @HttpCode(202)
+  @RequirePrivileges('settings:write')
+  async run(@CurrentAuth() auth: ApiKeyAuth) {
+    const call = this.clients.automaticExports.runAutomaticExport({ appId: auth.app.id });
+    const { fromDay, toDay } = await exportJobCall(auth.app, call);
+    return { period: { from: fromDay, to: toDay } };
+  }
+}
+
+export function automaticExportBody(settings: schedulesV1.AutomaticExport | undefined) {
+  if (!settings) throw new Error('export-job answered without the automatic export');
+  const destination = settings.destination ? publicDestination(settings.destination) : null;
+  const status = settings.status;
+  return {
+    enabled: settings.enabled,
+    cadence: settings.cadence === schedulesV1.Cadence.CADENCE_WEEKLY ? 'weekly' : 'daily',
+    destination: destination && {
+      provider: destination.provider,
+      bucket: destination.bucket,
+      region: destination.region,
+      key: destination.key,
+      endpoint: destination.endpoint,
+      accessKeyId: destination.accessKeyId,
+    },
+    status: {
+      lastRunAt: status?.lastRunAt?.toISOString() ?? null,
+      lastStatus: (status && STATUSES[status.lastStatus]) ?? 'never_ran',
+      nextRunAt: status?.nextRunAt?.toISOString() ?? null,
+      error: status?.error || null,
+    },
+  };
+}
