@@ -70,6 +70,14 @@ export function hotPaths(s: Sample, now: Date): Shape[] {
     {
       service: 'aggregation',
       collection: RAW_COLLECTIONS.calls,
+      op: 'find (incremental: received in a window; per received day, receivedAt on the days it cuts)',
+      sources: [{ file: rows, match: 'find({ ...filter, receivedDay: day, ...receivedAtWithin(window, day) })' }],
+      filter: { appId, receivedDay: day, receivedAt: { $gte: new Date(`${day}T06:00:00Z`) } },
+      sort: { _id: 1 },
+    },
+    {
+      service: 'aggregation',
+      collection: RAW_COLLECTIONS.calls,
       op: 'find (feedback, one type; per day)',
       sources: [{ file: rows, match: 'if (query.callTypes.length === 1) filter.type = query.callTypes[0]' }],
       filter: { appId, day, type: 'feedback' },

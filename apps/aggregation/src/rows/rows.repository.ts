@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { withConditions } from '@exportd/filter';
-import { CallType, RAW_COLLECTIONS } from '@exportd/records';
+import { CallType, RAW_COLLECTIONS, utcDay } from '@exportd/records';
 import { InjectConnection } from '@exportd/runtime';
 import { Connection } from 'mongoose';
 
@@ -10,8 +10,11 @@ export type RowDataType = 'events' | 'feedback' | 'users' | 'companies';
 export interface RowQuery {
   appId: string;
   dataType: RowDataType;
+  /** Event days, inclusive (empty with `received`). */
   fromDay: string;
   toDay: string;
+  /** Events and feedback: the calls ingestion received in [from, to), whatever their day, instead of days. */
+  received?: ReceptionWindow;
   /** Call types to read (events and feedback data types). */
   callTypes: CallType[];
   userIds: string[];
@@ -27,6 +30,11 @@ export interface RowQuery {
   conditions?: Record<string, unknown>[];
 }
 
+export interface ReceptionWindow {
+  from: Date;
+  to: Date;
+}
+
 /** Documents in a stable order, closed early with `close()`. */
 export interface RowCursor extends AsyncIterable<Record<string, unknown>> {
   close(): Promise<void>;
@@ -37,7 +45,8 @@ export interface RowCursor extends AsyncIterable<Record<string, unknown>> {
  * by day, then _id; profiles by _id), so the same query yields the same rows in the same order on every run:
  * a partition redone after a crash produces the same file. Calls are read one day at a time, with `day` as an
  * equality: FerretDB pushes only equalities down to its database, so a range would read every call of the app
- * (all months) for each partition, while `{appId, day}` reads that day's calls through the indexes.
+ * (all months) for each partition, while `{appId, day}` reads that day's calls through the indexes. A reception
+ * window is read the same way, one `{appId, receivedDay}` per day it touches (by received day, then _id).
  */
 @Injectable()
 export class RowsRepository implements OnModuleInit {
@@ -49,6 +58,7 @@ export class RowsRepository implements OnModuleInit {
     // Read indexes on collections ingestion writes; creating an existing index is harmless.
     for (const [name, keys] of [
       [RAW_COLLECTIONS.calls, { appId: 1, day: 1, _id: 1 }],
+      [RAW_COLLECTIONS.calls, { appId: 1, receivedDay: 1, _id: 1 }],
       [RAW_COLLECTIONS.users, { appId: 1, _id: 1 }],
       [RAW_COLLECTIONS.companies, { appId: 1, _id: 1 }],
     ] as const) {
@@ -65,7 +75,12 @@ export class RowsRepository implements OnModuleInit {
     const { collection, filter, sort } = this.planWithConditions(query);
     const find = (dayFilter: Record<string, unknown>) =>
       this.connection.collection(collection).find(dayFilter, { sort, batchSize });
-    return 'day' in filter ? new DayByDayCursor(daysOf(query), (day) => find({ ...filter, day })) : find(filter);
+    if (query.dataType !== 'events' && query.dataType !== 'feedback') return find(filter);
+    const window = query.received;
+    if (!window) return new DayByDayCursor(daysOf(query), (day) => find({ ...filter, day }));
+    return new DayByDayCursor(receivedDaysOf(window), (day) =>
+      find({ ...filter, receivedDay: day, ...receivedAtWithin(window, day) }),
+    );
   }
 
   private planWithConditions(query: RowQuery): {
@@ -86,7 +101,10 @@ export class RowsRepository implements OnModuleInit {
     switch (query.dataType) {
       case 'events':
       case 'feedback': {
-        filter.day = query.fromDay; // one query per day: see DayByDayCursor
+        // One query per day of reception or of the event. The key is set here so that a row filter's own
+        // condition on `day` is ANDed beside it, not replaced.
+        if (query.received) filter.receivedDay = '';
+        else filter.day = query.fromDay; // one query per day: see DayByDayCursor
         if (query.callTypes.length === 1) filter.type = query.callTypes[0];
         else if (!typeFilteredInProcess(query)) filter.type = { $in: query.callTypes };
         const userId: Record<string, string[]> = {};
@@ -136,6 +154,23 @@ export function daysOf(query: { fromDay: string; toDay: string }): string[] {
   for (let at = Date.parse(`${query.fromDay}T00:00:00Z`); at <= end; at += 86_400_000)
     days.push(new Date(at).toISOString().slice(0, 10));
   return days;
+}
+
+/** The UTC days a reception window [from, to) touches, in order. */
+export function receivedDaysOf(window: ReceptionWindow): string[] {
+  return daysOf({ fromDay: utcDay(window.from), toDay: utcDay(new Date(window.to.getTime() - 1)) });
+}
+
+/**
+ * The receivedAt test of one received day: only the days the window cuts need one (the first from `from`,
+ * the last before `to`); a day inside the window is its receivedDay equality alone.
+ */
+function receivedAtWithin(window: ReceptionWindow, day: string): { receivedAt?: Record<string, Date> } {
+  const start = Date.parse(`${day}T00:00:00Z`);
+  const range: Record<string, Date> = {};
+  if (window.from.getTime() > start) range.$gte = window.from;
+  if (window.to.getTime() < start + 86_400_000) range.$lt = window.to;
+  return Object.keys(range).length > 0 ? { receivedAt: range } : {};
 }
 
 /** The cursors of consecutive days, one open at a time, as one cursor. */

@@ -21,13 +21,23 @@ import {
   USER_COLUMNS,
 } from './row-encoders';
 import { DataTypeNotAvailable, InvalidRowFilter } from './rows.errors';
-import { daysOf, RowDataType, RowQuery, RowsRepository, typeFilteredInProcess } from './rows.repository';
+import {
+  daysOf,
+  ReceptionWindow,
+  receivedDaysOf,
+  RowDataType,
+  RowQuery,
+  RowsRepository,
+  typeFilteredInProcess,
+} from './rows.repository';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 export const DEFAULT_BATCH_SIZE = 500;
 export const MAX_BATCH_SIZE = 5000;
 /** The longest day range (inclusive) of company_features rows: one row per company, feature and day. */
 export const MAX_COMPANY_FEATURE_DAYS = 31;
+/** The most UTC days a reception window may touch (one query each). */
+export const MAX_RECEIVED_DAYS = 31;
 
 /** Export event type -> call type (the inverse of EXPORT_EVENT_TYPE). Types this platform has no data for match nothing. */
 const CALL_TYPE_BY_EVENT_TYPE = new Map<string, CallType>(
@@ -71,9 +81,13 @@ export class RowsService {
   ): Promise<FilteredRowQuery | CompanyFeatureRows> {
     if (!appId) throw new InvalidRowFilter('app_id is required');
     const name = dataTypeName(dataType);
+    const rowFilter = filter ?? EMPTY_FILTER;
+    const received = receptionWindow(rowFilter);
+    if (received && name !== 'events' && name !== 'feedback')
+      throw new InvalidRowFilter('incremental exports hold events and feedback only');
     return name === 'company_features'
-      ? this.companyFeatureRows(appId, filter ?? EMPTY_FILTER, batchSize)
-      : this.query(appId, name, filter ?? EMPTY_FILTER);
+      ? this.companyFeatureRows(appId, rowFilter, batchSize)
+      : this.query(appId, name, rowFilter, received);
   }
 
   /**
@@ -133,8 +147,13 @@ export class RowsService {
   }
 
   /** Validates a row filter of a table data type into a query. */
-  private async query(appId: string, dataType: RowDataType, filter: analytics.RowFilter): Promise<FilteredRowQuery> {
-    const { fromDay, toDay } = dayRange(filter);
+  private async query(
+    appId: string,
+    dataType: RowDataType,
+    filter: analytics.RowFilter,
+    received: ReceptionWindow | undefined,
+  ): Promise<FilteredRowQuery> {
+    const { fromDay, toDay } = received ? { fromDay: '', toDay: '' } : dayRange(filter);
     let callTypes: CallType[] = [];
     if (dataType === 'events') {
       callTypes = filter.eventTypes.length
@@ -157,6 +176,7 @@ export class RowsService {
       dataType,
       fromDay,
       toDay,
+      ...(received ? { received } : {}),
       callTypes,
       userIds: filter.userIds,
       companyIds: companies.companyIds,
@@ -249,6 +269,28 @@ function isDay(text: string): boolean {
   if (!DAY.test(text)) return false;
   const at = Date.parse(`${text}T00:00:00Z`);
   return !Number.isNaN(at) && new Date(at).toISOString().startsWith(text);
+}
+
+/**
+ * received_from..received_to of a row filter, undefined when it has neither: both, in order, on at most
+ * MAX_RECEIVED_DAYS UTC days, and no from_day or to_day beside them.
+ */
+function receptionWindow(filter: analytics.RowFilter): ReceptionWindow | undefined {
+  const { receivedFrom: from, receivedTo: to } = filter;
+  if (!from && !to) return undefined;
+  if (!isInstant(from) || !isInstant(to)) throw new InvalidRowFilter('received_from and received_to go together');
+  if (from >= to) throw new InvalidRowFilter('received_from must be before received_to');
+  if (filter.fromDay !== '' || filter.toDay !== '')
+    throw new InvalidRowFilter('a reception window (received_from..received_to) takes no from_day or to_day');
+  const window = { from, to };
+  const days = receivedDaysOf(window).length;
+  if (days > MAX_RECEIVED_DAYS)
+    throw new InvalidRowFilter(`received_from..received_to spans ${days} days; at most ${MAX_RECEIVED_DAYS} days`);
+  return window;
+}
+
+function isInstant(value: Date | undefined): value is Date {
+  return value instanceof Date && !Number.isNaN(value.getTime());
 }
 
 /** from_day..to_day of a row filter, both required, in order. */
