@@ -4,6 +4,7 @@ import { DeliveriesController } from './deliveries/deliveries.controller';
 import { DestinationsController } from './destinations/destinations.controller';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { BulkExportsController } from './bulk-exports/bulk-exports.controller';
+import { ExportSchedulesController } from './export-schedules/export-schedules.controller';
 import { ExportsController } from './exports/exports.controller';
 import { LookupsController } from './lookups/lookups.controller';
 import { GatewayEnv } from './config/env';
@@ -35,6 +36,7 @@ export class GatewayModule {
         FiltersController,
         ExclusionsController,
         DestinationsController,
+        ExportSchedulesController,
       ],
     };
   }

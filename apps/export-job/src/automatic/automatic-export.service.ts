@@ -84,7 +84,9 @@ export class AutomaticExportService {
     const [entry] = (await this.task.active()).filter((e) => e.appId === appId);
     const period = latestEndedPeriod(record.cadence, this.clock.now());
     if (entry)
-      void this.scheduler.runNow(this.task, entry, period).catch((error: unknown) => this.logger.warn((error as Error).message));
+      void this.scheduler
+        .runNow(this.task, entry, period)
+        .done.catch((error: unknown) => this.logger.warn((error as Error).message));
     return period;
   }
 

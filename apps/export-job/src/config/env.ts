@@ -61,6 +61,11 @@ export const exportJobEnvSchema = {
   SCHEDULE_RETRY_BASE_MS: env.int('first back-off before a failed scheduled run is retried (doubles per attempt)', 60_000, 10),
   SCHEDULE_RETRY_MAX_MS: env.int('longest back-off between attempts of a scheduled run', 60 * 60_000, 10),
   SCHEDULE_MAX_ATTEMPTS: env.int('attempts of a scheduled run before its period counts as failed', 8, 1, 100),
+  SCHEDULE_INCREMENTAL_DELAY_MS: env.int(
+    'an incremental run starts this long after its period (calls stamped before the end are then all stored)',
+    60_000,
+    0,
+  ),
 };
 export const loadExportJobEnv = () => loadEnvOrExit(exportJobEnvSchema, 'export-job');
 export type ExportJobEnv = ReturnType<typeof loadExportJobEnv>;

@@ -57,14 +57,16 @@ function formatToProto(format: ExportFormat): exportsV1.ExportFormat {
       : exportsV1.ExportFormat.EXPORT_FORMAT_JSON;
 }
 
+export function dataTypeFromProto(type: analytics.DataType): ExportDataType {
+  const known = DATA_TYPES.get(type);
+  if (!known) throw new InvalidExportRequest(`data type ${type} is not available`);
+  return known;
+}
+
 export function requestFromProto(request: exportsV1.CreateExportJobRequest): ExportRequest {
   const format = FORMATS.get(request.format);
   if (!format) throw new InvalidExportRequest('format must be json, jsonl or csv');
-  const dataTypes = request.dataTypes.map((type) => {
-    const known = DATA_TYPES.get(type);
-    if (!known) throw new InvalidExportRequest(`data type ${type} is not available`);
-    return known;
-  });
+  const dataTypes = request.dataTypes.map(dataTypeFromProto);
   return {
     api: apiFromProto(request.api),
     dataTypes,
@@ -107,6 +109,7 @@ export function toProtoJob(view: ExportJobView): exportsV1.ExportJob {
     createdAt: job.createdAt,
     finishedAt: view.finishedAt ?? undefined,
     linksExpireAt: view.linksExpireAt ?? undefined,
+    scheduleId: job.scheduleId ?? '',
   };
 }
 
@@ -135,6 +138,7 @@ export function publicJobJson(view: ExportJobView): Record<string, unknown> {
     error: view.error ?? null,
     files: view.files.map((f) => ({ filename: f.filename, url: f.url, rows: f.rows, bytes: f.bytes, sha256: f.sha256 })),
     manifest_url: view.manifestUrl || null,
+    schedule_id: job.scheduleId || null,
     links_expire_at: view.linksExpireAt ? view.linksExpireAt.toISOString() : null,
   };
 }

@@ -39,6 +39,11 @@ export interface ExportJobRecord {
   emails: string[];
   /** The row filter in the filter language, or empty. */
   filter: string;
+  /** The export schedule whose run created the job (absent for a job asked for). */
+  scheduleId?: string;
+  /** An incremental run's reception window: rows received in [from, to), whatever their event day. */
+  receivedFrom?: Date | null;
+  receivedTo?: Date | null;
   partitionKeys: string[];
   /**
    * The job's slot: a Bulk API job claims the app's next numbered slot (one Bulk API job in progress per
@@ -122,6 +127,9 @@ const jobSchema = new Schema<ExportJobRecord>(
     exclusions: Boolean,
     emails: [String],
     filter: String,
+    scheduleId: String,
+    receivedFrom: Date,
+    receivedTo: Date,
     partitionKeys: [String],
     slotId: String,
     createdAt: Date,
@@ -158,6 +166,11 @@ const notifyAttemptSchema = new Schema<NotifyAttemptRecord>(
   { _id: String, appId: String, jobId: String, attempt: Number, owner: String, at: Date },
   { versionKey: false, collection: 'export_notify_attempts' },
 );
+
+/** An on-demand job's own slot. */
+export function ownSlotId(appId: string, jobId: string): string {
+  return `${appId}#job:${jobId}`;
+}
 
 function slotId(appId: string, n: number): string {
   return `${appId}#${n}`;
@@ -237,7 +250,7 @@ export class ExportJobRepository implements OnModuleInit {
 
   /** An on-demand job's own slot (outside the numbered ones): answers its id, or null when it exists already. */
   async claimOwnSlot(appId: string, jobId: string, now: Date): Promise<string | null> {
-    const slot: JobSlotRecord = { _id: `${appId}#job:${jobId}`, appId, n: 0, jobId, createdAt: now, ended: false };
+    const slot: JobSlotRecord = { _id: ownSlotId(appId, jobId), appId, n: 0, jobId, createdAt: now, ended: false };
     return (await insertOnce(this.slots, slot)) ? slot._id : null;
   }
 
@@ -253,8 +266,9 @@ export class ExportJobRepository implements OnModuleInit {
 
   // ---- jobs and their ends ----------------------------------------------------------------------------------
 
-  async insertJob(job: ExportJobRecord): Promise<void> {
-    await this.jobs.collection.insertOne(job as never);
+  /** Inserts the job unless its id exists (answers false then: an earlier create of the same job won). */
+  insertJob(job: ExportJobRecord): Promise<boolean> {
+    return insertOnce(this.jobs, job);
   }
 
   findJob(appId: string, jobId: string): Promise<ExportJobRecord | null> {

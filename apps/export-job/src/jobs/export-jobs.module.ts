@@ -52,6 +52,6 @@ import { RetentionSweeper } from './retention-sweeper';
     },
   ],
   // What the scheduled work builds on: jobs, rows, the rules, and the notification hand-off.
-  exports: [ExportJobsService, RowSource, ExportPreconditions, FinishedNotifier],
+  exports: [ExportJobsService, RowSource, ExportPreconditions, FinishedNotifier, ExportStorage],
 })
 export class ExportJobsModule {}

@@ -10,7 +10,7 @@ import {
   PartitionResultRecord,
 } from '../queue/partition-queue.repository';
 import { ExportStorage } from '../storage/export-storage';
-import { ExportJobRecord, ExportJobRepository, JobEndRecord, JobSlotRecord, JobStatus } from './export-job.repository';
+import { ExportJobRecord, ExportJobRepository, JobEndRecord, JobSlotRecord, JobStatus, ownSlotId } from './export-job.repository';
 import { ExportAlreadyRunning, ExportJobNotCancellable, ExportJobNotFound, InvalidExportRequest } from './export-jobs.errors';
 import { apiOf } from './export-job.mapper';
 import { ExportPreconditions } from './export-preconditions';
@@ -40,6 +40,7 @@ export interface ExportJobView {
   completedPartitions: string[];
   currentPartition: string;
   files: (ExportFileRecord & { url: string })[];
+  manifestKey: string;
   manifestUrl: string;
   linksExpireAt: Date | null;
 }
@@ -57,7 +58,7 @@ export function objectKey(appId: string, jobId: string, name: string): string {
 
 /** The planned partitions of a job as stored records; ids are deterministic, so planning twice is harmless. */
 export function partitionRecords(job: ExportJobRecord): PartitionRecord[] {
-  return planPartitions(job.dataTypes, job.fromDay, job.toDay).map((p) => ({
+  return planPartitions(job.dataTypes, job.fromDay, job.toDay, !!job.receivedFrom).map((p) => ({
     _id: `${job._id}:${p.key}`,
     appId: job.appId,
     jobId: job._id,
@@ -90,9 +91,10 @@ export class ExportJobsService {
 
   /**
    * Every export rule, then the job: the plan, the request's own rules (checkExportRequest), the segment and
-   * the row filter; a refused request stores nothing.
+   * the row filter; a refused request stores nothing. A caller that gives the job's id (a scheduled run, which
+   * may ask again after its process died) gets the job of that id if it exists already.
    */
-  async create(appId: string, asked: ExportRequest): Promise<ExportJobView> {
+  async create(appId: string, asked: ExportRequest, jobId: string = randomUUID()): Promise<ExportJobView> {
     if (!appId) throw new InvalidExportRequest('app_id is required');
     await this.preconditions.assertPlanIncludesExports(appId);
     const request = checkExportRequest(asked);
@@ -100,8 +102,9 @@ export class ExportJobsService {
     if (request.filter) await this.preconditions.assertFilterValid(appId, request.dataTypes, request.filter);
     const api = request.api;
 
+    const existing = await this.repo.findJob(appId, jobId);
+    if (existing) return this.viewOf(existing);
     const now = this.clock.now();
-    const jobId = randomUUID();
     // The Bulk API allows one job in progress per app (409); on-demand jobs queue, each with a slot of its own.
     const slotId = api === 'bulk' ? await this.reserveSlot(appId, jobId, now) : await this.openOwnSlot(appId, jobId, now);
     const job: ExportJobRecord = {
@@ -120,7 +123,10 @@ export class ExportJobsService {
       exclusions: request.exclusions,
       emails: request.emails,
       filter: request.filter,
-      partitionKeys: planPartitions(request.dataTypes, request.fromDay, request.toDay).map((p) => p.key),
+      scheduleId: request.scheduleId ?? '',
+      receivedFrom: request.received?.from ?? null,
+      receivedTo: request.received?.to ?? null,
+      partitionKeys: planPartitions(request.dataTypes, request.fromDay, request.toDay, !!request.received).map((p) => p.key),
       slotId,
       createdAt: now,
       visibleUntil: this.retention.visibleUntil(now),
@@ -130,7 +136,7 @@ export class ExportJobsService {
     const partitions = partitionRecords(job);
     try {
       // The job first: a worker that claims a partition always finds its job.
-      await this.repo.insertJob(job);
+      if (!(await this.repo.insertJob(job))) return this.get(appId, jobId, api);
       await this.queue.insertPartitions(partitions);
     } catch (error) {
       await this.end(job, 'failed', `creating the job failed: ${(error as Error).message}`).catch(() => undefined);
@@ -156,6 +162,12 @@ export class ExportJobsService {
     await this.preconditions.assertPlanIncludesExports(appId);
     const jobs = await this.repo.listJobs(appId, api, this.clock.now());
     return Promise.all((await this.loadStates(appId, jobs)).map((state) => this.view(state)));
+  }
+
+  /** The job of that id, whichever API created it and however old (for the scheduler's own jobs). */
+  async find(appId: string, jobId: string): Promise<ExportJobView | null> {
+    const job = await this.repo.findJob(appId, jobId);
+    return job ? this.viewOf(job) : null;
   }
 
   async viewOf(job: ExportJobRecord): Promise<ExportJobView> {
@@ -332,9 +344,8 @@ export class ExportJobsService {
    * slots, so it blocks nothing; it only lets the recovery check see the job until it has ended.
    */
   private async openOwnSlot(appId: string, jobId: string, now: Date): Promise<string> {
-    const slotId = await this.repo.claimOwnSlot(appId, jobId, now);
-    if (!slotId) throw new Error(`the slot of job ${jobId} exists already`);
-    return slotId;
+    // Taken already only by an earlier create of the same job (a scheduled run asking again): the same slot.
+    return (await this.repo.claimOwnSlot(appId, jobId, now)) ?? ownSlotId(appId, jobId);
   }
 
   private async slotHeld(slot: JobSlotRecord, now: Date): Promise<boolean> {
@@ -379,6 +390,7 @@ export class ExportJobsService {
       completedPartitions,
       currentPartition,
       files,
+      manifestKey: end?.status === 'completed' ? (end.manifestKey ?? '') : '',
       manifestUrl,
       linksExpireAt,
     };

@@ -22,6 +22,10 @@ export interface ExportRequest {
   emails: string[];
   /** A row filter in the filter language, or empty. */
   filter: string;
+  /** Set by the export schedule whose run asks (never by a public API). */
+  scheduleId?: string;
+  /** An incremental run: the rows received in [from, to), whatever their event day (events and feedback only). */
+  received?: { from: Date; to: Date };
 }
 
 /**
@@ -66,6 +70,9 @@ export function checkExportRequest(request: ExportRequest): ExportRequest {
   } else {
     checkDayRange(request);
   }
+
+  if (request.received && dataTypes.some((type) => type !== 'events' && type !== 'feedback'))
+    throw new InvalidExportRequest('incremental exports hold events and feedback only');
 
   const badEmails = request.emails.filter((email) => !EMAIL.test(email));
   if (badEmails.length > 0) throw new InvalidExportRequest(`invalid emails: ${badEmails.join(', ')}`, { emails: badEmails });

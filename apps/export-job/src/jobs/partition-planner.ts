@@ -18,11 +18,17 @@ export interface PlannedPartition {
  * partition each. With several data types, keys carry the data type (`events-2024-05-01`, `users`); a job
  * of events alone keeps the bare date.
  */
-export function planPartitions(dataTypes: readonly ExportDataType[], fromDay: string, toDay: string): PlannedPartition[] {
+export function planPartitions(
+  dataTypes: readonly ExportDataType[],
+  fromDay: string,
+  toDay: string,
+  byReception = false,
+): PlannedPartition[] {
   const prefixed = !(dataTypes.length === 1 && dataTypes[0] === 'events');
   const out: PlannedPartition[] = [];
   for (const dataType of dataTypes) {
-    if (dataType === 'users' || dataType === 'companies' || dataType === 'company_features') {
+    // Rows by reception time (an incremental run) are not cut by event day: one partition per data type.
+    if (byReception || dataType === 'users' || dataType === 'companies' || dataType === 'company_features') {
       out.push({ index: out.length, key: dataType, dataType, fromDay, toDay });
       continue;
     }

@@ -1,6 +1,5 @@
 import { ManualClock } from '@exportd/runtime';
-import { Readable } from 'node:stream';
-import { ExportStorage } from '../storage/export-storage';
+import { MemoryStorage } from '../testing/export-processes';
 import { ExportJobRecord, ExportJobRepository } from './export-job.repository';
 import { RetentionPolicy } from './retention';
 import { RetentionSweeper } from './retention-sweeper';
@@ -52,23 +51,6 @@ describe(RetentionPolicy.name, () => {
   });
 });
 
-class FakeStorage extends ExportStorage {
-  deleted: string[] = [];
-  upload(_key: string, _body: Readable): Promise<void> {
-    return Promise.resolve();
-  }
-  put(): Promise<void> {
-    return Promise.resolve();
-  }
-  presign(key: string): Promise<string> {
-    return Promise.resolve(`https://s3/${key}`);
-  }
-  deletePrefix(prefix: string): Promise<number> {
-    this.deleted.push(prefix);
-    return Promise.resolve(1);
-  }
-}
-
 /** Jobs that have ended, as the repository answers them. */
 class FakeJobs {
   constructor(public jobs: ExportJobRecord[]) {}
@@ -91,7 +73,7 @@ describe(RetentionSweeper.name, () => {
       filesDeleted: false,
       filesDeleteAt: policy.filesDeleteAt(created),
     } as ExportJobRecord;
-    const storage = new FakeStorage();
+    const storage = new MemoryStorage();
     const clock = new ManualClock(created);
     const sut = new RetentionSweeper({} as ExportJobEnv, new FakeJobs([job]) as unknown as ExportJobRepository, storage, clock);
 

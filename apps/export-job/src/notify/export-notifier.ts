@@ -119,6 +119,8 @@ export class ExportNotifierLoop implements OnApplicationBootstrap, OnApplication
         linksExpireAt: view.linksExpireAt ?? undefined,
         error: end.error ?? '',
         jobJson: JSON.stringify(publicJobJson(view)),
+        // A scheduled run's job also reaches its schedule's own webhook endpoint.
+        scheduleId: job.scheduleId ?? '',
       });
       await this.repo.setNotifyState(end.appId, end._id, { notifyPending: false, notifyNextAt: null, notifyAttempts: attempt });
     } catch (error) {

@@ -15,6 +15,8 @@ export interface ScheduleEntry {
   cadence: Cadence;
   /** Periods that ended after this instant are due (the first run is the next day, or next Monday). */
   activeSince: Date;
+  /** A period's run is due this long after the period ended (0: at once). */
+  dueDelayMs?: number;
 }
 
 /** A kind of scheduled work (the automatic company export, scheduled exports). */
@@ -92,7 +94,8 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
 
   /** Runs the schedule's due periods in order: the oldest one not ended is the only one worked on. */
   private async advance(task: ScheduledTask, entry: ScheduleEntry): Promise<void> {
-    for (const period of duePeriods(entry.cadence, entry.activeSince, this.clock.now())) {
+    const now = new Date(this.clock.now().getTime() - (entry.dueDelayMs ?? 0));
+    for (const period of duePeriods(entry.cadence, entry.activeSince, now)) {
       const id = runId(entry.id, period.key);
       if (this.ended.has(id)) continue;
       if (await this.runs.findEnd(entry.appId, id)) {
@@ -208,7 +211,7 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
    * Runs `period` of `entry` now, beside its schedule (`run now`): the same work, so the same objects; its end
    * is recorded under an id of its own, so the period's scheduled run still happens once.
    */
-  async runNow(task: ScheduledTask, entry: ScheduleEntry, period: Period): Promise<void> {
+  runNow(task: ScheduledTask, entry: ScheduleEntry, period: Period): { runId: string; done: Promise<void> } {
     const run: RunRecord = {
       _id: `${runId(entry.id, period.key)}@${randomUUID()}`,
       appId: entry.appId,
@@ -219,13 +222,18 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
       periodEnd: period.end,
       createdAt: this.clock.now(),
     };
+    return { runId: run._id, done: this.work(task, entry, run) };
+  }
+
+  private async work(task: ScheduledTask, entry: ScheduleEntry, run: RunRecord): Promise<void> {
+    await this.runs.claimRun(run);
     const end = { _id: run._id, appId: run.appId, scheduleId: run.scheduleId, periodEnd: run.periodEnd, attempts: 1 };
     try {
       const { exportId } = await task.run(entry, run, this.stop.signal);
       await this.runs.insertEnd({ ...end, outcome: 'succeeded', error: null, exportId: exportId ?? null, at: this.clock.now() });
     } catch (error) {
       const message = (error as Error).message;
-      this.logger.warn(`run now of ${entry.id} (${period.key}) failed: ${message}`);
+      this.logger.warn(`run now of ${entry.id} (${run.periodKey}) failed: ${message}`);
       await this.runs.insertEnd({ ...end, outcome: 'failed', error: message, exportId: null, at: this.clock.now() });
     }
   }

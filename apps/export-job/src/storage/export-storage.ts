@@ -31,6 +31,8 @@ export abstract class ExportStorage {
   abstract presign(key: string, signedAt: Date, expiresInSeconds: number): Promise<string>;
   /** Deletes every object under `prefix`; answers how many. */
   abstract deletePrefix(prefix: string): Promise<number>;
+  /** The object's bytes as a stream (a scheduled run copies its files into the customer's destination). */
+  abstract read(key: string, signal: AbortSignal): Promise<Readable>;
 }
 
 export const PART_SIZE = 5 * 1024 * 1024;
@@ -100,6 +102,14 @@ export class S3ExportStorage extends ExportStorage implements OnApplicationShutd
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return deleted;
+  }
+
+  async read(key: string, signal: AbortSignal): Promise<Readable> {
+    const object = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key }), {
+      abortSignal: signal,
+    });
+    if (!(object.Body instanceof Readable)) throw new Error(`no body for ${key}`);
+    return object.Body;
   }
 
   onApplicationShutdown(): void {

@@ -1,5 +1,6 @@
 import { Clock } from '@exportd/runtime';
 import mongoose, { Connection } from 'mongoose';
+import { Readable } from 'node:stream';
 import { ExportJobRepository } from '../jobs/export-job.repository';
 import { ExportJobsService } from '../jobs/export-jobs.service';
 import { ExportPreconditions } from '../jobs/export-preconditions';
@@ -49,6 +50,10 @@ export class MemoryStorage extends ExportStorage {
   deletePrefix(prefix: string): Promise<number> {
     this.deleted.push(prefix);
     return Promise.resolve(1);
+  }
+  read(key: string): Promise<Readable> {
+    const put = this.puts.find((p) => p.key === key);
+    return put ? Promise.resolve(Readable.from([put.body])) : Promise.reject(new Error(`NoSuchKey ${key}`));
   }
 }
 

@@ -148,6 +148,7 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
               history: job.history,
               exclusions: job.exclusions,
               filter: job.filter,
+              received: job.receivedFrom && job.receivedTo ? { from: job.receivedFrom, to: job.receivedTo } : undefined,
             },
             abort.signal,
           ),

@@ -19,6 +19,8 @@ export interface RowRequest {
   exclusions: boolean;
   /** The job's row filter (or empty); checked when the job was created. */
   filter: string;
+  /** An incremental run's reception window (then the days are the period's, for the file's name only). */
+  received?: { from: Date; to: Date };
 }
 
 /** Where rows come from: aggregation's row stream. */
@@ -51,8 +53,11 @@ export class GrpcRowSource extends RowSource implements OnApplicationShutdown {
       dataType: dataTypeToProto(request.dataType),
       batchSize: request.dataType === 'company_features' ? COMPANY_FEATURE_BATCH : ROW_BATCH,
       filter: {
-        fromDay: request.fromDay,
-        toDay: request.toDay,
+        // Rows by reception time are not selected by event day.
+        fromDay: request.received ? '' : request.fromDay,
+        toDay: request.received ? '' : request.toDay,
+        receivedFrom: request.received?.from,
+        receivedTo: request.received?.to,
         eventTypes: request.eventTypes,
         userIds: request.userIds,
         companyIds: request.companyIds,

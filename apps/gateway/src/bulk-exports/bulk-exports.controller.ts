@@ -1,7 +1,7 @@
 import { Body, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
 import { exportsV1 } from '@exportd/contracts';
 import { fromGrpcError } from '@exportd/grpc';
-import { SystemClock } from '@exportd/runtime';
+import { clockFromEnv } from '@exportd/runtime';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
 import { createExportJobRequest, dataTypeOf, exportJobCall, formatOf, requiredJob } from '../exports/export-job-contract';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
@@ -14,7 +14,7 @@ const BULK = exportsV1.ExportApi.EXPORT_API_BULK;
 @Controller('api/v1/analytics/exports')
 @UseGuards(ApiKeyGuard)
 export class BulkExportsController {
-  private readonly clock = new SystemClock();
+  private readonly clock = clockFromEnv();
 
   constructor(private readonly clients: ServiceClients) {}
 

@@ -21,5 +21,6 @@ export function exportBody(job: exportsV1.ExportJob) {
     files: job.files.map((f) => ({ filename: f.filename, url: f.url || null, rows: f.rows, bytes: f.bytes, sha256: f.sha256 })),
     manifestUrl: job.manifestUrl || null,
     error: job.error || null,
+    scheduleId: job.scheduleId || null,
   };
 }

@@ -16,6 +16,7 @@ export class ServiceClients implements OnApplicationShutdown {
   readonly exportJobs: GrpcClient<typeof exportsV1.ExportJobsServiceService>;
   readonly destinations: GrpcClient<typeof destinationsV1.DestinationsServiceService>;
   readonly automaticExports: GrpcClient<typeof schedulesV1.AutomaticExportsServiceService>;
+  readonly exportSchedules: GrpcClient<typeof schedulesV1.ExportSchedulesServiceService>;
   readonly notifications: GrpcClient<typeof notifications.NotificationsServiceService>;
   readonly webhookEndpoints: GrpcClient<typeof notifications.WebhookEndpointsServiceService>;
   /** Health clients by service name, for /healthz. */
@@ -33,6 +34,7 @@ export class ServiceClients implements OnApplicationShutdown {
     this.exportJobs = createGrpcClient(exportsV1.ExportJobsServiceService, at(env.EXPORT_JOB_GRPC_ADDR));
     this.destinations = createGrpcClient(destinationsV1.DestinationsServiceService, at(env.EXPORT_JOB_GRPC_ADDR));
     this.automaticExports = createGrpcClient(schedulesV1.AutomaticExportsServiceService, at(env.EXPORT_JOB_GRPC_ADDR));
+    this.exportSchedules = createGrpcClient(schedulesV1.ExportSchedulesServiceService, at(env.EXPORT_JOB_GRPC_ADDR));
     this.notifications = createGrpcClient(notifications.NotificationsServiceService, at(env.NOTIFICATION_GRPC_ADDR));
     this.webhookEndpoints = createGrpcClient(notifications.WebhookEndpointsServiceService, at(env.NOTIFICATION_GRPC_ADDR));
     const healthAt = (address: string) =>
@@ -57,6 +59,7 @@ export class ServiceClients implements OnApplicationShutdown {
       this.exportJobs,
       this.destinations,
       this.automaticExports,
+      this.exportSchedules,
       this.notifications,
       this.webhookEndpoints,
       ...Object.values(this.health),

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { Clock, SystemClock } from '@exportd/runtime';
+import { Clock, clockFromEnv } from '@exportd/runtime';
 import { TrackingBatcher } from './tracking.batcher';
 import { TrackingController } from './tracking.controller';
 import { TrackingKeyResolver } from './tracking-key.resolver';
@@ -9,7 +9,8 @@ import { TRACKING_CONFIG, trackingConfig } from './tracking.config';
   controllers: [TrackingController],
   providers: [
     { provide: TRACKING_CONFIG, useFactory: () => trackingConfig() },
-    { provide: Clock, useClass: SystemClock },
+    // Calls without a timestamp are stamped now: the platform's time (moved by end-to-end tests).
+    { provide: Clock, useFactory: () => clockFromEnv() },
     TrackingKeyResolver,
     TrackingBatcher,
   ],

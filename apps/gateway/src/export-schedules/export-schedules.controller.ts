@@ -1,0 +1,141 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
+import { schedulesV1 } from '@exportd/contracts';
+import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
+import { dataTypeName, dataTypeOf, exportJobCall, formatName, formatOf } from '../exports/export-job-contract';
+import { ServiceClients } from '../grpc-clients/grpc-clients.module';
+import { CreateExportScheduleDto, ScheduleDeliveryDto, UpdateExportScheduleDto } from './export-schedules.dto';
+
+const CADENCES: Record<string, schedulesV1.Cadence> = {
+  daily: schedulesV1.Cadence.CADENCE_DAILY,
+  weekly: schedulesV1.Cadence.CADENCE_WEEKLY,
+};
+
+/**
+ * Scheduled exports (seed 003), `Authorization: Bearer <key>`: each period's run is an on-demand export
+ * (listed by GET /api/v1/exports with its `scheduleId`), delivered by signed webhook, email and/or into a
+ * destination. export-job owns every rule and answers what is wrong.
+ */
+@Controller('api/v1/export-schedules')
+@UseGuards(ApiKeyGuard)
+export class ExportSchedulesController {
+  constructor(private readonly clients: ServiceClients) {}
+
+  @Post()
+  @RequirePrivileges('exports:write')
+  async create(@CurrentAuth() auth: ApiKeyAuth, @Body() body: CreateExportScheduleDto) {
+    const call = this.clients.exportSchedules.createExportSchedule({
+      appId: auth.app.id,
+      frequency: CADENCES[body.frequency] ?? schedulesV1.Cadence.CADENCE_UNSPECIFIED,
+      dataTypes: body.dataTypes.map(dataTypeOf),
+      format: formatOf(body.format),
+      userIds: body.filters?.userIds ?? [],
+      companyIds: body.filters?.companyIds ?? [],
+      eventTypes: body.filters?.eventTypes ?? [],
+      filter: body.filter ?? '',
+      mode:
+        body.mode === 'incremental'
+          ? schedulesV1.ScheduleMode.SCHEDULE_MODE_INCREMENTAL
+          : schedulesV1.ScheduleMode.SCHEDULE_MODE_PERIOD,
+      delivery: delivery(body.delivery),
+    });
+    const { schedule, webhookSecret } = await exportJobCall(auth.app, call);
+    return { ...scheduleBody(schedule), ...(webhookSecret ? { webhookSecret } : {}) };
+  }
+
+  @Get()
+  @RequirePrivileges('exports:read')
+  async list(@CurrentAuth() auth: ApiKeyAuth) {
+    const { schedules } = await exportJobCall(auth.app, this.clients.exportSchedules.listExportSchedules({ appId: auth.app.id }));
+    return { data: schedules.map(scheduleBody) };
+  }
+
+  @Get(':id')
+  @RequirePrivileges('exports:read')
+  async get(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
+    const call = this.clients.exportSchedules.getExportSchedule({ appId: auth.app.id, id });
+    return scheduleBody((await exportJobCall(auth.app, call)).schedule);
+  }
+
+  @Patch(':id')
+  @RequirePrivileges('exports:write')
+  async update(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string, @Body() body: UpdateExportScheduleDto) {
+    const call = this.clients.exportSchedules.updateExportSchedule({
+      appId: auth.app.id,
+      id,
+      frequency: body.frequency === undefined ? undefined : CADENCES[body.frequency],
+      dataTypes: (body.dataTypes ?? []).map(dataTypeOf),
+      format: body.format === undefined ? undefined : formatOf(body.format),
+      filter: body.filter,
+      delivery: body.delivery ? delivery(body.delivery) : undefined,
+    });
+    const { schedule, webhookSecret } = await exportJobCall(auth.app, call);
+    return { ...scheduleBody(schedule), ...(webhookSecret ? { webhookSecret } : {}) };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @RequirePrivileges('exports:write')
+  async delete(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string): Promise<void> {
+    await exportJobCall(auth.app, this.clients.exportSchedules.deleteExportSchedule({ appId: auth.app.id, id }));
+  }
+
+  /** Runs the latest ended period now (202), beside its scheduled run. */
+  @Post(':id/run')
+  @HttpCode(202)
+  @RequirePrivileges('exports:write')
+  async run(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
+    const call = this.clients.exportSchedules.runExportSchedule({ appId: auth.app.id, id });
+    return { exportId: (await exportJobCall(auth.app, call)).exportId };
+  }
+
+  @Get(':id/runs')
+  @RequirePrivileges('exports:read')
+  async runs(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
+    const call = this.clients.exportSchedules.listScheduleRuns({ appId: auth.app.id, id });
+    return { data: (await exportJobCall(auth.app, call)).runs.map(runBody) };
+  }
+}
+
+function delivery(body: ScheduleDeliveryDto): schedulesV1.ScheduleDelivery {
+  return { webhookUrl: body.webhookUrl ?? '', emails: body.emails ?? [], destinationId: body.destinationId ?? '' };
+}
+
+function runBody(run: schedulesV1.ScheduleRun) {
+  return {
+    period: run.period,
+    from: run.fromDay,
+    to: run.toDay,
+    status: run.status,
+    exportId: run.exportId || null,
+    startedAt: run.startedAt?.toISOString() ?? null,
+    endedAt: run.endedAt?.toISOString() ?? null,
+    error: run.error || null,
+    deliveries: run.deliveries.map((d) => ({
+      channel: d.channel,
+      recipient: d.recipient,
+      status: d.status,
+      error: d.error || null,
+    })),
+  };
+}
+
+export function scheduleBody(schedule: schedulesV1.ExportSchedule | undefined) {
+  if (!schedule) throw new Error('export-job answered without a schedule');
+  return {
+    id: schedule.id,
+    frequency: schedule.frequency === schedulesV1.Cadence.CADENCE_WEEKLY ? 'weekly' : 'daily',
+    dataTypes: schedule.dataTypes.map(dataTypeName),
+    format: formatName(schedule.format),
+    filters: { userIds: schedule.userIds, companyIds: schedule.companyIds, eventTypes: schedule.eventTypes },
+    filter: schedule.filter || null,
+    mode: schedule.mode === schedulesV1.ScheduleMode.SCHEDULE_MODE_INCREMENTAL ? 'incremental' : 'period',
+    delivery: {
+      webhookUrl: schedule.delivery?.webhookUrl || null,
+      emails: schedule.delivery?.emails ?? [],
+      destinationId: schedule.delivery?.destinationId || null,
+    },
+    nextRunAt: schedule.nextRunAt?.toISOString() ?? null,
+    lastRun: schedule.lastRun ? runBody(schedule.lastRun) : null,
+    createdAt: schedule.createdAt?.toISOString() ?? null,
+  };
+}
