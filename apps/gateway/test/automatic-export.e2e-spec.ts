@@ -8,8 +8,11 @@ import {
   startCustomerS3,
   startServiceProcess,
   startTestPlatform,
+  startWebhookReceiver,
   TestPlatform,
+  WebhookReceiver,
 } from '@exportd/testing';
+import { Webhook } from 'standardwebhooks';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -29,8 +32,12 @@ const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
  */
 describe('automatic company export into the customer storage', () => {
   const clockFile = join(tmpdir(), `exportd-clock-${randomBytes(4).toString('hex')}`);
+  let offsetMs = 0;
   /** Moves every process of the platform to `at` (time flows on from there). */
-  const setClock = (at: number) => writeFileSync(clockFile, String(at - Date.now()));
+  const setClock = (at: number) => {
+    offsetMs = at - Date.now();
+    writeFileSync(clockFile, String(offsetMs));
+  };
 
   let platform: TestPlatform;
   let customer: CustomerS3;
@@ -225,4 +232,41 @@ describe('automatic company export into the customer storage', () => {
     expect(recovered.status.error).toBeNull();
     expect(await customer.listKeys(bucket)).toHaveLength(4);
   }, 240_000);
+
+  it('tells the endpoints subscribed to export.automatic.failed once, signed, after three failed periods in a row', async () => {
+    const app = await createApp(platform.gatewayUrl, platform.adminToken, 'enterprise', 'Alerts');
+    const receiver: WebhookReceiver = await startWebhookReceiver();
+    try {
+      const endpoint = await call('POST', '/api/v1/webhooks', app, { url: receiver.url, eventTypes: ['export.automatic.failed'] });
+      expect(endpoint.status).toBe(201);
+      const bucket = await customer.createBucket();
+      const start = DAY0 + 10 * DAY_MS;
+      setClock(start + 12 * 3_600_000);
+      const saved = await call('PUT', '/api/v1/data-export/automatic', app, { enabled: true, cadence: 'daily', ...storage(bucket) });
+      expect(saved.status).toBe(200);
+      await customer.stop();
+      // Three days pass with the storage down: the three periods run in order and fail.
+      setClock(start + 3 * DAY_MS + 1_000);
+      const [alert] = await eventually(async () => (receiver.requests.length > 0 ? receiver.requests : undefined), 60_000, 'the alert');
+      const realNow = Date.now;
+      Date.now = () => realNow() + offsetMs; // the verifier compares the signature's timestamp with its own time
+      let payload: Json;
+      try {
+        payload = new Webhook(endpoint.body.secret as string).verify(alert?.body ?? '', alert?.headers ?? {});
+      } finally {
+        Date.now = realNow;
+      }
+      expect(payload).toMatchObject({
+        type: 'export.automatic.failed',
+        data: { type: 'automatic_export', cadence: 'daily', failed_periods: [{}, {}, {}] },
+      });
+      const status = (await call('GET', '/api/v1/data-export/automatic', app)).body.status;
+      expect(status).toMatchObject({ lastStatus: 'failed' });
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(receiver.requests).toHaveLength(1);
+    } finally {
+      await customer.start();
+      await receiver.close();
+    }
+  }, 120_000);
 });

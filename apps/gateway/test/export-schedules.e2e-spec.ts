@@ -229,4 +229,45 @@ describe('scheduled exports delivered by webhook, email and into a destination',
     expect((await rowsOf(first.exportId)).map((row) => row.event_name)).toEqual(['On time']);
     expect((await rowsOf(second.exportId)).map((row) => row.event_name).sort()).toEqual(['Late', 'Next day']);
   }, 120_000);
+
+  it('changes, runs now and deletes a schedule; another app sees none of it', async () => {
+    const created = await call('POST', '/api/v1/export-schedules', {
+      frequency: 'daily',
+      dataTypes: ['events'],
+      format: 'csv',
+      delivery: { emails: ['ops@example.com'] },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const other = await createApp(platform.gatewayUrl, platform.adminToken, 'enterprise', 'Other');
+    const asOther = (method: string, path: string) =>
+      requestJson<Json>(platform.gatewayUrl, method, path, { token: other.apiKey });
+    expect((await asOther('GET', `/api/v1/export-schedules/${id}`)).status).toBe(404);
+    expect((await asOther('DELETE', `/api/v1/export-schedules/${id}`)).status).toBe(404);
+    expect((await asOther('GET', '/api/v1/export-schedules')).body.data).toEqual([]);
+
+    const weekly = await call('PATCH', `/api/v1/export-schedules/${id}`, {
+      frequency: 'weekly',
+      delivery: { webhookUrl: receiver.url },
+    });
+    expect(weekly.status).toBe(200);
+    expect(weekly.body).toMatchObject({ frequency: 'weekly', delivery: { webhookUrl: receiver.url, emails: [] } });
+    expect(weekly.body.webhookSecret).toMatch(/^whsec_/);
+
+    const ran = await call('POST', `/api/v1/export-schedules/${id}/run`);
+    expect(ran.status).toBe(202);
+    const job = await eventually(
+      async () => {
+        const body = (await call('GET', `/api/v1/exports/${ran.body.exportId as string}`)).body;
+        return body.status === 'completed' ? body : undefined;
+      },
+      60_000,
+      'the run-now export',
+    );
+    expect(job).toMatchObject({ scheduleId: id, format: 'csv', dataTypes: ['events'] });
+
+    expect((await call('DELETE', `/api/v1/export-schedules/${id}`)).status).toBe(204);
+    expect((await call('GET', `/api/v1/export-schedules/${id}`)).status).toBe(404);
+    expect((await call('GET', `/api/v1/export-schedules/${id}/runs`)).status).toBe(404);
+  }, 120_000);
 });

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DestinationWriter } from '../destinations';
 import { FinishedNotifier } from '../notify/export-notifier';
 import { RunEndRecord, RunRecord } from '../scheduler/run.repository';
@@ -9,6 +10,7 @@ import { companyCsv } from './company-csv';
 
 /** Failed periods in a row after which the app's subscribed endpoints are told (`export.automatic.failed`). */
 export const FAILED_PERIODS_ALERT = 3;
+const ALERT_ATTEMPTS = 5;
 
 export const automaticScheduleId = (appId: string) => `automatic:${appId}`;
 
@@ -58,7 +60,7 @@ export class AutomaticExportTask extends ScheduledTask {
     const latest = recentEnds.slice(0, FAILED_PERIODS_ALERT);
     if (latest.length < FAILED_PERIODS_ALERT || latest.some((end) => end.outcome !== 'failed')) return;
     const [last] = latest as [RunEndRecord];
-    await this.notifier.notify({
+    const alert = {
       appId: entry.appId,
       jobId: last._id,
       eventType: 'export.automatic.failed',
@@ -71,7 +73,17 @@ export class AutomaticExportTask extends ScheduledTask {
         failed_periods: latest.map((end) => ({ run_id: end._id, ended_at: end.at.toISOString(), error: end.error })),
       }),
       scheduleId: '',
-    });
+    };
     this.logger.warn(`automatic export of app ${entry.appId}: ${FAILED_PERIODS_ALERT} failed periods in a row`);
+    // Only the end's claimer gets here: retried a few times (notification makes repeats idempotent by run id).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.notifier.notify(alert);
+        return;
+      } catch (error) {
+        if (attempt >= ALERT_ATTEMPTS) throw error;
+        await sleep(1_000 * 2 ** (attempt - 1));
+      }
+    }
   }
 }
