@@ -1,16 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { Injectable } from '@nestjs/common';
 import { DestinationWriter } from '../destinations';
-import { FinishedNotifier } from '../notify/export-notifier';
-import { RunEndRecord, RunRecord } from '../scheduler/run.repository';
+import { RunRecord } from '../scheduler/run.repository';
 import { ScheduledTask, ScheduleEntry } from '../scheduler/scheduler';
 import { RowSource } from '../worker/row-source';
 import { AutomaticExportRepository } from './automatic-export.repository';
 import { companyCsv } from './company-csv';
-
-/** Failed periods in a row after which the app's subscribed endpoints are told (`export.automatic.failed`). */
-export const FAILED_PERIODS_ALERT = 3;
-const ALERT_ATTEMPTS = 5;
 
 export const automaticScheduleId = (appId: string) => `automatic:${appId}`;
 
@@ -24,14 +18,12 @@ export const automaticObjectKey = (day: string) => `companies-${day}.csv`;
  */
 @Injectable()
 export class AutomaticExportTask extends ScheduledTask {
-  readonly kind = 'automatic';
-  private readonly logger = new Logger(AutomaticExportTask.name);
+  readonly kind = 'automatic_export';
 
   constructor(
     private readonly settings: AutomaticExportRepository,
     private readonly rows: RowSource,
     private readonly writer: DestinationWriter,
-    private readonly notifier: FinishedNotifier,
   ) {
     super();
   }
@@ -53,37 +45,5 @@ export class AutomaticExportTask extends ScheduledTask {
     const body = companyCsv(this.rows, entry.appId, run.toDay, signal);
     await this.writer.put(settings.destination, automaticObjectKey(run.toDay), body, 'text/csv; charset=utf-8', signal);
     return {};
-  }
-
-  /** After FAILED_PERIODS_ALERT failed periods in a row, one signed webhook to the app's subscribed endpoints. */
-  async ended(entry: ScheduleEntry, recentEnds: RunEndRecord[]): Promise<void> {
-    const latest = recentEnds.slice(0, FAILED_PERIODS_ALERT);
-    if (latest.length < FAILED_PERIODS_ALERT || latest.some((end) => end.outcome !== 'failed')) return;
-    const [last] = latest as [RunEndRecord];
-    const alert = {
-      appId: entry.appId,
-      jobId: last._id,
-      eventType: 'export.automatic.failed',
-      emails: [],
-      files: [],
-      error: last.error ?? '',
-      jobJson: JSON.stringify({
-        type: 'automatic_export',
-        cadence: entry.cadence,
-        failed_periods: latest.map((end) => ({ run_id: end._id, ended_at: end.at.toISOString(), error: end.error })),
-      }),
-      scheduleId: '',
-    };
-    this.logger.warn(`automatic export of app ${entry.appId}: ${FAILED_PERIODS_ALERT} failed periods in a row`);
-    // Only the end's claimer gets here: retried a few times (notification makes repeats idempotent by run id).
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.notifier.notify(alert);
-        return;
-      } catch (error) {
-        if (attempt >= ALERT_ATTEMPTS) throw error;
-        await sleep(1_000 * 2 ** (attempt - 1));
-      }
-    }
   }
 }

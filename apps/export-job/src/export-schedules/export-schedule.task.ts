@@ -118,8 +118,4 @@ export class ScheduledExportTask extends ScheduledTask {
       await this.writer.put(destination, `${schedule._id}/${run.periodKey}/${name}`, body, type, signal);
     }
   }
-
-  ended(): Promise<void> {
-    return Promise.resolve();
-  }
 }

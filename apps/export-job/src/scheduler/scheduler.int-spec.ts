@@ -2,7 +2,9 @@ import { ManualClock } from '@exportd/runtime';
 import { testMongoUrl } from '@exportd/testing';
 import mongoose, { Connection } from 'mongoose';
 import { ExportJobEnv } from '../config/env';
-import { RunEndRecord, RunRecord, RunRepository } from './run.repository';
+import { notifications } from '@exportd/contracts';
+import { FinishedNotifier } from '../notify/export-notifier';
+import { RunRecord, RunRepository } from './run.repository';
 import { ScheduledTask, ScheduleEntry, Scheduler } from './scheduler';
 
 /** Six clients of one database, as six export-job processes would be. */
@@ -18,7 +20,6 @@ const START = new Date('2026-03-02T10:00:00Z'); // a Monday
 class RecordingTask extends ScheduledTask {
   readonly kind = 'recording';
   readonly runs: string[] = [];
-  readonly endings: RunEndRecord[][] = [];
   /** Periods whose attempts throw, by period key: how many attempts still fail (Infinity: all). */
   readonly failing = new Map<string, number>();
 
@@ -40,9 +41,13 @@ class RecordingTask extends ScheduledTask {
     }
     return {};
   }
+}
 
-  ended(_entry: ScheduleEntry, recentEnds: RunEndRecord[]): Promise<void> {
-    this.endings.push(recentEnds);
+/** What the schedulers hand to notification (the alerts). */
+class RecordingNotifier extends FinishedNotifier {
+  readonly calls: notifications.NotifyExportFinishedRequest[] = [];
+  notify(request: notifications.NotifyExportFinishedRequest): Promise<void> {
+    this.calls.push(request);
     return Promise.resolve();
   }
 }
@@ -72,7 +77,11 @@ describe(Scheduler.name, () => {
     await Promise.all(connections.map((c) => c.close()));
   });
 
-  const schedulers = (task: ScheduledTask) => repos.map((repo) => new Scheduler(env, [task], repo, clock));
+  let notifier: RecordingNotifier;
+  const schedulers = (task: ScheduledTask) => {
+    notifier = new RecordingNotifier();
+    return repos.map((repo) => new Scheduler(env, [task], repo, notifier, clock));
+  };
   /** Every process ticks at once, `rounds` times. */
   const tickAll = async (all: Scheduler[], rounds = 1) => {
     for (let i = 0; i < rounds; i++) await Promise.all(all.map((s) => s.tick()));
@@ -132,7 +141,7 @@ describe(Scheduler.name, () => {
     expect(await repo.findEnd('app1', runId)).toMatchObject({ outcome: 'succeeded', attempts: 2 });
   });
 
-  it('retries a failed run after its back-off, ends it failed after the last attempt, and tells the task of three failures in a row', async () => {
+  it('retries a failed run after its back-off, ends it failed after the last attempt, and alerts once after three failed periods in a row', async () => {
     const task = new RecordingTask([entry('daily-fails')]);
     const all = schedulers(task);
     const day = (n: number) => new Date(START.getTime() + n * DAY_MS).toISOString().slice(0, 10);
@@ -161,12 +170,8 @@ describe(Scheduler.name, () => {
       ['succeeded', 2],
     ]);
     expect(ends[0]?.error).toBe(`storage down for ${day(3)}`);
-    // Each end was reported once, to one process's task, with the ends before it.
-    expect(task.endings.map((recent) => recent.map((e) => e.outcome))).toEqual([
-      ['succeeded'],
-      ['failed', 'succeeded'],
-      ['failed', 'failed', 'succeeded'],
-      ['failed', 'failed', 'failed'],
-    ]);
+    // One alert, by one process, for the third failed period.
+    expect(notifier.calls.map((c) => [c.eventType, c.jobId])).toEqual([['export.automatic.failed', `daily-fails|${day(3)}`]]);
+    expect(JSON.parse(notifier.calls[0]?.jobJson ?? '{}')).toMatchObject({ schedule_id: 'daily-fails', cadence: 'daily' });
   });
 });

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
+import { FinishedNotifier } from '../notify/export-notifier';
 import { Cadence, duePeriods, Period } from './periods';
 import { RunAttemptRecord, RunEndRecord, runId, RunRecord, RunRepository } from './run.repository';
 
@@ -29,11 +30,12 @@ export abstract class ScheduledTask {
    * message is what the status shows). Answers the export job's id, if it made one.
    */
   abstract run(entry: ScheduleEntry, run: RunRecord, signal: AbortSignal): Promise<{ exportId?: string }>;
-  /** After a run of `entry` ended (the ends newest first, this one included). */
-  abstract ended(entry: ScheduleEntry, recentEnds: RunEndRecord[]): Promise<void>;
 }
 
 export const SCHEDULED_TASKS = 'SCHEDULED_TASKS';
+/** Failed periods in a row after which the app's subscribed endpoints are told (`export.automatic.failed`). */
+export const FAILED_PERIODS_ALERT = 3;
+const ALERT_ATTEMPTS = 5;
 const STEP_MS: Record<Cadence, number> = { daily: 86_400_000, weekly: 7 * 86_400_000 };
 
 /**
@@ -57,6 +59,7 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(EXPORT_JOB_ENV) private readonly env: ExportJobEnv,
     @Inject(SCHEDULED_TASKS) private readonly tasks: ScheduledTask[],
     private readonly runs: RunRepository,
+    private readonly notifier: FinishedNotifier,
     private readonly clock: Clock,
   ) {}
 
@@ -204,7 +207,43 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
       ...outcome,
     });
     this.remember(run._id);
-    if (won) await task.ended(entry, await this.runs.listEnds(entry.appId, entry.id, 3));
+    if (won && outcome.outcome === 'failed') await this.alertAfterFailures(task, entry);
+  }
+
+  /**
+   * After FAILED_PERIODS_ALERT failed periods in a row, one signed `export.automatic.failed` webhook to the app's
+   * subscribed endpoints. Only the claimer of the end gets here; notification keeps repeats idempotent (by the
+   * latest run's id), so the few retries cannot send it twice.
+   */
+  private async alertAfterFailures(task: ScheduledTask, entry: ScheduleEntry): Promise<void> {
+    const latest = await this.runs.listEnds(entry.appId, entry.id, FAILED_PERIODS_ALERT);
+    if (latest.length < FAILED_PERIODS_ALERT || latest.some((end) => end.outcome !== 'failed')) return;
+    const [last] = latest as [RunEndRecord];
+    this.logger.warn(`schedule ${entry.id} of app ${entry.appId}: ${FAILED_PERIODS_ALERT} failed periods in a row`);
+    const alert = {
+      appId: entry.appId,
+      jobId: last._id,
+      eventType: 'export.automatic.failed',
+      emails: [],
+      files: [],
+      error: last.error ?? '',
+      jobJson: JSON.stringify({
+        type: task.kind,
+        schedule_id: entry.id,
+        cadence: entry.cadence,
+        failed_periods: latest.map((end) => ({ run_id: end._id, ended_at: end.at.toISOString(), error: end.error })),
+      }),
+      scheduleId: '',
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.notifier.notify(alert);
+        return;
+      } catch (error) {
+        if (attempt >= ALERT_ATTEMPTS) throw error;
+        await sleep(1_000 * 2 ** (attempt - 1), undefined, { signal: this.stop.signal });
+      }
+    }
   }
 
   /**
