@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
-import { analytics } from '@exportd/contracts';
+import { analytics, rowFilter } from '@exportd/contracts';
 import { createGrpcClient } from '@exportd/grpc';
 
 const DAY_MS = 86_400_000;
@@ -181,17 +181,7 @@ async function main(): Promise<void> {
       for await (const batch of client.streamRows({
         appId: app.id,
         dataType: analytics.DataType.DATA_TYPE_COMPANY_FEATURES,
-        filter: {
-          fromDay: '',
-          toDay: '',
-          eventTypes: [],
-          userIds: [],
-          companyIds: [],
-          segmentId: '',
-          applyExclusions: false,
-          expressions: [],
-          history: '6m-weekly',
-        },
+        filter: rowFilter({ history: '6m-weekly' }),
         batchSize: flag('grpc-batch', 500),
       })) {
         grpcRows += (batch as analytics.RowBatch).rowsJson.length;

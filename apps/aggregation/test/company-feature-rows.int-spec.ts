@@ -1,4 +1,4 @@
-import { analytics } from '@exportd/contracts';
+import { analytics, rowFilter } from '@exportd/contracts';
 import { ManualClock } from '@exportd/runtime';
 import { testMongoUrl, usageRecords } from '@exportd/testing';
 import mongoose, { Connection } from 'mongoose';
@@ -31,18 +31,7 @@ describe(`${RowsService.name}: company_features`, () => {
   const appId = 'app_company_rows';
   let bigSpenders = '';
 
-  const filter = (fields: Partial<analytics.RowFilter>): analytics.RowFilter => ({
-    fromDay: '',
-    toDay: '',
-    eventTypes: [],
-    userIds: [],
-    companyIds: [],
-    segmentId: '',
-    applyExclusions: false,
-    expressions: [],
-    history: '',
-    ...fields,
-  });
+  const filter = rowFilter;
 
   async function rows(fields: Partial<analytics.RowFilter>): Promise<Row[]> {
     const source = await sut.open(appId, analytics.DataType.DATA_TYPE_COMPANY_FEATURES, filter(fields), 7);

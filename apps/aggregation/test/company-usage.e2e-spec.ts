@@ -1,6 +1,6 @@
 import { NamedFilterRepository } from '../src/named-filters/named-filter.repository';
 import { NamedFiltersService } from '../src/named-filters/named-filters.service';
-import { analytics } from '@exportd/contracts';
+import { analytics, rowFilter } from '@exportd/contracts';
 import { createGrpcClient, GrpcClient } from '@exportd/grpc';
 import { ManualClock } from '@exportd/runtime';
 import { status } from '@grpc/grpc-js';
@@ -148,18 +148,7 @@ describe('company data export, end to end', () => {
 
   describe('analytics.v1.RowsService.StreamRows, DATA_TYPE_COMPANY_FEATURES', () => {
     let client: GrpcClient<typeof analytics.RowsServiceService>;
-    const filter = (fields: Partial<analytics.RowFilter>): analytics.RowFilter => ({
-      fromDay: '',
-      toDay: '',
-      eventTypes: [],
-      userIds: [],
-      companyIds: [],
-      segmentId: '',
-      applyExclusions: false,
-      expressions: [],
-      history: '',
-      ...fields,
-    });
+    const filter = rowFilter;
     async function batches(fields: Partial<analytics.RowFilter>, batchSize = 0): Promise<analytics.RowBatch[]> {
       const all: analytics.RowBatch[] = [];
       const stream = client.streamRows({

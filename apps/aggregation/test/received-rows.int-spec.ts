@@ -1,4 +1,4 @@
-import { analytics } from '@exportd/contracts';
+import { analytics, rowFilter } from '@exportd/contracts';
 import { RAW_COLLECTIONS, TrackingCallRecord, utcDay } from '@exportd/records';
 import { ManualClock } from '@exportd/runtime';
 import { testMongoUrl, trackingCall, TrackingCallInput } from '@exportd/testing';
@@ -30,18 +30,7 @@ describe(`${RowsService.name}: rows by reception time`, () => {
   let sut: RowsService;
   const appId = 'app_received_rows';
 
-  const filter = (fields: Partial<analytics.RowFilter>): analytics.RowFilter => ({
-    fromDay: '',
-    toDay: '',
-    eventTypes: [],
-    userIds: [],
-    companyIds: [],
-    segmentId: '',
-    applyExclusions: false,
-    expressions: [],
-    history: '',
-    ...fields,
-  });
+  const filter = rowFilter;
 
   /** The rows' message ids, in the order they stream. */
   async function streamed(dataType: analytics.DataType, fields: Partial<analytics.RowFilter>): Promise<string[]> {

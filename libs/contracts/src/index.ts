@@ -11,3 +11,4 @@ export * as exportsV1 from './generated/exports/v1/exports';
 export * as destinationsV1 from './generated/exports/v1/destinations';
 export * as schedulesV1 from './generated/exports/v1/schedules';
 export * as notifications from './generated/notifications/v1/notifications';
+export { rowFilter } from './messages';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { analytics } from '@exportd/contracts';
+import { analytics, rowFilter } from '@exportd/contracts';
 import { compileFilter, evaluateFilter, FilterNode } from '@exportd/filter';
 import { CallType, CompanyProfileRecord, EXPORT_EVENT_TYPE, TrackingCallRecord, UserProfileRecord } from '@exportd/records';
 import { CompanyFeatureJson } from '../company-usage/company-feature-json';
@@ -252,17 +252,7 @@ export function dataTypeName(dataType: analytics.DataType): FilterDataType {
   }
 }
 
-const EMPTY_FILTER: analytics.RowFilter = {
-  fromDay: '',
-  toDay: '',
-  eventTypes: [],
-  userIds: [],
-  companyIds: [],
-  segmentId: '',
-  applyExclusions: false,
-  expressions: [],
-  history: '',
-};
+const EMPTY_FILTER = rowFilter();
 
 /** A real UTC day as YYYY-MM-DD (2026-02-30 is not one). */
 function isDay(text: string): boolean {

@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
-import { analytics } from '@exportd/contracts';
+import { analytics, rowFilter } from '@exportd/contracts';
 import { COMPANY_FEATURE_LIST_COLUMNS, CsvWriter } from '@exportd/csv';
 import { COMPANY_FEATURE_COLUMNS } from '@exportd/records';
 import type { FastifyReply } from 'fastify';
@@ -33,17 +33,7 @@ export class DataExportController {
     const stream = this.clients.rows.streamRows({
       appId: auth.app.id,
       dataType: analytics.DataType.DATA_TYPE_COMPANY_FEATURES,
-      filter: {
-        fromDay: '',
-        toDay: '',
-        eventTypes: [],
-        userIds: [],
-        companyIds: [],
-        segmentId: '',
-        applyExclusions: false,
-        expressions: [],
-        history: query.history,
-      },
+      filter: rowFilter({ history: query.history }),
       batchSize: 200,
     });
     const batches = stream[Symbol.asyncIterator]() as AsyncIterator<analytics.RowBatch>;
