@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@exportd/runtime';
 import { Connection, Model, Schema } from 'mongoose';
+import { attemptId, LeasedAttempts } from '../db/leased-attempts';
 import { insertManyOnce, insertOnce, lookUpEach } from '../db/records';
 import type { ExportDataType } from '../jobs/partition-planner';
 
@@ -129,9 +130,7 @@ const resultSchema = new Schema<PartitionResultRecord>(
   { _id: String, appId: String, jobId: String, index: Number, attempt: Number, file: fileSchema, at: Date },
   { versionKey: false, collection: 'export_partition_results' },
 );
-export function partitionAttemptId(partitionId: string, attempt: number): string {
-  return `${partitionId}#${attempt}`;
-}
+export const partitionAttemptId = attemptId;
 
 /** Candidates the worker queue looks at per app and poll. */
 const CLAIM_CANDIDATES = 8;
@@ -151,7 +150,7 @@ function queueOrder(a: PartitionRecord, b: PartitionRecord): number {
 @Injectable()
 export class PartitionQueueRepository implements OnModuleInit {
   private readonly partitions: Model<PartitionRecord>;
-  private readonly attempts: Model<PartitionAttemptRecord>;
+  private readonly attempts: LeasedAttempts<PartitionAttemptRecord>;
   private readonly results: Model<PartitionResultRecord>;
   /**
    * Per app, the number of this process's latest claim for it: the round-robin's memory, a tie-break
@@ -162,7 +161,7 @@ export class PartitionQueueRepository implements OnModuleInit {
 
   constructor(@InjectConnection() connection: Connection) {
     this.partitions = connection.model('ExportPartition', partitionSchema);
-    this.attempts = connection.model('ExportPartitionAttempt', attemptSchema);
+    this.attempts = new LeasedAttempts(connection.model('ExportPartitionAttempt', attemptSchema));
     this.results = connection.model('ExportPartitionResult', resultSchema);
   }
 
@@ -241,7 +240,7 @@ export class PartitionQueueRepository implements OnModuleInit {
       if (latest && latest.leaseUntil > now) continue; // held or backing off: the hint is behind
       const attempt = (latest?.attempt ?? 0) + 1;
       const leaseUntil = new Date(now.getTime() + leaseMs);
-      const claimed = await insertOnce(this.attempts, {
+      const claimed = await this.attempts.claim({
         _id: partitionAttemptId(partition._id, attempt),
         appId: partition.appId,
         jobId: partition.jobId,
@@ -269,30 +268,15 @@ export class PartitionQueueRepository implements OnModuleInit {
     this.lastServed.set(appId, ++this.claims);
   }
 
-  /** The partition's latest attempt: probes ids upward from the hint's count (attempt numbers are dense). */
-  private async latestAttempt(partition: PartitionRecord): Promise<PartitionAttemptRecord | null> {
-    let latest: PartitionAttemptRecord | null = null;
-    for (let n = Math.max(1, partition.attempts); ; n++) {
-      const next = await this.attempts
-        .findOne({ _id: partitionAttemptId(partition._id, n), appId: partition.appId })
-        .lean<PartitionAttemptRecord>()
-        .exec();
-      if (!next) return latest;
-      latest = next;
-    }
+  /** The partition's latest attempt, probed from the hint's count. */
+  private latestAttempt(partition: PartitionRecord): Promise<PartitionAttemptRecord | null> {
+    return this.attempts.latest(partition.appId, partition._id, partition.attempts);
   }
 
   /** Extends the holder's lease; false when a later attempt superseded it (its lease had run out). */
   async heartbeat(claim: PartitionClaim, leaseUntil: Date): Promise<boolean> {
     const { partition, attempt } = claim;
-    const superseded = await this.attempts
-      .exists({ _id: partitionAttemptId(partition._id, attempt + 1), appId: partition.appId })
-      .exec();
-    if (superseded) return false;
-    await this.attempts.updateOne(
-      { _id: partitionAttemptId(partition._id, attempt), appId: partition.appId },
-      { $set: { leaseUntil } },
-    );
+    if (!(await this.attempts.extend(partition.appId, partition._id, attempt, leaseUntil))) return false;
     await this.partitions.updateOne({ _id: partition._id, appId: partition.appId }, { $set: { leaseUntil } });
     return true;
   }
@@ -310,10 +294,7 @@ export class PartitionQueueRepository implements OnModuleInit {
     const { partition, attempt } = claim;
     const leaseUntil = outcome === 'retry' && detail.retryAt ? detail.retryAt : now;
     const error = detail.error ?? null;
-    await this.attempts.updateOne(
-      { _id: partitionAttemptId(partition._id, attempt), appId: partition.appId },
-      { $set: { outcome, leaseUntil, error } },
-    );
+    await this.attempts.settle(partition.appId, partition._id, attempt, { outcome, leaseUntil, error });
     const status: PartitionStatus = outcome === 'retry' ? 'pending' : outcome;
     await this.partitions.updateOne(
       { _id: partition._id, appId: partition.appId },

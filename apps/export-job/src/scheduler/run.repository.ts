@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@exportd/runtime';
 import { Connection, Model, Schema } from 'mongoose';
+import { attemptId, LeasedAttempts } from '../db/leased-attempts';
 import { insertOnce } from '../db/records';
 
 /*
@@ -56,7 +57,6 @@ export interface RunEndRecord {
 }
 
 export const runId = (scheduleId: string, periodKey: string) => `${scheduleId}|${periodKey}`;
-const attemptId = (run: string, attempt: number) => `${run}#${attempt}`;
 
 const runSchema = new Schema<RunRecord>(
   {
@@ -105,12 +105,12 @@ const endSchema = new Schema<RunEndRecord>(
 @Injectable()
 export class RunRepository implements OnModuleInit {
   private readonly runs: Model<RunRecord>;
-  private readonly attempts: Model<RunAttemptRecord>;
+  private readonly attempts: LeasedAttempts<RunAttemptRecord>;
   private readonly ends: Model<RunEndRecord>;
 
   constructor(@InjectConnection() connection: Connection) {
     this.runs = connection.model('ExportRun', runSchema);
-    this.attempts = connection.model('ExportRunAttempt', attemptSchema);
+    this.attempts = new LeasedAttempts(connection.model('ExportRunAttempt', attemptSchema));
     this.ends = connection.model('ExportRunEnd', endSchema);
   }
 
@@ -146,17 +146,8 @@ export class RunRepository implements OnModuleInit {
     return this.runs.find({ appId, scheduleId }).sort({ periodEnd: -1 }).limit(limit).lean<RunRecord[]>().exec();
   }
 
-  /** The run's latest attempt: probes ids upward (attempt numbers are dense, and a run has a few). */
-  async latestAttempt(appId: string, run: string): Promise<RunAttemptRecord | null> {
-    let latest: RunAttemptRecord | null = null;
-    for (let n = 1; ; n++) {
-      const next = await this.attempts
-        .findOne({ _id: attemptId(run, n), appId })
-        .lean<RunAttemptRecord>()
-        .exec();
-      if (!next) return latest;
-      latest = next;
-    }
+  latestAttempt(appId: string, run: string): Promise<RunAttemptRecord | null> {
+    return this.attempts.latest(appId, run);
   }
 
   /** Unique-insert claim of attempt `attempt` of a run; answers the attempt, or null when another process won it. */
@@ -180,17 +171,12 @@ export class RunRepository implements OnModuleInit {
       error: null,
       finishedAt: null,
     };
-    return (await insertOnce(this.attempts, record)) ? record : null;
+    return (await this.attempts.claim(record)) ? record : null;
   }
 
   /** The holder extends its lease; false when a later attempt superseded it (its lease had run out). */
-  async heartbeat(attempt: RunAttemptRecord, leaseUntil: Date): Promise<boolean> {
-    const superseded = await this.attempts
-      .exists({ _id: attemptId(attempt.runId, attempt.attempt + 1), appId: attempt.appId })
-      .exec();
-    if (superseded) return false;
-    await this.attempts.updateOne({ _id: attempt._id, appId: attempt.appId }, { $set: { leaseUntil } });
-    return true;
+  heartbeat(attempt: RunAttemptRecord, leaseUntil: Date): Promise<boolean> {
+    return this.attempts.extend(attempt.appId, attempt.runId, attempt.attempt, leaseUntil);
   }
 
   /** The holder records its attempt's outcome; `retry` keeps the next attempt away until `retryAt`. */
@@ -201,9 +187,11 @@ export class RunRepository implements OnModuleInit {
     detail: { error?: string; retryAt?: Date } = {},
   ): Promise<void> {
     const leaseUntil = outcome === 'retry' && detail.retryAt ? detail.retryAt : now;
-    await this.attempts.updateOne(
-      { _id: attempt._id, appId: attempt.appId },
-      { $set: { outcome, leaseUntil, error: detail.error ?? null, finishedAt: now } },
-    );
+    await this.attempts.settle(attempt.appId, attempt.runId, attempt.attempt, {
+      outcome,
+      leaseUntil,
+      error: detail.error ?? null,
+      finishedAt: now,
+    });
   }
 }
