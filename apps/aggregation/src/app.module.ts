@@ -8,6 +8,7 @@ import { FeaturesModule } from './features/features.module';
 import { SegmentsModule } from './segments/segments.module';
 import { NamedFiltersModule } from './named-filters/named-filters.module';
 import { ExclusionsModule } from './exclusions/exclusions.module';
+import { DimensionsModule } from './dimensions/dimensions.module';
 
 @Global()
 @Module({})
@@ -23,6 +24,7 @@ export class AggregationModule {
         NamedFiltersModule,
         ExclusionsModule,
         CompanyUsageModule,
+        DimensionsModule,
       ],
       controllers: [GrpcHealthController],
       providers: [{ provide: Clock, useValue: clock }],
