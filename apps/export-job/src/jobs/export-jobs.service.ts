@@ -94,7 +94,7 @@ export class ExportJobsService {
    * the row filter; a refused request stores nothing. A caller that gives the job's id (a scheduled run, which
    * may ask again after its process died) gets the job of that id if it exists already.
    */
-  async create(appId: string, asked: ExportRequest, jobId: string = randomUUID()): Promise<ExportJobView> {
+  async create(appId: string, asked: ExportRequest, givenId?: string): Promise<ExportJobView> {
     if (!appId) throw new InvalidExportRequest('app_id is required');
     await this.preconditions.assertPlanIncludesExports(appId);
     const request = checkExportRequest(asked);
@@ -102,7 +102,8 @@ export class ExportJobsService {
     if (request.filter) await this.preconditions.assertFilterValid(appId, request.dataTypes, request.filter);
     const api = request.api;
 
-    const existing = await this.repo.findJob(appId, jobId);
+    const jobId = givenId ?? randomUUID();
+    const existing = givenId ? await this.repo.findJob(appId, givenId) : null;
     if (existing) return this.viewOf(existing);
     const now = this.clock.now();
     // The Bulk API allows one job in progress per app (409); on-demand jobs queue, each with a slot of its own.
