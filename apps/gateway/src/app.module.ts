@@ -9,6 +9,7 @@ import { ExportsController } from './exports/exports.controller';
 import { LookupsController } from './lookups/lookups.controller';
 import { GatewayEnv } from './config/env';
 import { DataExportModule } from './data-export/data-export.module';
+import { CoveoModule } from './coveo/coveo.module';
 import { ExclusionsController } from './exclusions/exclusions.controller';
 import { FeaturesController } from './features/features.controller';
 import { FiltersController } from './filters/filters.controller';
@@ -22,7 +23,7 @@ export class GatewayModule {
   static forRoot(env: GatewayEnv): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [GrpcClientsModule.forRoot(env), TrackingModule, DataExportModule],
+      imports: [GrpcClientsModule.forRoot(env), TrackingModule, DataExportModule, CoveoModule],
       controllers: [
         HealthController,
         AdminController,

@@ -13,6 +13,7 @@ export class ServiceClients implements OnApplicationShutdown {
   readonly segments: GrpcClient<typeof analytics.SegmentsServiceService>;
   readonly namedFilters: GrpcClient<typeof analytics.NamedFiltersServiceService>;
   readonly exclusions: GrpcClient<typeof analytics.ExclusionsServiceService>;
+  readonly dimensions: GrpcClient<typeof analytics.DimensionsServiceService>;
   readonly exportJobs: GrpcClient<typeof exportsV1.ExportJobsServiceService>;
   readonly destinations: GrpcClient<typeof destinationsV1.DestinationsServiceService>;
   readonly automaticExports: GrpcClient<typeof schedulesV1.AutomaticExportsServiceService>;
@@ -31,6 +32,7 @@ export class ServiceClients implements OnApplicationShutdown {
     this.segments = createGrpcClient(analytics.SegmentsServiceService, at(env.AGGREGATION_GRPC_ADDR));
     this.namedFilters = createGrpcClient(analytics.NamedFiltersServiceService, at(env.AGGREGATION_GRPC_ADDR));
     this.exclusions = createGrpcClient(analytics.ExclusionsServiceService, at(env.AGGREGATION_GRPC_ADDR));
+    this.dimensions = createGrpcClient(analytics.DimensionsServiceService, at(env.AGGREGATION_GRPC_ADDR));
     this.exportJobs = createGrpcClient(exportsV1.ExportJobsServiceService, at(env.EXPORT_JOB_GRPC_ADDR));
     this.destinations = createGrpcClient(destinationsV1.DestinationsServiceService, at(env.EXPORT_JOB_GRPC_ADDR));
     this.automaticExports = createGrpcClient(schedulesV1.AutomaticExportsServiceService, at(env.EXPORT_JOB_GRPC_ADDR));
@@ -56,6 +58,7 @@ export class ServiceClients implements OnApplicationShutdown {
       this.segments,
       this.namedFilters,
       this.exclusions,
+      this.dimensions,
       this.exportJobs,
       this.destinations,
       this.automaticExports,
