@@ -1,5 +1,5 @@
 import { COMPANY_FEATURE_COLUMNS } from '@exportd/records';
-import { COMPANY_FEATURE_LIST_COLUMNS, csvCell, csvListCell, csvRecord, CsvWriter } from './csv';
+import { COMPANY_FEATURE_LIST_COLUMNS, csvCell, csvListCell, csvRecord, CsvWriter, noNewlineCell } from './csv';
 
 describe('csvCell', () => {
   it.each([
@@ -126,5 +126,46 @@ describe(CsvWriter.name, () => {
         'acme,,Messaging,feat_1,2026-03-01,2026-01-01,2026-02-27,,,never,1,,,,,0,"Big spenders,Pro","seg_1,seg_2"\r\n',
       );
     });
+  });
+});
+
+describe('noNewlineCell', () => {
+  it.each([
+    ['plain', 'plain'],
+    ['a,b', '"a,b"'],
+    ['say "hi"', '"say \\"hi\\""'],
+    ['C:\\temp', '"C:\\\\temp"'],
+    ['two\nlines', '"two\\nlines"'],
+    ['cr\r\nlf', '"cr\\r\\nlf"'],
+    ['=SUM(A1)', "'=SUM(A1)"],
+    ['=a,"b"', `"'=a,\\"b\\""`],
+    ['', ''],
+  ])('%j -> %j', (input, expected) => {
+    expect(noNewlineCell(input)).toBe(expected);
+  });
+
+  it('writes numbers and booleans as they are, null as an empty field, objects as escaped JSON', () => {
+    expect([-1, true, null, undefined].map(noNewlineCell)).toEqual(['-1', 'true', '', '']);
+    expect(noNewlineCell({ a: 'x' })).toBe('"{\\"a\\":\\"x\\"}"');
+  });
+});
+
+describe(`${CsvWriter.name} with the no_newline dialect`, () => {
+  it('ends each record with LF alone and keeps every record on one line', () => {
+    const sut = new CsvWriter(['id', 'text'], { dialect: 'no_newline' });
+    const text =
+      sut.header() +
+      sut.rows([
+        { id: 1, text: 'a\nb' },
+        { id: 2, text: 'c\r\nd' },
+      ]);
+    expect(text).toBe('id,text\n1,"a\\nb"\n2,"c\\r\\nd"\n');
+    expect(text.split('\n')).toHaveLength(4);
+    expect(text).not.toContain('\r');
+  });
+
+  it('writes a list column as one quoted cell, each item neutralised', () => {
+    const sut = new CsvWriter(['Segment Names'], { listColumns: COMPANY_FEATURE_LIST_COLUMNS, dialect: 'no_newline' });
+    expect(sut.rows([{ 'Segment Names': 'Pro,=Big' }])).toBe(`"Pro,'=Big"\n`);
   });
 });

@@ -46,9 +46,46 @@ export function csvRecord(values: readonly unknown[]): string {
  */
 export const COMPANY_FEATURE_LIST_COLUMNS = ['Segment Names', 'Segment IDs'] as const;
 
+/**
+ * The Coveo-compatible exports' NO_NEWLINE dialect (seed 004): every record is one physical line ending with LF
+ * alone. A field with a comma, `"`, `\`, CR or LF is enclosed in double quotes; inside it `"` and `\` are
+ * escaped by `\`, and CR and LF are written as the two characters `\r` and `\n` (unambiguous, since a real
+ * backslash is doubled), so no value holds a line break. Formula cells are neutralised as in RFC 4180 CSV.
+ */
+const NO_NEWLINE_NEEDS_QUOTES = /[",\\\r\n]/;
+const NO_NEWLINE_ESCAPES: Readonly<Record<string, string>> = { '"': '\\"', '\\': '\\\\', '\r': '\\r', '\n': '\\n' };
+
+function noNewlineEscape(text: string): string {
+  return text.replace(/["\\\r\n]/g, (char) => NO_NEWLINE_ESCAPES[char] ?? char);
+}
+
+export function noNewlineCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  const text = neutraliseFormula(typeof value === 'string' ? value : JSON.stringify(value));
+  return NO_NEWLINE_NEEDS_QUOTES.test(text) ? `"${noNewlineEscape(text)}"` : text;
+}
+
+/** A list in one NO_NEWLINE cell, as csvListCell: items neutralised, joined by commas, always quoted. */
+export function noNewlineListCell(values: readonly string[]): string {
+  if (values.length === 0) return '';
+  return `"${noNewlineEscape(values.map(neutraliseFormula).join(','))}"`;
+}
+
+/** `rfc4180` (the default; CRLF after each record) or `no_newline` (see noNewlineCell; LF after each record). */
+export type CsvDialect = 'rfc4180' | 'no_newline';
+
+const DIALECTS: Readonly<
+  Record<CsvDialect, { cell: (value: unknown) => string; listCell: (values: readonly string[]) => string; end: string }>
+> = {
+  rfc4180: { cell: csvCell, listCell: csvListCell, end: '\r\n' },
+  no_newline: { cell: noNewlineCell, listCell: noNewlineListCell, end: '\n' },
+};
+
 export interface CsvWriterOptions {
   /** Columns whose values are comma-joined lists (text), written with csvListCell; absent names are ignored. */
   listColumns?: readonly string[];
+  dialect?: CsvDialect;
 }
 
 /**
@@ -57,6 +94,7 @@ export interface CsvWriterOptions {
  */
 export class CsvWriter {
   private readonly isList: boolean[];
+  private readonly dialect: (typeof DIALECTS)[CsvDialect];
 
   constructor(
     readonly columns: readonly string[],
@@ -64,10 +102,11 @@ export class CsvWriter {
   ) {
     const lists = new Set(options.listColumns ?? []);
     this.isList = columns.map((column) => lists.has(column));
+    this.dialect = DIALECTS[options.dialect ?? 'rfc4180'];
   }
 
   header(): string {
-    return csvRecord(this.columns);
+    return `${this.columns.map(this.dialect.cell).join(',')}${this.dialect.end}`;
   }
 
   /** One record per row, in column order; keys the columns do not name are left out. */
@@ -75,24 +114,25 @@ export class CsvWriter {
     const texts = new Map<string, string>();
     const lists = new Map<string, string>();
     const { columns, isList } = this;
+    const { cell: toCell, listCell, end } = this.dialect;
     let out = '';
     for (const row of rows) {
       for (let i = 0; i < columns.length; i++) {
         if (i > 0) out += ',';
         const value = row[columns[i] as string];
         if (typeof value !== 'string') {
-          out += csvCell(value);
+          out += toCell(value);
           continue;
         }
         const cache = isList[i] ? lists : texts;
         let cell = cache.get(value);
         if (cell === undefined) {
-          cell = isList[i] ? (value === '' ? '' : csvListCell(value.split(','))) : csvCell(value);
+          cell = isList[i] ? (value === '' ? '' : listCell(value.split(','))) : toCell(value);
           cache.set(value, cell);
         }
         out += cell;
       }
-      out += '\r\n';
+      out += end;
     }
     return out;
   }
