@@ -37,7 +37,7 @@ describe(`${RowsService.name}: company_features`, () => {
     const source = await sut.open(appId, analytics.DataType.DATA_TYPE_COMPANY_FEATURES, filter(fields), 7);
     if (source.dataType !== 'company_features') throw new Error('not company_features rows');
     const all: Row[] = [];
-    for await (const batch of source.batches) all.push(...batch.map((row) => JSON.parse(row) as Row));
+    for await (const batch of source.batches) all.push(...batch.map((row) => JSON.parse(source.encoding.encode(row)) as Row));
     return all;
   }
   const companiesOf = (all: Row[]) => [...new Set(all.map((row) => row['Company ID']))];

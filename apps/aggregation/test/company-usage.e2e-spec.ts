@@ -156,6 +156,8 @@ describe('company data export, end to end', () => {
         dataType: analytics.DataType.DATA_TYPE_COMPANY_FEATURES,
         filter: filter(fields),
         batchSize,
+        dimensions: [],
+        useDisplayNames: false,
       });
       for await (const batch of stream) all.push(batch as analytics.RowBatch);
       return all;

@@ -80,3 +80,60 @@ export function encodeCompanyRow(company: CompanyProfileRecord): string {
     `"attributes":${JSON.stringify(decodeAttributes(company.attributes))}}`
   );
 }
+
+/** Each column's JSON value text, as the encoders above write it, and the row's attributes (`attributes.<key>`). */
+export interface ColumnValues<Doc> {
+  values: Readonly<Record<string, (doc: Doc) => string>>;
+  attributes?: (doc: Doc) => Record<string, unknown>;
+}
+
+type Values<Column extends string, Doc> = Readonly<Record<Column, (doc: Doc) => string>>;
+
+const CALL_VALUES: Values<(typeof EVENT_COLUMNS)[number], TrackingCallRecord> = {
+  event_type: (call) => str(EXPORT_EVENT_TYPE[call.type] ?? call.type),
+  event_name: (call) => str(call.event),
+  user_id: (call) => str(call.userId),
+  company_id: (call) => str(call.companyId),
+  timestamp: (call) => date(call.timestamp),
+  day: (call) => str(call.day),
+  message_id: (call) => str(call.messageId),
+  feature_id: (call) => str(call.featureId),
+  score: (call) => num(call.score),
+  comment: (call) => str(call.comment),
+  attributes: (call) => attrs(call.attributes),
+};
+
+const callAttributes = (call: TrackingCallRecord): Record<string, unknown> =>
+  JSON.parse(attrs(call.attributes)) as Record<string, unknown>;
+
+export const EVENT_VALUES: ColumnValues<TrackingCallRecord> = { values: CALL_VALUES, attributes: callAttributes };
+
+// Feedback columns are a subset of event columns, written the same way.
+const FEEDBACK_ONLY: Values<(typeof FEEDBACK_COLUMNS)[number], TrackingCallRecord> = CALL_VALUES;
+export const FEEDBACK_VALUES: ColumnValues<TrackingCallRecord> = { values: FEEDBACK_ONLY, attributes: callAttributes };
+
+const USER_COLUMN_VALUES: Values<(typeof USER_COLUMNS)[number], UserProfileRecord> = {
+  user_id: (user) => str(user.userId),
+  company_ids: (user) => JSON.stringify(user.companyIds ?? []),
+  first_seen: (user) => date(user.firstSeen),
+  last_seen: (user) => date(user.lastSeen),
+  attributes: (user) => JSON.stringify(decodeAttributes(user.attributes)),
+};
+
+export const USER_VALUES: ColumnValues<UserProfileRecord> = {
+  values: USER_COLUMN_VALUES,
+  attributes: (user) => decodeAttributes(user.attributes),
+};
+
+const COMPANY_COLUMN_VALUES: Values<(typeof COMPANY_COLUMNS)[number], CompanyProfileRecord> = {
+  company_id: (company) => str(company.companyId),
+  user_ids: (company) => JSON.stringify(company.userIds ?? []),
+  first_seen: (company) => date(company.firstSeen),
+  last_seen: (company) => date(company.lastSeen),
+  attributes: (company) => JSON.stringify(decodeAttributes(company.attributes)),
+};
+
+export const COMPANY_VALUES: ColumnValues<CompanyProfileRecord> = {
+  values: COMPANY_COLUMN_VALUES,
+  attributes: (company) => decodeAttributes(company.attributes),
+};

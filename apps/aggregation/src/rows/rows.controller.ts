@@ -27,7 +27,10 @@ export class RowsController implements analytics.RowsServiceController {
       let cancelled = false;
       const run = async () => {
         if (!call) throw new Error('streamRows needs the gRPC call');
-        const source = await this.rows.open(request.appId, request.dataType, request.filter, request.batchSize);
+        const source = await this.rows.open(request.appId, request.dataType, request.filter, request.batchSize, {
+          dimensions: request.dimensions,
+          useDisplayNames: request.useDisplayNames,
+        });
         call.on('cancelled', () => (cancelled = true));
         await this.rows.stream(
           source,
@@ -57,6 +60,10 @@ export class RowsController implements analytics.RowsServiceController {
         cancelled = true;
       };
     });
+  }
+
+  async countRows(request: analytics.CountRowsRequest): Promise<analytics.CountRowsResponse> {
+    return { count: await this.rows.count(request.appId, request.dataType, request.filter) };
   }
 
   async lookup(request: analytics.LookupRequest): Promise<analytics.LookupResponse> {

@@ -17,3 +17,15 @@ export class LookupNotAvailable extends DomainError {
     super('invalid', 'lookup_not_available', `the lookup ${lookup} is not available`);
   }
 }
+
+export class UnknownDimensions extends DomainError {
+  constructor(table: string, names: readonly string[]) {
+    super('invalid', 'unknown_dimensions', `unknown dimensions for ${table}: ${names.join(', ')}`, { dimensions: [...names] });
+  }
+}
+
+export class DuplicateColumns extends DomainError {
+  constructor(names: readonly string[]) {
+    super('invalid', 'duplicate_columns', `columns named twice: ${names.join(', ')}`);
+  }
+}

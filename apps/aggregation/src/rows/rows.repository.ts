@@ -15,6 +15,11 @@ export interface RowQuery {
   toDay: string;
   /** Events and feedback: the calls ingestion received in [from, to), whatever their day, instead of days. */
   received?: ReceptionWindow;
+  /**
+   * Event-time window [from, to): events and feedback whose timestamp is in it (fromDay..toDay are then its
+   * UTC days); users and companies seen in it (first seen before `to`, last seen at or after `from`).
+   */
+  window?: TimeWindow;
   /** Call types to read (events and feedback data types). */
   callTypes: CallType[];
   userIds: string[];
@@ -31,6 +36,11 @@ export interface RowQuery {
 }
 
 export interface ReceptionWindow {
+  from: Date;
+  to: Date;
+}
+
+export interface TimeWindow {
   from: Date;
   to: Date;
 }
@@ -71,16 +81,33 @@ export class RowsRepository implements OnModuleInit {
   }
 
   /** An async iterable over the matching documents, in stable order. Close it to stop early. */
-  cursor(query: RowQuery, batchSize = 1000): RowCursor {
+  cursor(query: RowQuery, batchSize = 1000, projection?: Record<string, 1>): RowCursor {
     const { collection, filter, sort } = this.planWithConditions(query);
     const find = (dayFilter: Record<string, unknown>) =>
-      this.connection.collection(collection).find(dayFilter, { sort, batchSize });
+      this.connection.collection(collection).find(dayFilter, { sort, batchSize, ...(projection ? { projection } : {}) });
     if (query.dataType !== 'events' && query.dataType !== 'feedback') return find(filter);
     const window = query.received;
-    if (!window) return new DayByDayCursor(daysOf(query), (day) => find({ ...filter, day }));
+    if (!window) return new DayByDayCursor(daysOf(query), (day) => find(callsOfDay(query, filter, day)));
     return new DayByDayCursor(receivedDaysOf(window), (day) =>
       find({ ...filter, receivedDay: day, ...receivedAtWithin(window, day) }),
     );
+  }
+
+  /**
+   * How many documents `cursor` would yield, counted in the database (one count per day for calls, like the
+   * cursor's queries). Only exact for a query whose every test is in the database: see typeFilteredInProcess.
+   */
+  async count(query: RowQuery): Promise<number> {
+    const { collection, filter } = this.planWithConditions(query);
+    const count = (dayFilter: Record<string, unknown>) => this.connection.collection(collection).countDocuments(dayFilter);
+    if (query.dataType !== 'events' && query.dataType !== 'feedback') return count(filter);
+    const window = query.received;
+    let total = 0;
+    if (!window) for (const day of daysOf(query)) total += await count(callsOfDay(query, filter, day));
+    else
+      for (const day of receivedDaysOf(window))
+        total += await count({ ...filter, receivedDay: day, ...receivedAtWithin(window, day) });
+    return total;
   }
 
   private planWithConditions(query: RowQuery): {
@@ -118,7 +145,8 @@ export class RowsRepository implements OnModuleInit {
         return { collection: RAW_COLLECTIONS.calls, filter, sort: { _id: 1 } };
       }
       case 'users': {
-        filter.firstSeen = { $lte: endOfDay(query.toDay) };
+        if (query.window) Object.assign(filter, seenIn(query.window));
+        else filter.firstSeen = { $lte: endOfDay(query.toDay) };
         const userId: Record<string, string[]> = {};
         if (query.userIds.length > 0) userId.$in = query.userIds;
         if (query.excludedUserIds.length > 0) userId.$nin = query.excludedUserIds;
@@ -130,7 +158,8 @@ export class RowsRepository implements OnModuleInit {
         return { collection: RAW_COLLECTIONS.users, filter, sort: { _id: 1 } };
       }
       case 'companies': {
-        filter.firstSeen = { $lte: endOfDay(query.toDay) };
+        if (query.window) Object.assign(filter, seenIn(query.window));
+        else filter.firstSeen = { $lte: endOfDay(query.toDay) };
         const companyId: Record<string, string[]> = {};
         if (query.companyIds.length > 0 || query.companiesRestricted) companyId.$in = query.companyIds;
         if (query.excludedCompanyIds.length > 0) companyId.$nin = query.excludedCompanyIds;
@@ -166,11 +195,31 @@ export function receivedDaysOf(window: ReceptionWindow): string[] {
  * the last before `to`); a day inside the window is its receivedDay equality alone.
  */
 function receivedAtWithin(window: ReceptionWindow, day: string): { receivedAt?: Record<string, Date> } {
+  const range = cutOfDay(window, day);
+  return range ? { receivedAt: range } : {};
+}
+
+/** One day's query of calls: `day` as an equality, and the timestamp test on the days a time window cuts. */
+function callsOfDay(query: RowQuery, filter: Record<string, unknown>, day: string): Record<string, unknown> {
+  const range = query.window && cutOfDay(query.window, day);
+  return range ? { ...filter, day, timestamp: range } : { ...filter, day };
+}
+
+/** The bounds of a [from, to) window that fall inside one UTC day, undefined when the window covers it whole. */
+function cutOfDay(window: { from: Date; to: Date }, day: string): Record<string, Date> | undefined {
   const start = Date.parse(`${day}T00:00:00Z`);
   const range: Record<string, Date> = {};
   if (window.from.getTime() > start) range.$gte = window.from;
   if (window.to.getTime() < start + 86_400_000) range.$lt = window.to;
-  return Object.keys(range).length > 0 ? { receivedAt: range } : {};
+  return Object.keys(range).length > 0 ? range : undefined;
+}
+
+/**
+ * The profiles seen in a time window: first seen before its end, last seen at or after its start (a profile
+ * never seen active has no last seen, and is in no window).
+ */
+function seenIn(window: TimeWindow): Record<string, unknown> {
+  return { firstSeen: { $lt: window.to }, lastSeen: { $gte: window.from } };
 }
 
 /** The cursors of consecutive days, one open at a time, as one cursor. */

@@ -1,9 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { analytics, rowFilter } from '@exportd/contracts';
 import { compileFilter, evaluateFilter, FilterNode } from '@exportd/filter';
-import { CallType, CompanyProfileRecord, EXPORT_EVENT_TYPE, TrackingCallRecord, UserProfileRecord } from '@exportd/records';
+import {
+  CallType,
+  CompanyProfileRecord,
+  EXPORT_EVENT_TYPE,
+  TrackingCallRecord,
+  UserProfileRecord,
+  utcDay,
+} from '@exportd/records';
 import { CompanyFeatureJson } from '../company-usage/company-feature-json';
-import { dayNumber } from '../company-usage/company-usage.metrics';
+import { CompanyFeatureRow, dayNumber } from '../company-usage/company-usage.metrics';
 import { CompanyScope } from '../company-usage/company-usage.repository';
 import { COMPANY_FEATURE_COLUMNS, companyFeatureRecord, CompanyUsageService } from '../company-usage/company-usage.service';
 import { ExclusionsService } from '../exclusions/exclusions.service';
@@ -12,14 +19,20 @@ import { SegmentsService } from '../segments/segments.service';
 import { FilterDataType, QUERY_FIELDS, rowForFilter } from './row-filter';
 import {
   COMPANY_COLUMNS,
+  COMPANY_VALUES,
+  ColumnValues,
   encodeCompanyRow,
   encodeEventRow,
   encodeFeedbackRow,
   encodeUserRow,
   EVENT_COLUMNS,
+  EVENT_VALUES,
   FEEDBACK_COLUMNS,
+  FEEDBACK_VALUES,
   USER_COLUMNS,
+  USER_VALUES,
 } from './row-encoders';
+import { rowProjection } from './row-projection';
 import { DataTypeNotAvailable, InvalidRowFilter } from './rows.errors';
 import {
   daysOf,
@@ -28,6 +41,7 @@ import {
   RowDataType,
   RowQuery,
   RowsRepository,
+  TimeWindow,
   typeFilteredInProcess,
 } from './rows.repository';
 
@@ -44,15 +58,32 @@ const CALL_TYPE_BY_EVENT_TYPE = new Map<string, CallType>(
   (Object.entries(EXPORT_EVENT_TYPE) as [CallType, string][]).map(([callType, eventType]) => [eventType, callType]),
 );
 
-/** Company-by-feature rows, computed in batches by CompanyUsageService, as rows_json text. */
-export interface CompanyFeatureRows {
-  dataType: 'company_features';
-  batches: AsyncIterable<string[]>;
+/** The columns a stream sends and each row's rows_json text. */
+export interface RowEncoding<Row> {
+  columns: readonly string[];
+  encode(row: Row): string;
 }
 
-/** A row query and the part of its row filter tested on each row (what the query cannot answer). */
+/** Which columns a stream sends, by dimension return name (none: every column), and how they are named. */
+export interface ColumnSelection {
+  dimensions: readonly string[];
+  useDisplayNames: boolean;
+}
+
+/** Every column, named as the data type's rows have always been named. */
+export const ALL_COLUMNS: ColumnSelection = { dimensions: [], useDisplayNames: false };
+
+/** Company-by-feature rows, computed in batches by CompanyUsageService, the row filter already applied. */
+export interface CompanyFeatureRows {
+  dataType: 'company_features';
+  batches: AsyncIterable<CompanyFeatureRow[]>;
+  encoding: RowEncoding<CompanyFeatureRow>;
+}
+
+/** A row query, the part of its row filter tested on each row (what the query cannot answer), its encoding. */
 export interface FilteredRowQuery extends RowQuery {
   residual?: FilterNode;
+  encoding: RowEncoding<unknown>;
 }
 
 /** Where a row stream writes: `write` answers false when the reader is behind (then wait for `drained`). */
@@ -78,16 +109,52 @@ export class RowsService {
     dataType: analytics.DataType,
     filter: analytics.RowFilter | undefined,
     batchSize?: number,
+    selection: ColumnSelection = ALL_COLUMNS,
   ): Promise<FilteredRowQuery | CompanyFeatureRows> {
     if (!appId) throw new InvalidRowFilter('app_id is required');
     const name = dataTypeName(dataType);
     const rowFilter = filter ?? EMPTY_FILTER;
+    const windowed = rowFilter.timeFrom !== undefined || rowFilter.timeTo !== undefined;
+    if (windowed && name === 'company_features')
+      throw new InvalidRowFilter('company_features takes days or a history, not a time window');
+    if (windowed && (rowFilter.receivedFrom !== undefined || rowFilter.receivedTo !== undefined))
+      throw new InvalidRowFilter(
+        'give either a reception window (received_from..received_to) or a time window (time_from..time_to)',
+      );
     const received = receptionWindow(rowFilter);
     if (received && name !== 'events' && name !== 'feedback')
       throw new InvalidRowFilter('incremental exports hold events and feedback only');
     return name === 'company_features'
-      ? this.companyFeatureRows(appId, rowFilter, batchSize)
-      : this.query(appId, name, rowFilter, received);
+      ? this.companyFeatureRows(appId, rowFilter, batchSize, selection)
+      : this.query(appId, name, rowFilter, received, selection);
+  }
+
+  /**
+   * How many rows the stream of this request would send: counted in the database when the whole filter is
+   * in the query, else while reading the rows (a call type or row filter tested on each row).
+   */
+  async count(appId: string, dataType: analytics.DataType, filter: analytics.RowFilter | undefined): Promise<number> {
+    const source = await this.open(appId, dataType, filter);
+    let count = 0;
+    if (source.dataType === 'company_features') {
+      for await (const rows of source.batches) count += rows.length;
+      return count;
+    }
+    const types = typeFilteredInProcess(source) ? new Set<string>(source.callTypes) : null;
+    const { residual } = source;
+    if (!types && !residual) return this.rows.count(source);
+    // Without a residual only the type is tested: read nothing else.
+    const cursor = this.rows.cursor(source, 1000, residual ? undefined : { type: 1 });
+    try {
+      for await (const doc of cursor) {
+        if (types && !types.has((doc as { type?: string }).type ?? '')) continue;
+        if (residual && !evaluateFilter(residual, rowForFilter(source.encoding.encode(doc)))) continue;
+        count++;
+      }
+    } finally {
+      await cursor.close();
+    }
+    return count;
   }
 
   /**
@@ -96,7 +163,13 @@ export class RowsService {
    * narrow the companies read; row filter expressions (over the 18 columns) are tested on each row.
    * event_types and user_ids do not apply to company rows, nor do excluded users.
    */
-  private async companyFeatureRows(appId: string, filter: analytics.RowFilter, batchSize?: number): Promise<CompanyFeatureRows> {
+  private async companyFeatureRows(
+    appId: string,
+    filter: analytics.RowFilter,
+    batchSize: number | undefined,
+    selection: ColumnSelection,
+  ): Promise<CompanyFeatureRows> {
+    const encoding = companyFeatureEncoding(selection);
     const dates = this.companyFeatureDates(filter);
     const rowFilter = await this.namedFilters.rowFilter(appId, ['company_features'], filter.expressions);
     const companies = await this.companyRestriction(appId, filter);
@@ -105,15 +178,14 @@ export class RowsService {
       excluded: filter.applyExclusions ? (await this.exclusions.get(appId)).companyIds : [],
     };
     const batches = this.companyUsage.streamRows(appId, dates, scope, batchSize);
-    const json = new CompanyFeatureJson();
     return {
       dataType: 'company_features',
-      batches: (async function* () {
-        for await (const rows of batches) {
-          const kept = rowFilter ? rows.filter((row) => evaluateFilter(rowFilter, companyFeatureRecord(row))) : rows;
-          yield kept.map((row) => json.encode(row));
-        }
-      })(),
+      batches: rowFilter
+        ? (async function* () {
+            for await (const rows of batches) yield rows.filter((row) => evaluateFilter(rowFilter, companyFeatureRecord(row)));
+          })()
+        : batches,
+      encoding,
     };
   }
 
@@ -152,8 +224,11 @@ export class RowsService {
     dataType: RowDataType,
     filter: analytics.RowFilter,
     received: ReceptionWindow | undefined,
+    selection: ColumnSelection,
   ): Promise<FilteredRowQuery> {
-    const { fromDay, toDay } = received ? { fromDay: '', toDay: '' } : dayRange(filter);
+    const encoding = rowEncoding(dataType, selection);
+    const timed = timeWindow(filter);
+    const { fromDay, toDay } = received ? { fromDay: '', toDay: '' } : (timed ?? dayRange(filter));
     let callTypes: CallType[] = [];
     if (dataType === 'events') {
       callTypes = filter.eventTypes.length
@@ -177,6 +252,7 @@ export class RowsService {
       fromDay,
       toDay,
       ...(received ? { received } : {}),
+      ...(timed ? { window: timed.window } : {}),
       callTypes,
       userIds: filter.userIds,
       companyIds: companies.companyIds,
@@ -185,6 +261,7 @@ export class RowsService {
       excludedCompanyIds: excluded.companyIds,
       conditions: compiled.conditions,
       residual: compiled.residual,
+      encoding,
     };
   }
 
@@ -194,10 +271,11 @@ export class RowsService {
    */
   async stream(query: FilteredRowQuery | CompanyFeatureRows, sink: RowSink, batchSize = DEFAULT_BATCH_SIZE): Promise<void> {
     if (query.dataType === 'company_features') {
-      let columns: string[] = [...COMPANY_FEATURE_COLUMNS];
+      let columns: string[] = [...query.encoding.columns];
+      const { encode } = query.encoding;
       for await (const rows of query.batches) {
         if (sink.cancelled()) return;
-        const full = !sink.write({ rowsJson: rows, columns });
+        const full = !sink.write({ rowsJson: rows.map((row) => encode(row)), columns });
         columns = [];
         if (full) await sink.drained();
       }
@@ -205,8 +283,11 @@ export class RowsService {
       return;
     }
     const size = Math.min(Math.max(batchSize || DEFAULT_BATCH_SIZE, 1), MAX_BATCH_SIZE);
-    const encode = encoderFor(query.dataType);
-    let columns: string[] = [...columnsFor(query.dataType)];
+    const { encoding } = query;
+    // The residual filter sees rows as the default encoding writes them, whatever the columns sent.
+    const filterEncode = encoderFor(query.dataType);
+    const projected = encoding.encode !== filterEncode;
+    let columns: string[] = [...encoding.columns];
     let rows: string[] = [];
     const cursor = this.rows.cursor(query, Math.max(size, 1000));
     const types = typeFilteredInProcess(query) ? new Set<string>(query.callTypes) : null;
@@ -221,9 +302,13 @@ export class RowsService {
       for await (const doc of cursor) {
         if (sink.cancelled()) return;
         if (types && !types.has((doc as { type?: string }).type ?? '')) continue;
-        const row = encode(doc);
-        if (residual && !evaluateFilter(residual, rowForFilter(row))) continue;
-        rows.push(row);
+        if (residual) {
+          const row = filterEncode(doc);
+          if (!evaluateFilter(residual, rowForFilter(row))) continue;
+          rows.push(projected ? encoding.encode(doc) : row);
+        } else {
+          rows.push(encoding.encode(doc));
+        }
         if (rows.length >= size) await flush();
       }
       if (rows.length > 0 || columns.length > 0) await flush();
@@ -283,6 +368,29 @@ function isInstant(value: Date | undefined): value is Date {
   return value instanceof Date && !Number.isNaN(value.getTime());
 }
 
+/**
+ * time_from..time_to of a row filter, undefined when it has neither: both, in order, and from_day..to_day
+ * covering its UTC days. fromDay..toDay are the window's own days (the only days with rows in it).
+ */
+function timeWindow(filter: analytics.RowFilter): { window: TimeWindow; fromDay: string; toDay: string } | undefined {
+  const { timeFrom: from, timeTo: to } = filter;
+  if (from === undefined && to === undefined) return undefined;
+  if (!isInstant(from) || !isInstant(to)) throw new InvalidRowFilter('time_from and time_to go together');
+  if (from >= to) throw new InvalidRowFilter('time_from must be before time_to');
+  const first = utcDay(from);
+  const last = utcDay(new Date(to.getTime() - 1));
+  if (filter.fromDay === '' || filter.toDay === '')
+    throw new InvalidRowFilter(
+      `a time window (time_from..time_to) needs from_day and to_day covering its days, ${first}..${last}`,
+    );
+  const days = dayRange(filter);
+  if (days.fromDay > first || days.toDay < last)
+    throw new InvalidRowFilter(
+      `from_day..to_day (${days.fromDay}..${days.toDay}) must cover the UTC days of time_from..time_to (${first}..${last})`,
+    );
+  return { window: { from, to }, fromDay: first, toDay: last };
+}
+
 /** from_day..to_day of a row filter, both required, in order. */
 function dayRange(filter: analytics.RowFilter): { fromDay: string; toDay: string } {
   const { fromDay, toDay } = filter;
@@ -304,15 +412,53 @@ function columnsFor(dataset: RowDataType): readonly string[] {
   }
 }
 
-function encoderFor(dataset: RowDataType): (doc: unknown) => string {
-  switch (dataset) {
+/** The default encoding of a data type (its hand-written encoder), or the columns the selection picks. */
+function rowEncoding(dataType: RowDataType, selection: ColumnSelection): RowEncoding<unknown> {
+  if (selection.dimensions.length === 0 && !selection.useDisplayNames)
+    return { columns: columnsFor(dataType), encode: encoderFor(dataType) };
+  return rowProjection(dataType, selection.dimensions, selection.useDisplayNames, valuesFor(dataType));
+}
+
+function valuesFor(dataType: RowDataType): ColumnValues<unknown> {
+  switch (dataType) {
     case 'events':
-      return (doc) => encodeEventRow(doc as TrackingCallRecord);
+      return EVENT_VALUES as ColumnValues<unknown>;
     case 'feedback':
-      return (doc) => encodeFeedbackRow(doc as TrackingCallRecord);
+      return FEEDBACK_VALUES as ColumnValues<unknown>;
     case 'users':
-      return (doc) => encodeUserRow(doc as UserProfileRecord);
+      return USER_VALUES as ColumnValues<unknown>;
     case 'companies':
-      return (doc) => encodeCompanyRow(doc as CompanyProfileRecord);
+      return COMPANY_VALUES as ColumnValues<unknown>;
   }
+}
+
+type CompanyFeatureRecord = ReturnType<typeof companyFeatureRecord>;
+
+/** Company-feature rows are keyed by their headers; each value is written as the record holds it. */
+const COMPANY_FEATURE_VALUES: ColumnValues<CompanyFeatureRecord> = {
+  values: Object.fromEntries(
+    COMPANY_FEATURE_COLUMNS.map((header) => [header, (record: CompanyFeatureRecord) => JSON.stringify(record[header])]),
+  ),
+};
+
+/** The company data export's encoding (one encoder per stream: it keeps state), or the selection's columns. */
+function companyFeatureEncoding(selection: ColumnSelection): RowEncoding<CompanyFeatureRow> {
+  if (selection.dimensions.length === 0 && !selection.useDisplayNames) {
+    const json = new CompanyFeatureJson();
+    return { columns: COMPANY_FEATURE_COLUMNS, encode: (row) => json.encode(row) };
+  }
+  const projection = rowProjection('company_features', selection.dimensions, selection.useDisplayNames, COMPANY_FEATURE_VALUES);
+  return { columns: projection.columns, encode: (row) => projection.encode(companyFeatureRecord(row)) };
+}
+
+/** The default encoders, one function each, so a stream can tell whether its encoding is the default. */
+const ENCODERS: Readonly<Record<RowDataType, (doc: unknown) => string>> = {
+  events: (doc) => encodeEventRow(doc as TrackingCallRecord),
+  feedback: (doc) => encodeFeedbackRow(doc as TrackingCallRecord),
+  users: (doc) => encodeUserRow(doc as UserProfileRecord),
+  companies: (doc) => encodeCompanyRow(doc as CompanyProfileRecord),
+};
+
+function encoderFor(dataType: RowDataType): (doc: unknown) => string {
+  return ENCODERS[dataType];
 }
