@@ -1,5 +1,6 @@
 import { analytics, exportsV1 } from '@exportd/contracts';
 import { ExportFormat } from '../formats/row-formatter';
+import { CoveoCsvFormat, CoveoExport, CoveoExportAsked, zipFilename } from './coveo-export';
 import { InvalidExportRequest } from './export-jobs.errors';
 import { ExportJobView } from './export-jobs.service';
 import { ExportRequest } from './export-request';
@@ -12,6 +13,13 @@ import { ExportApi } from './retention';
 const APIS = new Map<exportsV1.ExportApi, ExportApi>([
   [exportsV1.ExportApi.EXPORT_API_BULK, 'bulk'],
   [exportsV1.ExportApi.EXPORT_API_ON_DEMAND, 'on_demand'],
+  [exportsV1.ExportApi.EXPORT_API_COVEO, 'coveo'],
+]);
+const APIS_TO_PROTO = new Map([...APIS].map(([proto, api]) => [api, proto]));
+const CSV_FORMATS = new Map<exportsV1.CsvFormat, CoveoCsvFormat>([
+  [exportsV1.CsvFormat.CSV_FORMAT_UNSPECIFIED, 'excel'],
+  [exportsV1.CsvFormat.CSV_FORMAT_EXCEL, 'excel'],
+  [exportsV1.CsvFormat.CSV_FORMAT_NO_NEWLINE, 'no_newline'],
 ]);
 const FORMATS = new Map<exportsV1.ExportFormat, ExportFormat>([
   [exportsV1.ExportFormat.EXPORT_FORMAT_UNSPECIFIED, 'json'],
@@ -41,12 +49,12 @@ export function dataTypeToProto(type: ExportDataType): analytics.DataType {
 
 export function apiFromProto(api: exportsV1.ExportApi): ExportApi {
   const known = APIS.get(api);
-  if (!known) throw new InvalidExportRequest('api must be EXPORT_API_BULK or EXPORT_API_ON_DEMAND');
+  if (!known) throw new InvalidExportRequest('api must be EXPORT_API_BULK, EXPORT_API_ON_DEMAND or EXPORT_API_COVEO');
   return known;
 }
 
 function apiToProto(api: ExportApi): exportsV1.ExportApi {
-  return api === 'on_demand' ? exportsV1.ExportApi.EXPORT_API_ON_DEMAND : exportsV1.ExportApi.EXPORT_API_BULK;
+  return APIS_TO_PROTO.get(api) ?? exportsV1.ExportApi.EXPORT_API_BULK;
 }
 
 function formatToProto(format: ExportFormat): exportsV1.ExportFormat {
@@ -67,8 +75,9 @@ export function requestFromProto(request: exportsV1.CreateExportJobRequest): Exp
   const format = FORMATS.get(request.format);
   if (!format) throw new InvalidExportRequest('format must be json, jsonl or csv');
   const dataTypes = request.dataTypes.map(dataTypeFromProto);
+  const api = apiFromProto(request.api);
   return {
-    api: apiFromProto(request.api),
+    api,
     dataTypes,
     format,
     fromDay: request.fromDay,
@@ -81,17 +90,38 @@ export function requestFromProto(request: exportsV1.CreateExportJobRequest): Exp
     exclusions: request.exclusions,
     emails: request.emails,
     filter: request.filter,
+    ...(api === 'coveo' ? { coveo: coveoFromProto(request.coveo) } : {}),
+  };
+}
+
+function coveoFromProto(request: exportsV1.CoveoExportRequest | undefined): CoveoExportAsked {
+  if (!request) throw new InvalidExportRequest('from is required, as YYYY-MM-DDThh:mm:ss.sssZ');
+  const csvFormat = CSV_FORMATS.get(request.csvFormat);
+  if (!csvFormat) throw new InvalidExportRequest('format must be EXCEL or NO_NEWLINE');
+  return {
+    timeFrom: request.timeFrom ?? null,
+    timeTo: request.timeTo ?? null,
+    tables: request.tables,
+    dimensions: request.dimensions,
+    useDisplayNames: request.useDisplayNames,
+    csvFormat,
+    filename: request.filename,
+    description: request.description,
+    author: request.author,
+    eventsFilter: request.eventsFilter,
+    searchFilters: request.searchFilters,
   };
 }
 
 export function toProtoJob(view: ExportJobView): exportsV1.ExportJob {
   const { job } = view;
+  const { coveo } = job;
   return {
     id: job._id,
     api: apiToProto(apiOf(job)),
     status: STATUSES[view.status],
     dataTypes: job.dataTypes.map(dataTypeToProto),
-    format: formatToProto(job.format),
+    format: coveo ? exportsV1.ExportFormat.EXPORT_FORMAT_CSV_ZIP : formatToProto(job.format),
     fromDay: job.fromDay,
     toDay: job.toDay,
     history: job.history,
@@ -110,12 +140,31 @@ export function toProtoJob(view: ExportJobView): exportsV1.ExportJob {
     finishedAt: view.finishedAt ?? undefined,
     linksExpireAt: view.linksExpireAt ?? undefined,
     scheduleId: job.scheduleId ?? '',
+    coveo: coveo ? coveoToProto(coveo, view) : undefined,
+  };
+}
+
+function coveoToProto(coveo: CoveoExport, view: ExportJobView): exportsV1.CoveoExport {
+  return {
+    timeFrom: coveo.timeFrom,
+    timeTo: coveo.timeTo,
+    dimensions: coveo.dimensions,
+    useDisplayNames: coveo.useDisplayNames,
+    csvFormat:
+      coveo.csvFormat === 'no_newline' ? exportsV1.CsvFormat.CSV_FORMAT_NO_NEWLINE : exportsV1.CsvFormat.CSV_FORMAT_EXCEL,
+    filename: zipFilename(coveo, view.job._id),
+    description: coveo.description,
+    author: coveo.author,
+    eventsFilter: coveo.eventsFilter,
+    tables: coveo.tables.map((table) => table.name),
+    size: view.files.reduce((total, file) => total + file.bytes, 0),
+    filesDeleted: view.job.filesDeleted,
   };
 }
 
 /** Jobs stored before the API was recorded were Bulk API jobs. */
 export function apiOf(job: { api: string }): ExportApi {
-  return job.api === 'on_demand' ? 'on_demand' : 'bulk';
+  return job.api === 'on_demand' || job.api === 'coveo' ? job.api : 'bulk';
 }
 
 /** The job as the notification's webhook data shows it (snake_case, like the Bulk Data Export API). */

@@ -5,6 +5,7 @@ import { Connection, Model, Schema } from 'mongoose';
 import { insertOnce, lookUpEach } from '../db/records';
 import { ExportFormat } from '../formats/row-formatter';
 import { ExportFileRecord, fileSchema } from '../queue/partition-queue.repository';
+import { CoveoExport } from './coveo-export';
 import { ExportDataType } from './partition-planner';
 
 /*
@@ -23,7 +24,7 @@ export type EndStatus = 'completed' | 'failed' | 'cancelled';
 export interface ExportJobRecord {
   _id: string;
   appId: string;
-  /** bulk | on_demand */
+  /** bulk | on_demand | coveo */
   api: string;
   dataTypes: ExportDataType[];
   format: ExportFormat;
@@ -44,6 +45,8 @@ export interface ExportJobRecord {
   /** An incremental run's reception window: rows received in [from, to), whatever their event day. */
   receivedFrom?: Date | null;
   receivedTo?: Date | null;
+  /** A Coveo-compatible job's window, tables and CSV options (absent for the other APIs). */
+  coveo?: CoveoExport | null;
   partitionKeys: string[];
   /**
    * The job's slot: a Bulk API job claims the app's next numbered slot (one Bulk API job in progress per
@@ -100,6 +103,16 @@ interface FinalizeFailureRecord {
   error: string;
 }
 
+/**
+ * `export_job_deletions` (_id = job id): a job deleted on request (the Coveo API's DELETE), by unique insert,
+ * never updated; a deleted job is not found. The job document itself stays as written.
+ */
+interface JobDeletionRecord {
+  _id: string;
+  appId: string;
+  at: Date;
+}
+
 /** `export_notify_attempts` (_id = `<jobId>#<n>`): unique-insert claim of notification attempt n of a job. */
 export interface NotifyAttemptRecord {
   _id: string;
@@ -130,6 +143,24 @@ const jobSchema = new Schema<ExportJobRecord>(
     scheduleId: String,
     receivedFrom: Date,
     receivedTo: Date,
+    coveo: {
+      type: new Schema(
+        {
+          timeFrom: Date,
+          timeTo: Date,
+          tables: [new Schema({ name: String, dataType: String, dimensions: [String] }, { _id: false })],
+          dimensions: [String],
+          useDisplayNames: Boolean,
+          csvFormat: String,
+          filename: String,
+          description: String,
+          author: String,
+          eventsFilter: String,
+        },
+        { _id: false },
+      ),
+      default: undefined,
+    },
     partitionKeys: [String],
     slotId: String,
     createdAt: Date,
@@ -162,6 +193,10 @@ const finalizeFailureSchema = new Schema<FinalizeFailureRecord>(
   { _id: String, appId: String, jobId: String, at: Date, error: String },
   { versionKey: false, collection: 'export_finalize_failures' },
 );
+const deletionSchema = new Schema<JobDeletionRecord>(
+  { _id: String, appId: String, at: Date },
+  { versionKey: false, collection: 'export_job_deletions' },
+);
 const notifyAttemptSchema = new Schema<NotifyAttemptRecord>(
   { _id: String, appId: String, jobId: String, attempt: Number, owner: String, at: Date },
   { versionKey: false, collection: 'export_notify_attempts' },
@@ -184,6 +219,7 @@ export class ExportJobRepository implements OnModuleInit {
   private readonly slots: Model<JobSlotRecord>;
   private readonly finalizeFailures: Model<FinalizeFailureRecord>;
   private readonly notifyAttempts: Model<NotifyAttemptRecord>;
+  private readonly deletions: Model<JobDeletionRecord>;
 
   constructor(@InjectConnection() connection: Connection) {
     this.jobs = connection.model('ExportJob', jobSchema);
@@ -191,6 +227,7 @@ export class ExportJobRepository implements OnModuleInit {
     this.slots = connection.model('ExportJobSlot', slotSchema);
     this.finalizeFailures = connection.model('ExportFinalizeFailure', finalizeFailureSchema);
     this.notifyAttempts = connection.model('ExportNotifyAttempt', notifyAttemptSchema);
+    this.deletions = connection.model('ExportJobDeletion', deletionSchema);
   }
 
   async onModuleInit(): Promise<void> {
@@ -288,6 +325,15 @@ export class ExportJobRepository implements OnModuleInit {
 
   findEnd(appId: string, jobId: string): Promise<JobEndRecord | null> {
     return this.ends.findOne({ _id: jobId, appId }).lean<JobEndRecord>().exec();
+  }
+
+  /** Unique insert: every deleter of a job writes the same fact, the first one stays. */
+  async insertDeletion(appId: string, jobId: string, now: Date): Promise<void> {
+    await insertOnce(this.deletions, { _id: jobId, appId, at: now });
+  }
+
+  async isDeleted(appId: string, jobId: string): Promise<boolean> {
+    return !!(await this.deletions.exists({ _id: jobId, appId }).exec());
   }
 
   /** Append-only: records one failed attempt at ending a job; answers how many there have been. */

@@ -6,6 +6,7 @@ import { PartitionWorker } from '../worker/partition-worker';
 import { GrpcRowSource, RowSource } from '../worker/row-source';
 import { PartitionQueueRepository } from '../queue/partition-queue.repository';
 import { ExportJobRepository } from './export-job.repository';
+import { ExportEstimatesService } from './export-estimates.service';
 import { ExportJobsController } from './export-jobs.controller';
 import { ExportJobsService, RETENTION_POLICY } from './export-jobs.service';
 import { ExportPreconditions, GrpcExportPreconditions } from './export-preconditions';
@@ -18,6 +19,7 @@ import { RetentionSweeper } from './retention-sweeper';
     ExportJobRepository,
     PartitionQueueRepository,
     ExportJobsService,
+    ExportEstimatesService,
     PartitionWorker,
     RetentionSweeper,
     ExportNotifierLoop,

@@ -10,12 +10,13 @@ import {
   PartitionResultRecord,
 } from '../queue/partition-queue.repository';
 import { ExportStorage } from '../storage/export-storage';
+import { CoveoExport, planCoveoTables, zipFilename } from './coveo-export';
 import { ExportJobRecord, ExportJobRepository, JobEndRecord, JobSlotRecord, JobStatus, ownSlotId } from './export-job.repository';
 import { ExportAlreadyRunning, ExportJobNotCancellable, ExportJobNotFound, InvalidExportRequest } from './export-jobs.errors';
 import { apiOf } from './export-job.mapper';
 import { ExportPreconditions } from './export-preconditions';
 import { checkExportRequest, ExportRequest } from './export-request';
-import { planPartitions } from './partition-planner';
+import { PlannedPartition, planPartitions, planZipPartition } from './partition-planner';
 import { ExportApi, RetentionPolicy } from './retention';
 
 /** Everything a job's state is folded from. */
@@ -56,9 +57,23 @@ export function objectKey(appId: string, jobId: string, name: string): string {
   return `apps/${appId}/exports/${jobId}/${name}`;
 }
 
+type PlannedJob = Pick<ExportJobRecord, 'dataTypes' | 'fromDay' | 'toDay' | 'receivedFrom' | 'coveo'>;
+
+/** A job's partitions: one zip for a Coveo job, else by data type and month (see planPartitions). */
+function planJob(job: PlannedJob): PlannedPartition[] {
+  if (job.coveo) return planZipPartition(job.dataTypes, job.fromDay, job.toDay);
+  return planPartitions(job.dataTypes, job.fromDay, job.toDay, !!job.receivedFrom);
+}
+
+/** A request checked by every export rule, and what a Coveo request adds (its tables' columns). */
+export interface CheckedExportRequest {
+  request: ExportRequest;
+  coveo: CoveoExport | null;
+}
+
 /** The planned partitions of a job as stored records; ids are deterministic, so planning twice is harmless. */
 export function partitionRecords(job: ExportJobRecord): PartitionRecord[] {
-  return planPartitions(job.dataTypes, job.fromDay, job.toDay, !!job.receivedFrom).map((p) => ({
+  return planJob(job).map((p) => ({
     _id: `${job._id}:${p.key}`,
     appId: job.appId,
     jobId: job._id,
@@ -95,11 +110,7 @@ export class ExportJobsService {
    * may ask again after its process died) gets the job of that id if it exists already.
    */
   async create(appId: string, asked: ExportRequest, givenId?: string): Promise<ExportJobView> {
-    if (!appId) throw new InvalidExportRequest('app_id is required');
-    await this.preconditions.assertPlanIncludesExports(appId);
-    const request = checkExportRequest(asked);
-    if (request.segmentId) await this.preconditions.assertSegmentExists(appId, request.segmentId);
-    if (request.filter) await this.preconditions.assertFilterValid(appId, request.dataTypes, request.filter);
+    const { request, coveo } = await this.check(appId, asked);
     const api = request.api;
 
     const jobId = givenId ?? randomUUID();
@@ -127,13 +138,15 @@ export class ExportJobsService {
       scheduleId: request.scheduleId ?? '',
       receivedFrom: request.received?.from ?? null,
       receivedTo: request.received?.to ?? null,
-      partitionKeys: planPartitions(request.dataTypes, request.fromDay, request.toDay, !!request.received).map((p) => p.key),
+      ...(coveo ? { coveo } : {}),
+      partitionKeys: [],
       slotId,
       createdAt: now,
       visibleUntil: this.retention.visibleUntil(now),
       filesDeleteAt: this.retention.filesDeleteAt(now),
       filesDeleted: false,
     };
+    job.partitionKeys = planJob(job).map((p) => p.key);
     const partitions = partitionRecords(job);
     try {
       // The job first: a worker that claims a partition always finds its job.
@@ -146,6 +159,38 @@ export class ExportJobsService {
     return this.view({ job, end: null, partitions, results: [] });
   }
 
+  /**
+   * Every rule of a request, storing nothing (what a create checks, and the Coveo estimate): the plan, the
+   * request's own rules (checkExportRequest), the segment, the row filters, and a Coveo request's dimensions
+   * against the app's dimension catalogue.
+   */
+  async check(appId: string, asked: ExportRequest): Promise<CheckedExportRequest> {
+    if (!appId) throw new InvalidExportRequest('app_id is required');
+    await this.preconditions.assertPlanIncludesExports(appId);
+    const request = checkExportRequest(asked);
+    if (request.segmentId) await this.preconditions.assertSegmentExists(appId, request.segmentId);
+    if (request.filter) await this.preconditions.assertFilterValid(appId, request.dataTypes, request.filter);
+    if (!request.coveo) return { request, coveo: null };
+    const { coveo: coveoAsked } = request;
+    if (coveoAsked.eventsFilter) await this.preconditions.assertFilterValid(appId, ['events'], coveoAsked.eventsFilter);
+    const catalogue = coveoAsked.dimensions.length > 0 ? await this.preconditions.dimensionTables(appId) : new Map();
+    const tables = planCoveoTables(coveoAsked.tables, coveoAsked.dimensions, catalogue);
+    if (!coveoAsked.timeFrom || !coveoAsked.timeTo) throw new InvalidExportRequest('from and to are required');
+    const coveo: CoveoExport = {
+      timeFrom: coveoAsked.timeFrom,
+      timeTo: coveoAsked.timeTo,
+      tables,
+      dimensions: coveoAsked.dimensions,
+      useDisplayNames: coveoAsked.useDisplayNames,
+      csvFormat: coveoAsked.csvFormat,
+      filename: coveoAsked.filename,
+      description: coveoAsked.description,
+      author: coveoAsked.author,
+      eventsFilter: coveoAsked.eventsFilter,
+    };
+    return { request: { ...request, dataTypes: [...new Set(tables.map((t) => t.dataType))] }, coveo };
+  }
+
   /** The job, if `api` created it: each API sees only its own jobs, another API's is not found. */
   async get(appId: string, jobId: string, api: ExportApi): Promise<ExportJobView> {
     await this.preconditions.assertPlanIncludesExports(appId);
@@ -156,13 +201,29 @@ export class ExportJobsService {
     const job = await this.repo.findJob(appId, jobId);
     if (!job || !this.retention.isVisible(job.createdAt, this.clock.now())) throw new ExportJobNotFound(appId, jobId);
     if (apiOf(job) !== api) throw new ExportJobNotFound(appId, jobId);
+    if (await this.repo.isDeleted(appId, jobId)) throw new ExportJobNotFound(appId, jobId);
     return job;
   }
 
   async list(appId: string, api: ExportApi): Promise<ExportJobView[]> {
     await this.preconditions.assertPlanIncludesExports(appId);
-    const jobs = await this.repo.listJobs(appId, api, this.clock.now());
+    const listed = await this.repo.listJobs(appId, api, this.clock.now());
+    const deleted = await lookUpEach(listed, (job) => this.repo.isDeleted(appId, job._id));
+    const jobs = listed.filter((_, i) => !deleted[i]);
     return Promise.all((await this.loadStates(appId, jobs)).map((state) => this.view(state)));
+  }
+
+  /**
+   * Deletes a job on request: its end is claimed as cancelled first (a running partition stops at its next
+   * heartbeat), then the deletion is recorded (from then on the job is not found) and its files are deleted.
+   * A file a stopping worker still uploads afterwards is deleted by the retention sweeper.
+   */
+  async delete(appId: string, jobId: string, api: ExportApi): Promise<void> {
+    await this.preconditions.assertPlanIncludesExports(appId);
+    const job = await this.visibleJob(appId, jobId, api);
+    await this.end(job, 'cancelled', 'deleted on request');
+    await this.repo.insertDeletion(appId, jobId, this.clock.now());
+    await this.storage.deletePrefix(objectKey(appId, jobId, ''));
   }
 
   /** The job of that id, whichever API created it and however old (for the scheduler's own jobs). */
@@ -291,8 +352,11 @@ export class ExportJobsService {
     return !(await this.repo.findEnd(appId, jobId));
   }
 
-  fileFor(job: Pick<ExportJobRecord, '_id' | 'appId' | 'format'>, partitionKey: string): { filename: string; key: string } {
-    const filename = `${partitionKey}.${FILE_EXTENSION[job.format]}`;
+  fileFor(
+    job: Pick<ExportJobRecord, '_id' | 'appId' | 'format' | 'coveo'>,
+    partitionKey: string,
+  ): { filename: string; key: string } {
+    const filename = job.coveo ? zipFilename(job.coveo, job._id) : `${partitionKey}.${FILE_EXTENSION[job.format]}`;
     return { filename, key: objectKey(job.appId, job._id, filename) };
   }
 

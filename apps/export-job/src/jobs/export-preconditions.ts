@@ -4,6 +4,7 @@ import { asDomainError, createGrpcClient, fromGrpcError, GrpcClient } from '@exp
 import { planIncludesAutomaticExports, planIncludesExports } from '@exportd/records';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
 import { dataTypeToProto } from './export-job.mapper';
+import { DimensionTables } from './coveo-export';
 import { InvalidExportRequest, PlanExcludesExports } from './export-jobs.errors';
 import { ExportDataType } from './partition-planner';
 
@@ -23,6 +24,8 @@ export abstract class ExportPreconditions {
    * unknown `$NAME` or a cycle: 400 `invalid_filter` naming the position, the column or the name.
    */
   abstract assertFilterValid(appId: string, dataTypes: ExportDataType[], filter: string): Promise<void>;
+  /** The app's dimension catalogue (aggregation's): per return name, the tables that have it. */
+  abstract dimensionTables(appId: string): Promise<DimensionTables>;
 }
 
 @Injectable()
@@ -30,6 +33,7 @@ export class GrpcExportPreconditions extends ExportPreconditions implements OnAp
   private readonly apps: GrpcClient<typeof tenancy.AppsServiceService>;
   private readonly segments: GrpcClient<typeof analytics.SegmentsServiceService>;
   private readonly namedFilters: GrpcClient<typeof analytics.NamedFiltersServiceService>;
+  private readonly dimensions: GrpcClient<typeof analytics.DimensionsServiceService>;
 
   constructor(@Inject(EXPORT_JOB_ENV) env: ExportJobEnv) {
     super();
@@ -38,6 +42,7 @@ export class GrpcExportPreconditions extends ExportPreconditions implements OnAp
     this.apps = createGrpcClient(tenancy.AppsServiceService, ingestion);
     this.segments = createGrpcClient(analytics.SegmentsServiceService, aggregation);
     this.namedFilters = createGrpcClient(analytics.NamedFiltersServiceService, aggregation);
+    this.dimensions = createGrpcClient(analytics.DimensionsServiceService, aggregation);
   }
 
   async assertPlanIncludesExports(appId: string): Promise<void> {
@@ -72,7 +77,15 @@ export class GrpcExportPreconditions extends ExportPreconditions implements OnAp
       });
   }
 
+  async dimensionTables(appId: string): Promise<DimensionTables> {
+    const { dimensions } = await this.dimensions.listDimensions({ appId }).catch((error: unknown) => {
+      throw asDomainError(error);
+    });
+    return new Map(dimensions.map((dimension) => [dimension.returnName, dimension.tables]));
+  }
+
   onApplicationShutdown(): void {
+    this.dimensions.close();
     this.apps.close();
     this.segments.close();
     this.namedFilters.close();

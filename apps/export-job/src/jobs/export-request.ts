@@ -1,4 +1,5 @@
 import { ExportFormat } from '../formats/row-formatter';
+import { checkCoveoRequest, CoveoExportAsked, coveredDays, dataTypeOfTable } from './coveo-export';
 import { InvalidExportRequest } from './export-jobs.errors';
 import { EXPORT_DATA_TYPES, ExportDataType } from './partition-planner';
 import { ExportApi } from './retention';
@@ -26,6 +27,8 @@ export interface ExportRequest {
   scheduleId?: string;
   /** An incremental run: the rows received in [from, to), whatever their event day (events and feedback only). */
   received?: { from: Date; to: Date };
+  /** The Coveo-compatible API's own fields (then the days and data types follow from its window and tables). */
+  coveo?: CoveoExportAsked;
 }
 
 /**
@@ -56,6 +59,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
  * The rules that need another service (plan, segment, filter) are ExportPreconditions'.
  */
 export function checkExportRequest(request: ExportRequest): ExportRequest {
+  if (request.api === 'coveo') return checkCoveoExportRequest(request);
   const dataTypes: ExportDataType[] = request.dataTypes.length > 0 ? [...new Set(request.dataTypes)] : ['events'];
   const unknown = dataTypes.filter((type) => !EXPORT_DATA_TYPES.includes(type));
   if (unknown.length > 0) throw new InvalidExportRequest(`data types not available: ${unknown.join(', ')}`);
@@ -79,6 +83,20 @@ export function checkExportRequest(request: ExportRequest): ExportRequest {
 
   const eventTypes = request.api === 'bulk' && request.eventTypes.length === 0 ? DEFAULT_BULK_EVENT_TYPES : request.eventTypes;
   return { ...request, dataTypes, eventTypes };
+}
+
+/** A Coveo-compatible request: its window and tables (coveo-export.ts) give the days and the data types. */
+function checkCoveoExportRequest(request: ExportRequest): ExportRequest {
+  if (!request.coveo) throw new InvalidExportRequest('from is required, as YYYY-MM-DDThh:mm:ss.sssZ');
+  const { timeFrom, timeTo, tables } = checkCoveoRequest(request.coveo);
+  return {
+    ...request,
+    ...coveredDays(timeFrom, timeTo),
+    dataTypes: [...new Set(tables.map(dataTypeOfTable))],
+    format: 'csv',
+    history: '',
+    coveo: { ...request.coveo, timeFrom, timeTo, tables },
+  };
 }
 
 function checkDayRange({ api, fromDay, toDay }: ExportRequest): void {

@@ -42,6 +42,14 @@ export function planPartitions(
   return out;
 }
 
+/**
+ * A Coveo-compatible job is one partition, `export`: its file is one zip holding every table, and a redo
+ * rewrites the whole zip (an object cannot be appended to). `dataType` is the first table's, for the record only.
+ */
+export function planZipPartition(dataTypes: readonly ExportDataType[], fromDay: string, toDay: string): PlannedPartition[] {
+  return [{ index: 0, key: 'export', dataType: dataTypes[0] ?? 'events', fromDay, toDay }];
+}
+
 /** First days (YYYY-MM-01) of each month touched by [fromDay, toDay]. */
 export function monthsBetween(fromDay: string, toDay: string): string[] {
   let year = Number(fromDay.slice(0, 4));

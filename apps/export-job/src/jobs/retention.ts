@@ -1,11 +1,14 @@
-/** The API a job was created through: the Bulk Data Export API (seed 002) or on-demand exports (seed 003). */
-export type ExportApi = 'bulk' | 'on_demand';
+/**
+ * The API a job was created through: the Bulk Data Export API (seed 002), on-demand exports (seed 003) or the
+ * Coveo-compatible exports (seed 004).
+ */
+export type ExportApi = 'bulk' | 'on_demand' | 'coveo';
 
 /** Retention rules of export jobs; every instant comes from the injected clock. */
 export interface RetentionConfig {
   /** Download links of Bulk API jobs (seed 002: 2 days). */
   linkTtlSeconds: number;
-  /** Download links of on-demand jobs (seed 003: 7 days, the SigV4 maximum); the Bulk API's when absent. */
+  /** Download links of on-demand and Coveo jobs (seed 003: 7 days, the SigV4 maximum); the Bulk API's when absent. */
   onDemandLinkTtlSeconds?: number;
   jobRetentionSeconds: number;
   fileRetentionSeconds: number;
@@ -42,7 +45,8 @@ export class RetentionPolicy {
 
   /** The validity of a job's presigned links, by the API that created it (Bulk API for anything else). */
   linkTtlSeconds(api: string): number {
-    if (api === 'on_demand') return this.config.onDemandLinkTtlSeconds ?? this.config.linkTtlSeconds;
+    // Coveo's exports are on-demand ones too: the same TTL.
+    if (api === 'on_demand' || api === 'coveo') return this.config.onDemandLinkTtlSeconds ?? this.config.linkTtlSeconds;
     return this.config.linkTtlSeconds;
   }
 }

@@ -29,6 +29,9 @@ export class OpenPreconditions extends ExportPreconditions {
   assertFilterValid(): Promise<void> {
     return Promise.resolve();
   }
+  dimensionTables(): Promise<ReadonlyMap<string, readonly string[]>> {
+    return Promise.resolve(new Map());
+  }
 }
 
 /** The bucket, in memory: what was written and deleted, and an outage switch. */

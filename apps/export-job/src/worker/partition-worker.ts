@@ -4,10 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
-import { writeExportFile } from '../formats/export-file-writer';
-import { ExportJobRepository } from '../jobs/export-job.repository';
+import { writeCsvZip } from '../formats/csv-zip-writer';
+import { RowBatchLike, writeExportFile, WrittenFile } from '../formats/export-file-writer';
+import { coveoRowRequest } from '../jobs/coveo-export';
+import { ExportJobRecord, ExportJobRepository } from '../jobs/export-job.repository';
 import { ExportJobsService } from '../jobs/export-jobs.service';
-import { PartitionClaim, PartitionQueueRepository } from '../queue/partition-queue.repository';
+import { PartitionClaim, PartitionQueueRepository, PartitionRecord } from '../queue/partition-queue.repository';
 import { ExportStorage } from '../storage/export-storage';
 import { RowSource } from './row-source';
 
@@ -133,32 +135,10 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
 
     const { filename, key } = this.jobs.fileFor(job, partition.key);
     try {
-      const written = await writeExportFile(
-        progress(
-          this.rows.stream(
-            {
-              appId,
-              dataType: partition.dataType,
-              fromDay: partition.fromDay,
-              toDay: partition.toDay,
-              eventTypes: job.eventTypes,
-              userIds: job.userIds,
-              companyIds: job.companyIds,
-              segmentId: job.segmentId,
-              history: job.history,
-              exclusions: job.exclusions,
-              filter: job.filter,
-              received: job.receivedFrom && job.receivedTo ? { from: job.receivedFrom, to: job.receivedTo } : undefined,
-            },
-            abort.signal,
-          ),
-          () => (lastProgress = performance.now()),
-        ),
-        job.format,
-        this.env.EXPORT_GZIP_LEVEL,
-        (body) => this.storage.upload(key, body, CONTENT_TYPE[job.format], abort.signal),
-        abort.signal,
-      );
+      const onBatch = () => (lastProgress = performance.now());
+      const written = job.coveo
+        ? await this.writeZip(job, key, onBatch, abort.signal)
+        : await this.writeFile(job, partition, key, onBatch, abort.signal);
       await stopBeating();
       const file = { partition: partition.key, filename, key, ...written };
       // Append-only: the first result of a partition counts; a second finisher (after a lease ran out) wrote
@@ -199,6 +179,60 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
       abort.abort();
       this.stop.signal.removeEventListener('abort', onStop);
     }
+  }
+
+  private writeFile(
+    job: ExportJobRecord,
+    partition: PartitionRecord,
+    key: string,
+    onBatch: () => void,
+    signal: AbortSignal,
+  ): Promise<WrittenFile> {
+    const batches = this.rows.stream(
+      {
+        appId: job.appId,
+        dataType: partition.dataType,
+        fromDay: partition.fromDay,
+        toDay: partition.toDay,
+        eventTypes: job.eventTypes,
+        userIds: job.userIds,
+        companyIds: job.companyIds,
+        segmentId: job.segmentId,
+        history: job.history,
+        exclusions: job.exclusions,
+        filter: job.filter,
+        received: job.receivedFrom && job.receivedTo ? { from: job.receivedFrom, to: job.receivedTo } : undefined,
+      },
+      signal,
+    );
+    return writeExportFile(
+      progress(batches, onBatch),
+      job.format,
+      this.env.EXPORT_GZIP_LEVEL,
+      (body) => this.storage.upload(key, body, CONTENT_TYPE[job.format], signal),
+      signal,
+    );
+  }
+
+  /** A Coveo job's one partition: every table's rows, one CSV each, into one zip. */
+  private writeZip(job: ExportJobRecord, key: string, onBatch: () => void, signal: AbortSignal): Promise<WrittenFile> {
+    const coveo = job.coveo;
+    if (!coveo) throw new Error(`job ${job._id} is not a Coveo-compatible job`);
+    const entries = coveo.tables.map((table) => ({
+      name: `${table.name}.csv`,
+      batches: (): AsyncIterable<RowBatchLike> =>
+        progress(this.rows.stream(coveoRowRequest(job.appId, job, coveo, table), signal), onBatch),
+    }));
+    return writeCsvZip(
+      entries,
+      {
+        dialect: coveo.csvFormat === 'no_newline' ? 'no_newline' : 'rfc4180',
+        mtime: job.createdAt,
+        compressionLevel: this.env.EXPORT_GZIP_LEVEL,
+      },
+      (body) => this.storage.upload(key, body, 'application/zip', signal),
+      signal,
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { analytics } from '@exportd/contracts';
-import { createGrpcClient, GrpcClient } from '@exportd/grpc';
+import { asDomainError, createGrpcClient, GrpcClient } from '@exportd/grpc';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
 import { RowBatchLike } from '../formats/export-file-writer';
 import { dataTypeToProto } from '../jobs/export-job.mapper';
@@ -21,11 +21,20 @@ export interface RowRequest {
   filter: string;
   /** An incremental run's reception window (then the days are the period's, for the file's name only). */
   received?: { from: Date; to: Date };
+  /** An event-time window [from, to) inside the days (the Coveo-compatible API). */
+  window?: { from: Date; to: Date };
+  /** More filter-language expressions, ANDed with `filter` (a Coveo job's `fc` on events). */
+  moreFilters?: string[];
+  /** The columns, by return name, in order (empty or absent: all), and whether headers are display names. */
+  dimensions?: string[];
+  useDisplayNames?: boolean;
 }
 
 /** Where rows come from: aggregation's row stream. */
 export abstract class RowSource {
   abstract stream(request: RowRequest, signal: AbortSignal): AsyncIterable<RowBatchLike>;
+  /** How many rows `stream` would send for the request. */
+  abstract count(request: RowRequest): Promise<number>;
 }
 
 /**
@@ -52,20 +61,9 @@ export class GrpcRowSource extends RowSource implements OnApplicationShutdown {
       appId: request.appId,
       dataType: dataTypeToProto(request.dataType),
       batchSize: request.dataType === 'company_features' ? COMPANY_FEATURE_BATCH : ROW_BATCH,
-      filter: {
-        // Rows by reception time are not selected by event day.
-        fromDay: request.received ? '' : request.fromDay,
-        toDay: request.received ? '' : request.toDay,
-        receivedFrom: request.received?.from,
-        receivedTo: request.received?.to,
-        eventTypes: request.eventTypes,
-        userIds: request.userIds,
-        companyIds: request.companyIds,
-        segmentId: request.segmentId,
-        applyExclusions: request.exclusions,
-        expressions: request.filter ? [request.filter] : [],
-        history: request.history,
-      },
+      filter: rowFilter(request),
+      dimensions: request.dimensions ?? [],
+      useDisplayNames: request.useDisplayNames ?? false,
     });
     const cancel = () => call.cancel();
     signal.addEventListener('abort', cancel, { once: true });
@@ -74,7 +72,35 @@ export class GrpcRowSource extends RowSource implements OnApplicationShutdown {
     return call as AsyncIterable<RowBatchLike>;
   }
 
+  async count(request: RowRequest): Promise<number> {
+    const { count } = await this.client
+      .countRows({ appId: request.appId, dataType: dataTypeToProto(request.dataType), filter: rowFilter(request) })
+      .catch((error: unknown) => {
+        throw asDomainError(error);
+      });
+    return count;
+  }
+
   onApplicationShutdown(): void {
     this.client.close();
   }
+}
+
+function rowFilter(request: RowRequest): analytics.RowFilter {
+  return {
+    // Rows by reception time are not selected by event day.
+    fromDay: request.received ? '' : request.fromDay,
+    toDay: request.received ? '' : request.toDay,
+    receivedFrom: request.received?.from,
+    receivedTo: request.received?.to,
+    timeFrom: request.window?.from,
+    timeTo: request.window?.to,
+    eventTypes: request.eventTypes,
+    userIds: request.userIds,
+    companyIds: request.companyIds,
+    segmentId: request.segmentId,
+    applyExclusions: request.exclusions,
+    expressions: [...(request.filter ? [request.filter] : []), ...(request.moreFilters ?? [])],
+    history: request.history,
+  };
 }
