@@ -114,10 +114,11 @@ export class RowsService {
     if (!appId) throw new InvalidRowFilter('app_id is required');
     const name = dataTypeName(dataType);
     const rowFilter = filter ?? EMPTY_FILTER;
-    const windowed = rowFilter.timeFrom !== undefined || rowFilter.timeTo !== undefined;
+    // Absent timestamps arrive as null from the gRPC server's loader, as undefined from a direct call.
+    const windowed = Boolean(rowFilter.timeFrom || rowFilter.timeTo);
     if (windowed && name === 'company_features')
       throw new InvalidRowFilter('company_features takes days or a history, not a time window');
-    if (windowed && (rowFilter.receivedFrom !== undefined || rowFilter.receivedTo !== undefined))
+    if (windowed && (rowFilter.receivedFrom || rowFilter.receivedTo))
       throw new InvalidRowFilter(
         'give either a reception window (received_from..received_to) or a time window (time_from..time_to)',
       );
@@ -374,7 +375,7 @@ function isInstant(value: Date | undefined): value is Date {
  */
 function timeWindow(filter: analytics.RowFilter): { window: TimeWindow; fromDay: string; toDay: string } | undefined {
   const { timeFrom: from, timeTo: to } = filter;
-  if (from === undefined && to === undefined) return undefined;
+  if (!from && !to) return undefined;
   if (!isInstant(from) || !isInstant(to)) throw new InvalidRowFilter('time_from and time_to go together');
   if (from >= to) throw new InvalidRowFilter('time_from must be before time_to');
   const first = utcDay(from);
