@@ -10,6 +10,7 @@ step() { printf '\n== %s (%ss)\n' "$1" "$(( $(date +%s) - started ))"; }
 step "install"
 [ -d node_modules/.bin ] || npm install --no-audit --no-fund
 bash tools/servers/install.sh
+bash tools/python/install.sh
 if ! command -v docker-compose >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null

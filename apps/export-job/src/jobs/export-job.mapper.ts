@@ -72,10 +72,11 @@ export function dataTypeFromProto(type: analytics.DataType): ExportDataType {
 }
 
 export function requestFromProto(request: exportsV1.CreateExportJobRequest): ExportRequest {
-  const format = FORMATS.get(request.format);
+  const api = apiFromProto(request.api);
+  // A Coveo job writes one zip of CSVs (its dialect is coveo.csv_format); the zip is the Coveo API's alone.
+  const format = api === 'coveo' ? 'csv' : FORMATS.get(request.format);
   if (!format) throw new InvalidExportRequest('format must be json, jsonl or csv');
   const dataTypes = request.dataTypes.map(dataTypeFromProto);
-  const api = apiFromProto(request.api);
   return {
     api,
     dataTypes,

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Creates .tools/python-venv with what the tests' Python scripts import (the Coveo seed's sample client needs
+# requests and pandas), from PyPI. Idempotent: a venv that already has both at these versions is kept.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+venv="$root/.tools/python-venv"
+requirements=(requests==2.34.2 pandas==3.1.1)
+
+command -v python3 >/dev/null || { echo "python3 (3.11 or later) is required for the Python client test" >&2; exit 1; }
+
+installed() {
+  [ -x "$venv/bin/python" ] || return 1
+  local frozen
+  frozen="$("$venv/bin/python" -m pip freeze 2>/dev/null)" || return 1
+  for requirement in "${requirements[@]}"; do grep -qix "$requirement" <<<"$frozen" || return 1; done
+}
+
+if installed; then exit 0; fi
+rm -rf "$venv"
+python3 -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${requirements[@]}"
+echo "installed ${requirements[*]} into $venv"
