@@ -183,6 +183,8 @@ async function main(): Promise<void> {
         dataType: analytics.DataType.DATA_TYPE_COMPANY_FEATURES,
         filter: rowFilter({ history: '6m-weekly' }),
         batchSize: flag('grpc-batch', 500),
+        dimensions: [],
+        useDisplayNames: false,
       })) {
         grpcRows += (batch as analytics.RowBatch).rowsJson.length;
       }

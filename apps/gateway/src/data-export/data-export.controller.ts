@@ -35,6 +35,8 @@ export class DataExportController {
       dataType: analytics.DataType.DATA_TYPE_COMPANY_FEATURES,
       filter: rowFilter({ history: query.history }),
       batchSize: 200,
+      dimensions: [],
+      useDisplayNames: false,
     });
     const batches = stream[Symbol.asyncIterator]() as AsyncIterator<analytics.RowBatch>;
     let first: IteratorResult<analytics.RowBatch>;
