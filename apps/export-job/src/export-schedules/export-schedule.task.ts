@@ -1,25 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
 import { DestinationsService, DestinationWriter } from '../destinations';
 import { ExportJobsService, ExportJobView } from '../jobs/export-jobs.service';
+import { runExportJob } from './run-export-job';
 import { RunRecord } from '../scheduler/run.repository';
 import { ScheduledTask, ScheduleEntry } from '../scheduler/scheduler';
 import { ExportStorage } from '../storage/export-storage';
 import { ExportScheduleRecord, ExportScheduleRepository } from './export-schedule.repository';
-
-/** Export jobs one run tries before its attempt fails (each a new job: a failed job stays failed). */
-const JOBS_PER_RUN = 5;
-
-/**
- * The id of a run's job: derived from the run, so an attempt redone after its process died finds the job the
- * dead one created instead of exporting (and notifying) twice. `generation` counts jobs that failed.
- */
-export function runJobId(runId: string, generation = 1): string {
-  const hex = createHash('sha256').update(`${runId}#${generation}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
 
 /**
  * Scheduled exports (seed 003): each period's run is an on-demand export job of the schedule's data types
@@ -56,24 +43,9 @@ export class ScheduledExportTask extends ScheduledTask {
   async run(entry: ScheduleEntry, run: RunRecord, signal: AbortSignal): Promise<{ exportId?: string }> {
     const schedule = await this.schedules.find(entry.appId, entry.id);
     if (!schedule) throw new Error('the schedule was deleted');
-    const job = await this.completedJob(schedule, run, signal);
+    const job = await runExportJob(this.jobs, schedule.appId, run._id, this.request(schedule, run), signal);
     await this.copyToDestination(schedule, run, job, signal);
     return { exportId: job.job._id };
-  }
-
-  /** The run's job, created if needed, once it has completed; a failed job fails the attempt (the next one makes a new job). */
-  private async completedJob(schedule: ExportScheduleRecord, run: RunRecord, signal: AbortSignal): Promise<ExportJobView> {
-    let generation = 1;
-    for (; generation <= JOBS_PER_RUN; generation++) {
-      const found = await this.jobs.find(schedule.appId, runJobId(run._id, generation));
-      if (!found || (found.status !== 'failed' && found.status !== 'cancelled')) break;
-    }
-    if (generation > JOBS_PER_RUN) throw new Error(`the export failed ${JOBS_PER_RUN} times`);
-    const created = await this.jobs.create(schedule.appId, this.request(schedule, run), runJobId(run._id, generation));
-    const ended = await this.waitForEnd(schedule.appId, created.job._id, signal);
-    if (ended.status !== 'completed')
-      throw new Error(`export ${ended.job._id} ${ended.status}: ${ended.error ?? 'no error given'}`);
-    return ended;
   }
 
   private request(schedule: ExportScheduleRecord, run: RunRecord) {
@@ -94,17 +66,10 @@ export class ScheduledExportTask extends ScheduledTask {
       filter: schedule.filter,
       scheduleId: schedule._id,
       // The period's own instants: each call is received in exactly one period, so exported exactly once.
-      received: incremental ? { from: new Date(Date.parse(`${run.fromDay}T00:00:00Z`)), to: run.periodEnd } : undefined,
+      received: incremental
+        ? { from: run.periodStart ?? new Date(Date.parse(`${run.fromDay}T00:00:00Z`)), to: run.periodEnd }
+        : undefined,
     };
-  }
-
-  /** Polls the job until it ends (the holder's heartbeat keeps the run's lease meanwhile). */
-  private async waitForEnd(appId: string, jobId: string, signal: AbortSignal): Promise<ExportJobView> {
-    for (;;) {
-      const view = await this.jobs.find(appId, jobId);
-      if (view && ['completed', 'failed', 'cancelled'].includes(view.status)) return view;
-      await sleep(500, undefined, { signal });
-    }
   }
 
   private async copyToDestination(schedule: ExportScheduleRecord, run: RunRecord, job: ExportJobView, signal: AbortSignal) {

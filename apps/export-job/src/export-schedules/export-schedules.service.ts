@@ -11,7 +11,8 @@ import { Cadence, latestEndedPeriod, nextRunAt } from '../scheduler/periods';
 import { RunEndRecord, RunRecord, RunRepository } from '../scheduler/run.repository';
 import { Scheduler } from '../scheduler/scheduler';
 import { ExportScheduleRecord, ExportScheduleRepository, ScheduleDelivery, ScheduleMode } from './export-schedule.repository';
-import { runJobId, ScheduledExportTask } from './export-schedule.task';
+import { ScheduledExportTask } from './export-schedule.task';
+import { runJobId } from './run-export-job';
 import { JobDelivery, ScheduleNotifications } from './schedule-notifications';
 
 export interface ExportScheduleInput {

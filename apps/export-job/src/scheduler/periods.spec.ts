@@ -1,4 +1,4 @@
-import { duePeriods, latestEndedPeriod, MAX_CATCH_UP_PERIODS, nextRunAt } from './periods';
+import { duePeriods, latestEndedPeriod, MAX_CATCH_UP_PERIODS, nextRunAt, periodAfter } from './periods';
 
 const at = (iso: string) => new Date(iso);
 
@@ -9,12 +9,14 @@ describe('schedule periods', () => {
       key: '2026-12-01',
       fromDay: '2026-12-01',
       toDay: '2026-12-01',
+      start: at('2026-12-01T00:00:00Z'),
       end: at('2026-12-02T00:00:00Z'),
     });
     expect(latestEndedPeriod('weekly', at('2026-12-02T15:00:00Z'))).toEqual({
       key: '2026-11-23_2026-11-29',
       fromDay: '2026-11-23',
       toDay: '2026-11-29',
+      start: at('2026-11-23T00:00:00Z'),
       end: at('2026-11-30T00:00:00Z'),
     });
     expect(latestEndedPeriod('weekly', at('2026-11-30T00:00:00Z')).key).toBe('2026-11-23_2026-11-29');
@@ -55,5 +57,39 @@ describe('schedule periods', () => {
       '2026-11-30',
       '2026-12-01',
     ]);
+  });
+
+  it('ends a monthly period on the first of the month, and runs next on the first of the next one', () => {
+    expect(latestEndedPeriod('monthly', at('2026-12-02T15:00:00Z'))).toMatchObject({
+      key: '2026-11-01_2026-11-30',
+      start: at('2026-11-01T00:00:00Z'),
+      end: at('2026-12-01T00:00:00Z'),
+    });
+    expect(latestEndedPeriod('monthly', at('2026-03-01T00:00:00Z')).key).toBe('2026-02-01_2026-02-28');
+    expect(nextRunAt('monthly', at('2026-12-02T15:00:00Z'))).toEqual(at('2027-01-01T00:00:00Z'));
+    expect(duePeriods('monthly', at('2026-09-15T00:00:00Z'), at('2026-12-02T00:00:00Z')).map((p) => p.key)).toEqual([
+      '2026-09-01_2026-09-30',
+      '2026-10-01_2026-10-31',
+      '2026-11-01_2026-11-30',
+    ]);
+  });
+
+  it("cuts periods at midnight in the schedule's time zone, across a daylight saving change", () => {
+    const paris = { timeZone: 'Europe/Paris', weekday: 0 };
+    // 2026-10-25: Paris goes from UTC+2 to UTC+1.
+    expect(latestEndedPeriod('daily', at('2026-10-25T23:30:00Z'), paris)).toMatchObject({
+      key: '2026-10-25',
+      start: at('2026-10-24T22:00:00Z'),
+      end: at('2026-10-25T23:00:00Z'),
+    });
+    expect(latestEndedPeriod('daily', at('2026-10-25T22:30:00Z'), paris).key).toBe('2026-10-24');
+    const newYork = { timeZone: 'America/New_York', weekday: 2 }; // weeks ending on Wednesday 00:00
+    const week = latestEndedPeriod('weekly', at('2026-12-03T12:00:00Z'), newYork);
+    expect(week).toMatchObject({
+      key: '2026-11-25_2026-12-01',
+      start: at('2026-11-25T05:00:00Z'),
+      end: at('2026-12-02T05:00:00Z'),
+    });
+    expect(periodAfter('weekly', week, newYork).end).toEqual(at('2026-12-09T05:00:00Z'));
   });
 });

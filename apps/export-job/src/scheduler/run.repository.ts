@@ -21,6 +21,8 @@ export interface RunRecord {
   periodKey: string;
   fromDay: string;
   toDay: string;
+  /** The period's first instant (absent on runs recorded before it was kept). */
+  periodStart?: Date;
   /** The instant the period ended: the run exports the data as it was then. */
   periodEnd: Date;
   createdAt: Date;
@@ -66,6 +68,7 @@ const runSchema = new Schema<RunRecord>(
     periodKey: String,
     fromDay: String,
     toDay: String,
+    periodStart: Date,
     periodEnd: Date,
     createdAt: Date,
   },

@@ -16,6 +16,7 @@ const STATUSES: Record<ScheduleStatus['lastStatus'], schedulesV1.RunStatus> = {
   failed: schedulesV1.RunStatus.RUN_STATUS_FAILED,
 };
 
+/** The automatic export's and scheduled exports' cadences (seeds 000 and 003: daily or weekly). */
 export function cadenceFromProto(cadence: schedulesV1.Cadence): Cadence {
   const known = CADENCES.get(cadence);
   if (!known) throw new DomainError('invalid', 'invalid_request', 'cadence must be daily or weekly');
@@ -23,6 +24,7 @@ export function cadenceFromProto(cadence: schedulesV1.Cadence): Cadence {
 }
 
 export function cadenceToProto(cadence: Cadence): schedulesV1.Cadence {
+  if (cadence === 'monthly') return schedulesV1.Cadence.CADENCE_MONTHLY;
   return cadence === 'weekly' ? schedulesV1.Cadence.CADENCE_WEEKLY : schedulesV1.Cadence.CADENCE_DAILY;
 }
 

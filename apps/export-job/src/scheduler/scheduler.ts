@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
 import { FinishedNotifier } from '../notify/export-notifier';
-import { Cadence, duePeriods, Period } from './periods';
+import { Cadence, duePeriods, Period, periodAfter, PeriodZone } from './periods';
 import { RunAttemptRecord, RunEndRecord, runId, RunRecord, RunRepository } from './run.repository';
 
 /** One schedule as the scheduler sees it: which app, how often, since when. */
@@ -18,6 +18,8 @@ export interface ScheduleEntry {
   activeSince: Date;
   /** A period's run is due this long after the period ended (0: at once). */
   dueDelayMs?: number;
+  /** Where periods start (default: UTC days, weeks from Monday). */
+  zone?: PeriodZone;
 }
 
 /** A kind of scheduled work (the automatic company export, scheduled exports). */
@@ -36,7 +38,6 @@ export const SCHEDULED_TASKS = 'SCHEDULED_TASKS';
 /** Failed periods in a row after which the app's subscribed endpoints are told (`export.automatic.failed`). */
 export const FAILED_PERIODS_ALERT = 3;
 const ALERT_ATTEMPTS = 5;
-const STEP_MS: Record<Cadence, number> = { daily: 86_400_000, weekly: 7 * 86_400_000 };
 
 /**
  * One scheduler for every kind of scheduled work, in every export-job process: exactly one run per
@@ -98,7 +99,7 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
   /** Runs the schedule's due periods in order: the oldest one not ended is the only one worked on. */
   private async advance(task: ScheduledTask, entry: ScheduleEntry): Promise<void> {
     const now = new Date(this.clock.now().getTime() - (entry.dueDelayMs ?? 0));
-    for (const period of duePeriods(entry.cadence, entry.activeSince, now)) {
+    for (const period of duePeriods(entry.cadence, entry.activeSince, now, entry.zone)) {
       const id = runId(entry.id, period.key);
       if (this.ended.has(id)) continue;
       if (await this.runs.findEnd(entry.appId, id)) {
@@ -119,6 +120,7 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
       periodKey: period.key,
       fromDay: period.fromDay,
       toDay: period.toDay,
+      periodStart: period.start,
       periodEnd: period.end,
       createdAt: this.clock.now(),
     });
@@ -179,7 +181,7 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
     const now = this.clock.now();
     const backoff = Math.min(this.env.SCHEDULE_RETRY_BASE_MS * 2 ** (claim.attempt - 1), this.env.SCHEDULE_RETRY_MAX_MS);
     const retryAt = new Date(now.getTime() + backoff);
-    const nextPeriodDue = new Date(run.periodEnd.getTime() + STEP_MS[entry.cadence]);
+    const nextPeriodDue = periodAfter(entry.cadence, runPeriod(run), entry.zone).end;
     if (claim.attempt < this.env.SCHEDULE_MAX_ATTEMPTS && retryAt < nextPeriodDue) {
       this.logger.warn(`run ${run._id} failed (attempt ${claim.attempt}), retrying in ${backoff} ms: ${error}`);
       await this.runs.settleAttempt(claim, 'retry', now, { error, retryAt });
@@ -258,6 +260,7 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
       periodKey: period.key,
       fromDay: period.fromDay,
       toDay: period.toDay,
+      periodStart: period.start,
       periodEnd: period.end,
       createdAt: this.clock.now(),
     };
@@ -281,4 +284,15 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
     if (this.ended.size >= 100_000) this.ended.clear();
     this.ended.add(id);
   }
+}
+
+/** The period a run covers, as periodAfter needs it. */
+function runPeriod(run: RunRecord): Period {
+  return {
+    key: run.periodKey,
+    fromDay: run.fromDay,
+    toDay: run.toDay,
+    start: run.periodStart ?? run.periodEnd,
+    end: run.periodEnd,
+  };
 }

@@ -3,6 +3,10 @@ import { AutomaticExportController } from '../automatic/automatic-export.control
 import { AutomaticExportRepository } from '../automatic/automatic-export.repository';
 import { AutomaticExportService } from '../automatic/automatic-export.service';
 import { AutomaticExportTask } from '../automatic/automatic-export.task';
+import { CoveoScheduleRepository } from '../coveo-schedules/coveo-schedule.repository';
+import { CoveoScheduleTask } from '../coveo-schedules/coveo-schedule.task';
+import { CoveoSchedulesController } from '../coveo-schedules/coveo-schedules.controller';
+import { CoveoSchedulesService } from '../coveo-schedules/coveo-schedules.service';
 import { DestinationsModule } from '../destinations';
 import { ExportScheduleRepository } from '../export-schedules/export-schedule.repository';
 import { ScheduledExportTask } from '../export-schedules/export-schedule.task';
@@ -13,10 +17,10 @@ import { ExportJobsModule } from '../jobs/export-jobs.module';
 import { RunRepository } from './run.repository';
 import { SCHEDULED_TASKS, Scheduler } from './scheduler';
 
-/** The scheduler and the work it runs: the automatic company export and scheduled exports. */
+/** The scheduler and the work it runs: the automatic company export, scheduled exports, Coveo schedules. */
 @Module({
   imports: [ExportJobsModule, DestinationsModule],
-  controllers: [AutomaticExportController, ExportSchedulesController],
+  controllers: [AutomaticExportController, ExportSchedulesController, CoveoSchedulesController],
   providers: [
     RunRepository,
     Scheduler,
@@ -27,10 +31,17 @@ import { SCHEDULED_TASKS, Scheduler } from './scheduler';
     ExportSchedulesService,
     ScheduledExportTask,
     { provide: ScheduleNotifications, useClass: GrpcScheduleNotifications },
+    CoveoScheduleRepository,
+    CoveoSchedulesService,
+    CoveoScheduleTask,
     {
       provide: SCHEDULED_TASKS,
-      inject: [AutomaticExportTask, ScheduledExportTask],
-      useFactory: (automatic: AutomaticExportTask, scheduled: ScheduledExportTask) => [automatic, scheduled],
+      inject: [AutomaticExportTask, ScheduledExportTask, CoveoScheduleTask],
+      useFactory: (automatic: AutomaticExportTask, scheduled: ScheduledExportTask, coveo: CoveoScheduleTask) => [
+        automatic,
+        scheduled,
+        coveo,
+      ],
     },
   ],
 })

@@ -18,6 +18,7 @@ export class ServiceClients implements OnApplicationShutdown {
   readonly destinations: GrpcClient<typeof destinationsV1.DestinationsServiceService>;
   readonly automaticExports: GrpcClient<typeof schedulesV1.AutomaticExportsServiceService>;
   readonly exportSchedules: GrpcClient<typeof schedulesV1.ExportSchedulesServiceService>;
+  readonly coveoSchedules: GrpcClient<typeof schedulesV1.CoveoSchedulesServiceService>;
   readonly notifications: GrpcClient<typeof notifications.NotificationsServiceService>;
   readonly webhookEndpoints: GrpcClient<typeof notifications.WebhookEndpointsServiceService>;
   /** Health clients by service name, for /healthz. */
@@ -37,6 +38,7 @@ export class ServiceClients implements OnApplicationShutdown {
     this.destinations = createGrpcClient(destinationsV1.DestinationsServiceService, at(env.EXPORT_JOB_GRPC_ADDR));
     this.automaticExports = createGrpcClient(schedulesV1.AutomaticExportsServiceService, at(env.EXPORT_JOB_GRPC_ADDR));
     this.exportSchedules = createGrpcClient(schedulesV1.ExportSchedulesServiceService, at(env.EXPORT_JOB_GRPC_ADDR));
+    this.coveoSchedules = createGrpcClient(schedulesV1.CoveoSchedulesServiceService, at(env.EXPORT_JOB_GRPC_ADDR));
     this.notifications = createGrpcClient(notifications.NotificationsServiceService, at(env.NOTIFICATION_GRPC_ADDR));
     this.webhookEndpoints = createGrpcClient(notifications.WebhookEndpointsServiceService, at(env.NOTIFICATION_GRPC_ADDR));
     const healthAt = (address: string) =>
@@ -63,6 +65,7 @@ export class ServiceClients implements OnApplicationShutdown {
       this.destinations,
       this.automaticExports,
       this.exportSchedules,
+      this.coveoSchedules,
       this.notifications,
       this.webhookEndpoints,
       ...Object.values(this.health),
