@@ -17,6 +17,15 @@ installed() {
 
 if installed; then exit 0; fi
 rm -rf "$venv"
-python3 -m venv "$venv"
+if ! python3 -m venv "$venv" 2>/dev/null; then
+  # Debian ships venv's pip bootstrap separately (python3-venv).
+  rm -rf "$venv"
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    python3 -m venv "$venv"
+  else
+    echo "python3 -m venv failed: install python3-venv (Debian) to run the Python client test" >&2; exit 1
+  fi
+fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${requirements[@]}"
 echo "installed ${requirements[*]} into $venv"
