@@ -1,6 +1,6 @@
 import { ProcessName, RunningPlatform, startPlatform } from '@exportd/local-stack';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestBucket, testMongoUrl, testServers, uniqueName } from './test-servers';
 
@@ -21,29 +21,54 @@ export async function startTestPlatform(extraEnv: NodeJS.ProcessEnv = {}): Promi
   const internalToken = randomBytes(16).toString('hex');
   const bucket = await createTestBucket('e2e');
   const mongoUrl = testMongoUrl('e2e');
-  const logDir = join(servers.tmpDir, 'logs', uniqueName('platform'));
-  mkdirSync(logDir, { recursive: true });
-  const platform = await startPlatform({
-    logDir,
-    env: {
-      NODE_ENV: 'test',
-      ADMIN_TOKEN: adminToken,
-      INTERNAL_TOKEN: internalToken,
-      MONGO_URL: mongoUrl,
-      S3_ENDPOINT: servers.s3Endpoint,
-      S3_REGION: 'us-east-1',
-      S3_ACCESS_KEY_ID: servers.s3AccessKeyId,
-      S3_SECRET_ACCESS_KEY: servers.s3SecretAccessKey,
-      S3_BUCKET: bucket,
-      SMTP_URL: servers.smtpUrl,
-      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
-      DELIVERY_RETRY_SCHEDULE: '1s,1s,2s',
-      EXPORT_STALL_TIMEOUT_MS: '10000',
-      ...extraEnv,
-    },
+  const env = {
+    NODE_ENV: 'test',
+    ADMIN_TOKEN: adminToken,
+    INTERNAL_TOKEN: internalToken,
+    MONGO_URL: mongoUrl,
+    S3_ENDPOINT: servers.s3Endpoint,
+    S3_REGION: 'us-east-1',
+    S3_ACCESS_KEY_ID: servers.s3AccessKeyId,
+    S3_SECRET_ACCESS_KEY: servers.s3SecretAccessKey,
+    S3_BUCKET: bucket,
+    SMTP_URL: servers.smtpUrl,
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
+    DELIVERY_RETRY_SCHEDULE: '1s,1s,2s',
+    EXPORT_STALL_TIMEOUT_MS: '10000',
+    ...extraEnv,
+  };
+  const platform = await startWithFreshPorts(async () => {
+    const logDir = join(servers.tmpDir, 'logs', uniqueName('platform'));
+    mkdirSync(logDir, { recursive: true });
+    return startPlatform({ logDir, env });
   });
   return { ...platform, adminToken, internalToken, bucket, mongoUrl };
+}
+
+/**
+ * Ports are picked free, then bound by the child processes a moment later: with test files starting servers
+ * in parallel, another one can take a port in between. Such a start-up (a process that failed to listen) is
+ * tried again on new ports; any other failure is the test's.
+ */
+async function startWithFreshPorts(start: () => Promise<RunningPlatform>, attempts = 3): Promise<RunningPlatform> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      const log = /log: (\S+)$/.exec((error as Error).message)?.[1];
+      const collided = /already in use/.test((error as Error).message) || (log !== undefined && logSaysPortTaken(log));
+      if (!collided || attempt >= attempts) throw error;
+    }
+  }
+}
+
+function logSaysPortTaken(logFile: string): boolean {
+  try {
+    return readFileSync(logFile, 'utf8').includes('EADDRINUSE');
+  } catch {
+    return false;
+  }
 }
 
 export type { ProcessName };
