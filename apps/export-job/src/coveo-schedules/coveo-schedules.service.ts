@@ -66,9 +66,9 @@ export class CoveoSchedulesService {
     const stored = await this.get(appId, id);
     const sameRule =
       stored.frequency === input.frequency && stored.timezone === input.timezone && stored.weekday === input.weekday;
-    const record: CoveoScheduleRecord = { ...stored, ...input, activeSince: sameRule ? stored.activeSince : this.clock.now() };
+    const fields = { ...input, activeSince: sameRule ? stored.activeSince : this.clock.now() };
+    const record: CoveoScheduleRecord = { ...stored, ...fields };
     await this.check(record);
-    const { _id: _id, appId: _app, createdAt: _created, ...fields } = record;
     if (!(await this.schedules.replace(appId, id, fields))) throw new CoveoScheduleNotFound(id);
     return record;
   }
