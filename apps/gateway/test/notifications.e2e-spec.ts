@@ -222,10 +222,15 @@ describe('notifications: email and signed webhooks from the outbox', () => {
     await platform.processes.get('notification')?.stop('SIGKILL');
     await platform.restart('notification');
 
-    const delivered = await eventually(async () => {
-      const found = await deliveriesOf(platform, app, `/api/v1/exports/${job}/deliveries`);
-      return found[0]?.status === 'delivered' ? found[0] : undefined;
-    });
+    // The restarted process boots before it sends: give it time on a busy machine.
+    const delivered = await eventually(
+      async () => {
+        const found = await deliveriesOf(platform, app, `/api/v1/exports/${job}/deliveries`);
+        return found[0]?.status === 'delivered' ? found[0] : undefined;
+      },
+      60_000,
+      'the retried delivery after the restart',
+    );
     expect(delivered.attempts.count).toBe(2);
     expect(hook.requests.map((r) => r.answered)).toEqual([503, 200]);
     expect((hook.requests[1]?.receivedAt ?? 0) - (hook.requests[0]?.receivedAt ?? 0)).toBeGreaterThanOrEqual(4_900);
@@ -236,7 +241,7 @@ describe('notifications: email and signed webhooks from the outbox', () => {
     await new Promise((r) => setTimeout(r, 2_500));
     expect(hook.requests).toHaveLength(2);
     expect(await deliveriesOf(platform, app, `/api/v1/webhooks/${endpoint.id}/deliveries`)).toHaveLength(1);
-  });
+  }, 120_000);
 
   it('a 410 answer disables the endpoint and records why; later exports do not go to it', async () => {
     const app = await createApp(platform.gatewayUrl, platform.adminToken);
