@@ -34,9 +34,11 @@ describe('automatic company export into the customer storage', () => {
   const clockFile = join(tmpdir(), `exportd-clock-${randomBytes(4).toString('hex')}`);
   let offsetMs = 0;
   /** Moves every process of the platform to `at` (time flows on from there). */
-  const setClock = (at: number) => {
+  const setClock = async (at: number) => {
     offsetMs = at - Date.now();
     writeFileSync(clockFile, String(offsetMs));
+    // The processes re-read the file at most every 50 ms: wait that out.
+    await new Promise((resolve) => setTimeout(resolve, 150));
   };
 
   let platform: TestPlatform;
@@ -60,7 +62,7 @@ describe('automatic company export into the customer storage', () => {
     requestJson<Json>(platform.gatewayUrl, 'POST', `/${app.trackingKey}/${path}`, { body });
 
   beforeAll(async () => {
-    setClock(DAY0 + 12 * 3_600_000);
+    await setClock(DAY0 + 12 * 3_600_000);
     customer = await startCustomerS3();
     const env = {
       TEST_CLOCK_FILE: clockFile,
@@ -160,7 +162,7 @@ describe('automatic company export into the customer storage', () => {
     const expected: Record<string, string> = {};
     for (let day = 0; day < 3; day++) {
       const start = DAY0 + day * DAY_MS;
-      setClock(start + 18 * 3_600_000);
+      await setClock(start + 18 * 3_600_000);
       // Each day one more company uses the feature, so each day's file differs.
       for (let c = 0; c <= day; c++) {
         expect((await track(enterprise, 'company', { companyId: `co-${c}`, attributes: { name: `Company ${c}` } })).status).toBe(
@@ -170,7 +172,7 @@ describe('automatic company export into the customer storage', () => {
           200,
         );
       }
-      setClock(start + DAY_MS - 20_000);
+      await setClock(start + DAY_MS - 20_000);
       const name = `exports/daily/companies-${dayOf(start)}.csv`;
       expected[name] = await eventually(
         async () => {
@@ -183,7 +185,7 @@ describe('automatic company export into the customer storage', () => {
         20_000,
         `day ${day}'s usage in the manual CSV`,
       );
-      setClock(start + DAY_MS + 1_000);
+      await setClock(start + DAY_MS + 1_000);
       // Kill a process during the second day's run: the run is redone once its lease runs out.
       if (day === 1) {
         await new Promise((resolve) => setTimeout(resolve, 150));
@@ -202,7 +204,7 @@ describe('automatic company export into the customer storage', () => {
 
     // The customer's storage goes away: the next period fails with what the storage answered...
     await customer.stop();
-    setClock(DAY0 + 4 * DAY_MS + 1_000);
+    await setClock(DAY0 + 4 * DAY_MS + 1_000);
     const failed = await eventually(
       async () => {
         const body = (await call('GET', '/api/v1/data-export/automatic', enterprise)).body;
@@ -215,7 +217,7 @@ describe('automatic company export into the customer storage', () => {
     expect(failed.status.error.length).toBeGreaterThan(0);
     // ...and once it is back, the next period succeeds.
     await customer.start();
-    setClock(DAY0 + 5 * DAY_MS + 1_000);
+    await setClock(DAY0 + 5 * DAY_MS + 1_000);
     await eventually(
       async () => customer.readObject(bucket, `exports/daily/companies-${dayOf(DAY0 + 4 * DAY_MS)}.csv`),
       30_000,
@@ -237,17 +239,28 @@ describe('automatic company export into the customer storage', () => {
     const app = await createApp(platform.gatewayUrl, platform.adminToken, 'enterprise', 'Alerts');
     const receiver: WebhookReceiver = await startWebhookReceiver();
     try {
-      const endpoint = await call('POST', '/api/v1/webhooks', app, { url: receiver.url, eventTypes: ['export.automatic.failed'] });
+      const endpoint = await call('POST', '/api/v1/webhooks', app, {
+        url: receiver.url,
+        eventTypes: ['export.automatic.failed'],
+      });
       expect(endpoint.status).toBe(201);
       const bucket = await customer.createBucket();
       const start = DAY0 + 10 * DAY_MS;
-      setClock(start + 12 * 3_600_000);
-      const saved = await call('PUT', '/api/v1/data-export/automatic', app, { enabled: true, cadence: 'daily', ...storage(bucket) });
+      await setClock(start + 12 * 3_600_000);
+      const saved = await call('PUT', '/api/v1/data-export/automatic', app, {
+        enabled: true,
+        cadence: 'daily',
+        ...storage(bucket),
+      });
       expect(saved.status).toBe(200);
       await customer.stop();
       // Three days pass with the storage down: the three periods run in order and fail.
-      setClock(start + 3 * DAY_MS + 1_000);
-      const [alert] = await eventually(async () => (receiver.requests.length > 0 ? receiver.requests : undefined), 60_000, 'the alert');
+      await setClock(start + 3 * DAY_MS + 1_000);
+      const [alert] = await eventually(
+        async () => (receiver.requests.length > 0 ? receiver.requests : undefined),
+        60_000,
+        'the alert',
+      );
       const realNow = Date.now;
       Date.now = () => realNow() + offsetMs; // the verifier compares the signature's timestamp with its own time
       let payload: Json;

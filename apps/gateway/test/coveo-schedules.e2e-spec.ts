@@ -23,7 +23,11 @@ const DAY0 = Math.floor(Date.now() / DAY_MS) * DAY_MS + 80 * DAY_MS;
 /** Coveo-compatible export schedules (seed 004's API) on the whole platform, its time moved by the test. */
 describe('Coveo-compatible export schedules', () => {
   const clockFile = join(tmpdir(), `exportd-clock-${randomBytes(4).toString('hex')}`);
-  const setClock = (at: number) => writeFileSync(clockFile, String(at - Date.now()));
+  /** Moves every process of the platform to `at`; they re-read the file at most every 50 ms, so wait that out. */
+  const setClock = async (at: number) => {
+    writeFileSync(clockFile, String(at - Date.now()));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  };
 
   let platform: TestPlatform;
   let app: CreatedApp;
@@ -31,7 +35,7 @@ describe('Coveo-compatible export schedules', () => {
     requestJson<Json>(platform.gatewayUrl, method, path, { token, body });
 
   beforeAll(async () => {
-    setClock(DAY0 + 10 * 3_600_000);
+    await setClock(DAY0 + 10 * 3_600_000);
     platform = await startTestPlatform({
       TEST_CLOCK_FILE: clockFile,
       SCHEDULER_INTERVAL_MS: '200',
@@ -116,12 +120,12 @@ describe('Coveo-compatible export schedules', () => {
       (await call('GET', `/rest/ua/v15/exports/schedules/${id}/exports`)).body.exports;
     for (let day = 0; day < 2; day++) {
       const start = DAY0 + day * DAY_MS;
-      setClock(start + 12 * 3_600_000);
+      await setClock(start + 12 * 3_600_000);
       const tracked = await requestJson<Json>(platform.gatewayUrl, 'POST', `/${app.trackingKey}/event`, {
         body: { event: `Day ${day}`, userId: 'coveo-user' },
       });
       expect(tracked.status).toBe(200);
-      setClock(start + DAY_MS + 1_000);
+      await setClock(start + DAY_MS + 1_000);
       const made = await eventually(
         async () => {
           const all = await exportsOf();

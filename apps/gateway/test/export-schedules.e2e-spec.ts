@@ -32,9 +32,11 @@ const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 describe('scheduled exports delivered by webhook, email and into a destination', () => {
   const clockFile = join(tmpdir(), `exportd-clock-${randomBytes(4).toString('hex')}`);
   let offsetMs = 0;
-  const setClock = (at: number) => {
+  const setClock = async (at: number) => {
     offsetMs = at - Date.now();
     writeFileSync(clockFile, String(offsetMs));
+    // The processes re-read the file at most every 50 ms: wait that out.
+    await new Promise((resolve) => setTimeout(resolve, 150));
   };
   /** Verifies as the receiver would at the platform's time (the verifier refuses timestamps 5 minutes off its own). */
   const verify = (secret: string, body: string, headers: Record<string, string>) => {
@@ -74,7 +76,7 @@ describe('scheduled exports delivered by webhook, email and into a destination',
     );
 
   beforeAll(async () => {
-    setClock(DAY0 + 10 * 3_600_000);
+    await setClock(DAY0 + 10 * 3_600_000);
     receiver = await startWebhookReceiver();
     customer = await startCustomerS3();
     platform = await startTestPlatform({
@@ -154,9 +156,9 @@ describe('scheduled exports delivered by webhook, email and into a destination',
 
     for (let day = 0; day < 2; day++) {
       const start = DAY0 + day * DAY_MS;
-      setClock(start + 12 * 3_600_000);
+      await setClock(start + 12 * 3_600_000);
       expect((await track('event', { event: `Opened day ${day}`, userId: 'u1' })).status).toBe(200);
-      setClock(start + DAY_MS + 1_000);
+      await setClock(start + DAY_MS + 1_000);
       const run = await endedRun(id, dayOf(start));
       expect(run).toMatchObject({ status: 'succeeded', from: dayOf(start), to: dayOf(start), exportId: expect.any(String) });
       expect((await rowsOf(run.exportId)).map((row) => row.event_name)).toEqual([`Opened day ${day}`]);
@@ -213,17 +215,17 @@ describe('scheduled exports delivered by webhook, email and into a destination',
     const id = created.body.id as string;
     const start = DAY0 + 5 * DAY_MS;
 
-    setClock(start + 9 * 3_600_000);
+    await setClock(start + 9 * 3_600_000);
     expect((await track('event', { event: 'On time', userId: 'inc-user' })).status).toBe(200);
-    setClock(start + DAY_MS + 3_000);
+    await setClock(start + DAY_MS + 3_000);
     const first = await endedRun(id, dayOf(start));
 
     // Received on the next day, though it happened three days before.
-    setClock(start + DAY_MS + 8 * 3_600_000);
+    await setClock(start + DAY_MS + 8 * 3_600_000);
     const late = new Date(start - 3 * DAY_MS).toISOString();
     expect((await track('event', { event: 'Late', userId: 'inc-user', timestamp: late })).status).toBe(200);
     expect((await track('event', { event: 'Next day', userId: 'inc-user' })).status).toBe(200);
-    setClock(start + 2 * DAY_MS + 3_000);
+    await setClock(start + 2 * DAY_MS + 3_000);
     const second = await endedRun(id, dayOf(start + DAY_MS));
 
     expect((await rowsOf(first.exportId)).map((row) => row.event_name)).toEqual(['On time']);

@@ -214,12 +214,15 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
 
   /**
    * After FAILED_PERIODS_ALERT failed periods in a row, one signed `export.automatic.failed` webhook to the app's
-   * subscribed endpoints. Only the claimer of the end gets here; notification keeps repeats idempotent (by the
+   * subscribed endpoints (once per streak of failures). Only the claimer of the end gets here; notification keeps repeats idempotent (by the
    * latest run's id), so the few retries cannot send it twice.
    */
   private async alertAfterFailures(task: ScheduledTask, entry: ScheduleEntry): Promise<void> {
-    const latest = await this.runs.listEnds(entry.appId, entry.id, FAILED_PERIODS_ALERT);
+    // Once per streak: when this failure is the FAILED_PERIODS_ALERT-th in a row, not at every one after it.
+    const ends = await this.runs.listEnds(entry.appId, entry.id, FAILED_PERIODS_ALERT + 1);
+    const latest = ends.slice(0, FAILED_PERIODS_ALERT);
     if (latest.length < FAILED_PERIODS_ALERT || latest.some((end) => end.outcome !== 'failed')) return;
+    if (ends[FAILED_PERIODS_ALERT]?.outcome === 'failed') return;
     const [last] = latest as [RunEndRecord];
     this.logger.warn(`schedule ${entry.id} of app ${entry.appId}: ${FAILED_PERIODS_ALERT} failed periods in a row`);
     const alert = {
