@@ -10,7 +10,6 @@ import { LookupsController } from './lookups/lookups.controller';
 import { GatewayEnv } from './config/env';
 import { DataExportModule } from './data-export/data-export.module';
 import { CoveoModule } from './coveo/coveo.module';
-import { CoveoSchedulesModule } from './coveo-schedules/coveo-schedules.module';
 import { ExclusionsController } from './exclusions/exclusions.controller';
 import { FeaturesController } from './features/features.controller';
 import { FiltersController } from './filters/filters.controller';
@@ -24,7 +23,7 @@ export class GatewayModule {
   static forRoot(env: GatewayEnv): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [GrpcClientsModule.forRoot(env), TrackingModule, DataExportModule, CoveoModule, CoveoSchedulesModule],
+      imports: [GrpcClientsModule.forRoot(env), TrackingModule, DataExportModule, CoveoModule],
       controllers: [
         HealthController,
         AdminController,

@@ -1,8 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { schedulesV1 } from '@exportd/contracts';
 import { InvalidExportRequest } from '../jobs/export-jobs.errors';
-import { cadenceToProto } from '../scheduler/schedule.mapper';
-import { Cadence } from '../scheduler/periods';
+import { CADENCES } from '../scheduler/periods';
+import { cadenceFromProto, cadenceToProto } from '../scheduler/schedule.mapper';
 import { CoveoScheduleRecord } from './coveo-schedule.repository';
 import { CoveoScheduleInput, CoveoSchedulesService, WEEKDAYS } from './coveo-schedules.service';
 
@@ -62,16 +62,9 @@ export class CoveoSchedulesController implements schedulesV1.CoveoSchedulesServi
   }
 }
 
-const FREQUENCIES = new Map<schedulesV1.Cadence, Cadence>([
-  [schedulesV1.Cadence.CADENCE_DAILY, 'daily'],
-  [schedulesV1.Cadence.CADENCE_WEEKLY, 'weekly'],
-  [schedulesV1.Cadence.CADENCE_MONTHLY, 'monthly'],
-]);
-
 function inputFromProto(input: schedulesV1.CoveoScheduleInput | undefined): CoveoScheduleInput {
   if (!input) throw new InvalidExportRequest('a schedule is required');
-  const frequency = FREQUENCIES.get(input.frequency);
-  if (!frequency) throw new InvalidExportRequest('frequency must be DAILY, WEEKLY or MONTHLY');
+  const frequency = cadenceFromProto(input.frequency, CADENCES, 'frequency must be DAILY, WEEKLY or MONTHLY');
   const weekday = WEEKDAYS.indexOf(input.dayOfWeek || 'MONDAY');
   if (weekday < 0) throw new InvalidExportRequest(`dayOfWeek must be one of ${WEEKDAYS.join(', ')}`);
   const format = input.exportFormat || 'EXCEL';

@@ -6,6 +6,7 @@ import { DestinationNotFound, DestinationsService } from '../destinations';
 import { ExportFormat } from '../formats/row-formatter';
 import { InvalidExportRequest } from '../jobs/export-jobs.errors';
 import { ExportPreconditions } from '../jobs/export-preconditions';
+import { checkEmails } from '../jobs/export-request';
 import { EXPORT_DATA_TYPES, ExportDataType } from '../jobs/partition-planner';
 import { Cadence, latestEndedPeriod, nextRunAt } from '../scheduler/periods';
 import { RunEndRecord, RunRecord, RunRepository } from '../scheduler/run.repository';
@@ -56,7 +57,6 @@ export class ExportScheduleNotFound extends DomainError {
 }
 
 const FORMATS: ExportFormat[] = ['csv', 'jsonl'];
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Scheduled exports (seed 003): the schedules, their runs and what each run delivered. */
 @Injectable()
@@ -185,8 +185,7 @@ export class ExportSchedulesService {
     const { webhookUrl, emails, destinationId } = input.delivery;
     if (!webhookUrl && emails.length === 0 && !destinationId)
       throw new InvalidExportRequest('delivery needs at least one of webhookUrl, emails, destinationId');
-    const badEmails = emails.filter((email) => !EMAIL.test(email));
-    if (badEmails.length > 0) throw new InvalidExportRequest(`invalid emails: ${badEmails.join(', ')}`, { emails: badEmails });
+    checkEmails(emails);
     if (destinationId) {
       await this.destinations.find(appId, destinationId).catch((error: unknown) => {
         if (error instanceof DestinationNotFound)

@@ -78,8 +78,7 @@ export function checkExportRequest(request: ExportRequest): ExportRequest {
   if (request.received && dataTypes.some((type) => type !== 'events' && type !== 'feedback'))
     throw new InvalidExportRequest('incremental exports hold events and feedback only');
 
-  const badEmails = request.emails.filter((email) => !EMAIL.test(email));
-  if (badEmails.length > 0) throw new InvalidExportRequest(`invalid emails: ${badEmails.join(', ')}`, { emails: badEmails });
+  checkEmails(request.emails);
 
   const eventTypes = request.api === 'bulk' && request.eventTypes.length === 0 ? DEFAULT_BULK_EVENT_TYPES : request.eventTypes;
   return { ...request, dataTypes, eventTypes };
@@ -97,6 +96,12 @@ function checkCoveoExportRequest(request: ExportRequest): ExportRequest {
     history: '',
     coveo: { ...request.coveo, timeFrom, timeTo, tables },
   };
+}
+
+/** InvalidExportRequest naming every address that is not one (`details.emails`). */
+export function checkEmails(emails: readonly string[]): void {
+  const bad = emails.filter((email) => !EMAIL.test(email));
+  if (bad.length > 0) throw new InvalidExportRequest(`invalid emails: ${bad.join(', ')}`, { emails: bad });
 }
 
 function checkDayRange({ api, fromDay, toDay }: ExportRequest): void {

@@ -9,6 +9,7 @@ import { ScheduleStatus } from './schedule-status';
 const CADENCES = new Map<schedulesV1.Cadence, Cadence>([
   [schedulesV1.Cadence.CADENCE_DAILY, 'daily'],
   [schedulesV1.Cadence.CADENCE_WEEKLY, 'weekly'],
+  [schedulesV1.Cadence.CADENCE_MONTHLY, 'monthly'],
 ]);
 const STATUSES: Record<ScheduleStatus['lastStatus'], schedulesV1.RunStatus> = {
   never_ran: schedulesV1.RunStatus.RUN_STATUS_NEVER_RAN,
@@ -16,10 +17,17 @@ const STATUSES: Record<ScheduleStatus['lastStatus'], schedulesV1.RunStatus> = {
   failed: schedulesV1.RunStatus.RUN_STATUS_FAILED,
 };
 
-/** The automatic export's and scheduled exports' cadences (seeds 000 and 003: daily or weekly). */
-export function cadenceFromProto(cadence: schedulesV1.Cadence): Cadence {
+/**
+ * One of the `allowed` cadences: the automatic export's and scheduled exports' are daily or weekly (seeds 000
+ * and 003); Coveo schedules also take monthly. `message` says what the caller may send.
+ */
+export function cadenceFromProto(
+  cadence: schedulesV1.Cadence,
+  allowed: readonly Cadence[] = ['daily', 'weekly'],
+  message = 'cadence must be daily or weekly',
+): Cadence {
   const known = CADENCES.get(cadence);
-  if (!known) throw new DomainError('invalid', 'invalid_request', 'cadence must be daily or weekly');
+  if (!known || !allowed.includes(known)) throw new DomainError('invalid', 'invalid_request', message);
   return known;
 }
 

@@ -4,17 +4,10 @@ import type { FastifyRequest } from 'fastify';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
 import { coveoExportBody } from '../coveo/coveo-export.mapper';
 import { CoveoOrgGuard } from '../coveo/coveo-org.guard';
-import { COVEO_CONFIG, CoveoConfig } from '../coveo/coveo.config';
-import { exportJobCall, requiredJob } from '../exports/export-job-contract';
+import { COVEO_CONFIG, CoveoConfig, publicBaseUrl } from '../coveo/coveo.config';
+import { cadenceName, cadenceOf, exportJobCall, requiredJob } from '../exports/export-job-contract';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
 import { CoveoScheduleDto } from './coveo-schedule.dto';
-
-const FREQUENCIES: Record<string, schedulesV1.Cadence> = {
-  DAILY: schedulesV1.Cadence.CADENCE_DAILY,
-  WEEKLY: schedulesV1.Cadence.CADENCE_WEEKLY,
-  MONTHLY: schedulesV1.Cadence.CADENCE_MONTHLY,
-};
-const FREQUENCY_NAMES = new Map(Object.entries(FREQUENCIES).map(([name, cadence]) => [cadence, name]));
 
 /**
  * Coveo-compatible export schedules (`/rest/ua/v15/exports/schedules`): each run is a Coveo export of the
@@ -71,9 +64,7 @@ export class CoveoSchedulesController {
   async exports(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string, @Req() request: FastifyRequest) {
     const call = this.clients.coveoSchedules.listCoveoScheduleExports({ appId: auth.app.id, id });
     const { exportIds } = await exportJobCall(auth.app, call);
-    const baseUrl = this.config.PUBLIC_BASE_URL
-      ? this.config.PUBLIC_BASE_URL.replace(/\/+$/, '')
-      : `${request.protocol}://${request.headers.host ?? request.hostname}`;
+    const baseUrl = publicBaseUrl(this.config, request);
     const jobs = await Promise.all(
       exportIds.map(async (jobId) => {
         const read = this.clients.exportJobs.getExportJob({
@@ -90,7 +81,7 @@ export class CoveoSchedulesController {
 
 function scheduleInput(body: CoveoScheduleDto): schedulesV1.CoveoScheduleInput {
   return {
-    frequency: FREQUENCIES[body.frequency] ?? schedulesV1.Cadence.CADENCE_UNSPECIFIED,
+    frequency: cadenceOf(body.frequency),
     timezone: body.timezone ?? '',
     dayOfWeek: body.dayOfWeek ?? '',
     tables: body.tables ?? [],
@@ -108,7 +99,7 @@ function scheduleBody(schedule: schedulesV1.CoveoSchedule | undefined) {
   if (!schedule) throw new Error('export-job answered without a schedule');
   return {
     id: schedule.id,
-    frequency: FREQUENCY_NAMES.get(schedule.frequency) ?? 'DAILY',
+    frequency: cadenceName(schedule.frequency).toUpperCase(),
     timezone: schedule.timezone,
     dayOfWeek: schedule.dayOfWeek || null,
     tables: schedule.tables,

@@ -18,7 +18,7 @@ import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth
 import { errorBody } from '../errors/http-error.filter';
 import { exportJobCall, requiredJob } from '../exports/export-job-contract';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
-import { COVEO_CONFIG, CoveoConfig } from './coveo.config';
+import { COVEO_CONFIG, CoveoConfig, publicBaseUrl } from './coveo.config';
 import { coveoCreateRequest, CoveoQuery, redirectAsked } from './coveo-export-query';
 import { coveoExportBody, coveoStatus, zipUrl } from './coveo-export.mapper';
 import { CoveoOrgGuard } from './coveo-org.guard';
@@ -101,9 +101,7 @@ export class CoveoExportsController {
     await exportJobCall(auth.app, this.clients.exportJobs.deleteExportJob({ appId: auth.app.id, jobId: id, api: COVEO }));
   }
 
-  /** PUBLIC_BASE_URL, or the origin the request was addressed to. */
   private baseUrl(request: FastifyRequest): string {
-    if (this.config.PUBLIC_BASE_URL) return this.config.PUBLIC_BASE_URL.replace(/\/+$/, '');
-    return `${request.protocol}://${request.headers.host ?? request.hostname}`;
+    return publicBaseUrl(this.config, request);
   }
 }

@@ -1,20 +1,11 @@
 import { Body, Controller, Get, HttpCode, Post, Put, UseGuards } from '@nestjs/common';
-import { destinationsV1, schedulesV1 } from '@exportd/contracts';
+import { schedulesV1 } from '@exportd/contracts';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
-import { publicDestination } from '../destinations/destinations.controller';
-import { exportJobCall } from '../exports/export-job-contract';
+import { providerOf, publicDestination } from '../destinations/destinations.controller';
+import { cadenceName, cadenceOf, exportJobCall } from '../exports/export-job-contract';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
 import { PutAutomaticExportDto } from './automatic-export.dto';
 
-const PROVIDERS: Record<string, destinationsV1.DestinationProvider> = {
-  aws: destinationsV1.DestinationProvider.DESTINATION_PROVIDER_AWS,
-  gcp: destinationsV1.DestinationProvider.DESTINATION_PROVIDER_GCP,
-  custom: destinationsV1.DestinationProvider.DESTINATION_PROVIDER_CUSTOM,
-};
-const CADENCES: Record<string, schedulesV1.Cadence> = {
-  daily: schedulesV1.Cadence.CADENCE_DAILY,
-  weekly: schedulesV1.Cadence.CADENCE_WEEKLY,
-};
 const STATUSES: Partial<Record<schedulesV1.RunStatus, string>> = {
   [schedulesV1.RunStatus.RUN_STATUS_NEVER_RAN]: 'never_ran',
   [schedulesV1.RunStatus.RUN_STATUS_SUCCESSFUL]: 'successful',
@@ -46,7 +37,7 @@ export class AutomaticExportController {
         ? undefined
         : {
             name: '',
-            provider: PROVIDERS[body.provider] ?? destinationsV1.DestinationProvider.DESTINATION_PROVIDER_UNSPECIFIED,
+            provider: providerOf(body.provider),
             url: body.url ?? '',
             bucket: body.bucket ?? '',
             region: body.region ?? '',
@@ -58,7 +49,7 @@ export class AutomaticExportController {
     const call = this.clients.automaticExports.putAutomaticExport({
       appId: auth.app.id,
       enabled: body.enabled,
-      cadence: CADENCES[body.cadence] ?? schedulesV1.Cadence.CADENCE_UNSPECIFIED,
+      cadence: cadenceOf(body.cadence),
       destination,
     });
     return automaticExportBody((await exportJobCall(auth.app, call)).automaticExport);
@@ -81,7 +72,7 @@ export function automaticExportBody(settings: schedulesV1.AutomaticExport | unde
   const status = settings.status;
   return {
     enabled: settings.enabled,
-    cadence: settings.cadence === schedulesV1.Cadence.CADENCE_WEEKLY ? 'weekly' : 'daily',
+    cadence: cadenceName(settings.cadence),
     destination: destination && {
       provider: destination.provider,
       bucket: destination.bucket,

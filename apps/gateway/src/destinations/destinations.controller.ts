@@ -100,6 +100,11 @@ export class DestinationsController {
   }
 }
 
+/** The contract's provider of a name the DTOs have checked. */
+export function providerOf(name: string): destinationsV1.DestinationProvider {
+  return PROVIDERS[name as DestinationProviderName] ?? DestinationProvider.DESTINATION_PROVIDER_UNSPECIFIED;
+}
+
 function providerName(provider: destinationsV1.DestinationProvider): string {
   return (Object.keys(PROVIDERS) as DestinationProviderName[]).find((name) => PROVIDERS[name] === provider) ?? 'unknown';
 }

@@ -1,14 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import { schedulesV1 } from '@exportd/contracts';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
-import { dataTypeName, dataTypeOf, exportJobCall, formatName, formatOf } from '../exports/export-job-contract';
+import {
+  cadenceName,
+  cadenceOf,
+  dataTypeName,
+  dataTypeOf,
+  exportJobCall,
+  formatName,
+  formatOf,
+} from '../exports/export-job-contract';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
 import { CreateExportScheduleDto, ScheduleDeliveryDto, UpdateExportScheduleDto } from './export-schedules.dto';
-
-const CADENCES: Record<string, schedulesV1.Cadence> = {
-  daily: schedulesV1.Cadence.CADENCE_DAILY,
-  weekly: schedulesV1.Cadence.CADENCE_WEEKLY,
-};
 
 /**
  * Scheduled exports (seed 003), `Authorization: Bearer <key>`: each period's run is an on-demand export
@@ -25,7 +28,7 @@ export class ExportSchedulesController {
   async create(@CurrentAuth() auth: ApiKeyAuth, @Body() body: CreateExportScheduleDto) {
     const call = this.clients.exportSchedules.createExportSchedule({
       appId: auth.app.id,
-      frequency: CADENCES[body.frequency] ?? schedulesV1.Cadence.CADENCE_UNSPECIFIED,
+      frequency: cadenceOf(body.frequency),
       dataTypes: body.dataTypes.map(dataTypeOf),
       format: formatOf(body.format),
       userIds: body.filters?.userIds ?? [],
@@ -62,7 +65,7 @@ export class ExportSchedulesController {
     const call = this.clients.exportSchedules.updateExportSchedule({
       appId: auth.app.id,
       id,
-      frequency: body.frequency === undefined ? undefined : CADENCES[body.frequency],
+      frequency: body.frequency === undefined ? undefined : cadenceOf(body.frequency),
       dataTypes: (body.dataTypes ?? []).map(dataTypeOf),
       format: body.format === undefined ? undefined : formatOf(body.format),
       filter: body.filter,
@@ -123,7 +126,7 @@ export function scheduleBody(schedule: schedulesV1.ExportSchedule | undefined) {
   if (!schedule) throw new Error('export-job answered without a schedule');
   return {
     id: schedule.id,
-    frequency: schedule.frequency === schedulesV1.Cadence.CADENCE_WEEKLY ? 'weekly' : 'daily',
+    frequency: cadenceName(schedule.frequency),
     dataTypes: schedule.dataTypes.map(dataTypeName),
     format: formatName(schedule.format),
     filters: { userIds: schedule.userIds, companyIds: schedule.companyIds, eventTypes: schedule.eventTypes },

@@ -1,4 +1,4 @@
-import { analytics, exportsV1, tenancy } from '@exportd/contracts';
+import { analytics, exportsV1, schedulesV1, tenancy } from '@exportd/contracts';
 import { fromGrpcError } from '@exportd/grpc';
 import { planDoesNotInclude } from '../auth/plan';
 
@@ -27,6 +27,18 @@ const STATUS_NAMES = new Map<exportsV1.JobStatus, string>([
   [exportsV1.JobStatus.JOB_STATUS_FAILED, 'failed'],
   [exportsV1.JobStatus.JOB_STATUS_CANCELLED, 'cancelled'],
 ]);
+
+const CADENCES: Record<string, schedulesV1.Cadence> = {
+  daily: schedulesV1.Cadence.CADENCE_DAILY,
+  weekly: schedulesV1.Cadence.CADENCE_WEEKLY,
+  monthly: schedulesV1.Cadence.CADENCE_MONTHLY,
+};
+const CADENCE_NAMES = new Map(Object.entries(CADENCES).map(([name, cadence]) => [cadence, name]));
+
+/** A cadence by its public name, in any case (`daily`, Coveo's `DAILY`); the DTOs have checked it. */
+export const cadenceOf = (name: string): schedulesV1.Cadence =>
+  CADENCES[name.toLowerCase()] ?? schedulesV1.Cadence.CADENCE_UNSPECIFIED;
+export const cadenceName = (cadence: schedulesV1.Cadence): string => CADENCE_NAMES.get(cadence) ?? 'daily';
 
 /** Names the DTOs have already checked. */
 export const dataTypeOf = (name: string): analytics.DataType => DATA_TYPES[name] ?? analytics.DataType.DATA_TYPE_UNSPECIFIED;
