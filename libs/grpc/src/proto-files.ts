@@ -14,6 +14,7 @@ export const PROTO_PACKAGES = {
     files: ['exports/v1/exports.proto', 'exports/v1/destinations.proto', 'exports/v1/schedules.proto'],
   },
   notifications: { package: 'notifications.v1', files: ['notifications/v1/notifications.proto'] },
+  privacy: { package: 'privacy.v1', files: ['privacy/v1/privacy.proto'] },
 } as const;
 
 export type ProtoPackageName = keyof typeof PROTO_PACKAGES;
