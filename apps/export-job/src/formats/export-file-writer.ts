@@ -37,6 +37,33 @@ export async function writeExportFile(
   signal: AbortSignal,
 ): Promise<WrittenFile> {
   const formatter = new RowFormatter(format);
+  async function* texts(): AsyncIterable<string> {
+    let pending = formatter.start();
+    try {
+      for await (const batch of batches) {
+        pending += formatter.batch(batch.rowsJson, batch.columns);
+        if (pending.length >= CHUNK_CHARS) {
+          yield pending;
+          pending = '';
+        }
+      }
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new RowSourceError(`reading rows from aggregation failed: ${(error as Error).message}`);
+    }
+    yield pending + formatter.end();
+  }
+  const written = await writeGzipFile(texts(), gzipLevel, sink, signal);
+  return { rows: formatter.rowCount, ...written };
+}
+
+/** Text chunks -> gzip -> (count, hash) -> `sink`, with backpressure; answers the compressed size and SHA-256. */
+export async function writeGzipFile(
+  texts: AsyncIterable<string>,
+  gzipLevel: number,
+  sink: (body: Readable) => Promise<void>,
+  signal: AbortSignal,
+): Promise<Omit<WrittenFile, 'rows'>> {
   const gzip = createGzip({ level: gzipLevel });
   const hash = createHash('sha256');
   let bytes = 0;
@@ -54,24 +81,9 @@ export async function writeExportFile(
   });
 
   const produce = async () => {
-    let pending = formatter.start();
-    const write = async (text: string) => {
-      if (!gzip.write(Buffer.from(text))) await once(gzip, 'drain', { signal });
-    };
-    try {
-      for await (const batch of batches) {
-        pending += formatter.batch(batch.rowsJson, batch.columns);
-        if (pending.length >= CHUNK_CHARS) {
-          await write(pending);
-          pending = '';
-        }
-      }
-    } catch (error) {
-      if (signal.aborted) throw error;
-      throw new RowSourceError(`reading rows from aggregation failed: ${(error as Error).message}`);
+    for await (const text of texts) {
+      if (text.length > 0 && !gzip.write(Buffer.from(text))) await once(gzip, 'drain', { signal });
     }
-    pending += formatter.end();
-    if (pending.length > 0) await write(pending);
     gzip.end();
   };
 
@@ -82,5 +94,5 @@ export async function writeExportFile(
     body.destroy();
     throw error;
   }
-  return { rows: formatter.rowCount, bytes, sha256: hash.digest('hex') };
+  return { bytes, sha256: hash.digest('hex') };
 }
