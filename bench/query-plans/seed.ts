@@ -247,7 +247,6 @@ export async function seed(db: Db, now: Date, say: (line: string) => void): Prom
         slotId: `${appId}#${k + 1}`,
         createdAt,
         visibleUntil: new Date(createdAt.getTime() + 3 * DAY_MS),
-        filesDeleteAt: new Date(createdAt.getTime() + 7 * DAY_MS),
         filesDeleted: createdAt.getTime() + 7 * DAY_MS < t,
       });
       slots.push({ _id: `${appId}#${k + 1}`, appId, n: k + 1, jobId, createdAt, ended: !open });

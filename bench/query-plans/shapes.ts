@@ -473,13 +473,12 @@ export function hotPaths(s: Sample, now: Date): Shape[] {
       service: 'export-job',
       collection: 'export_jobs',
       op: 'find (sweeper, all apps)',
-      sources: [{ file: JOBS, match: '.find({ filesDeleted: false, filesDeleteAt: { $lte: now } })' }],
-      filter: { filesDeleted: false, filesDeleteAt: { $lte: now } },
-      sort: { filesDeleteAt: 1 },
-      limit: 50,
+      sources: [{ file: JOBS, match: '.find({ filesDeleted: false })' }],
+      filter: { filesDeleted: false },
+      sort: { createdAt: 1 },
     },
     byId('export_job_ends', 'export-job', 'exists (sweeper: per due job)', s.jobIds[0] as string, [
-      { file: JOBS, match: 'this.ends.exists({ _id: job._id, appId: job.appId })' },
+      { file: JOBS, match: 'this.ends.exists({ _id: jobId, appId })' },
     ]),
 
     // ---- notification: the outbox, the delivery log, webhook endpoints ----

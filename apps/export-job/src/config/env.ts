@@ -48,7 +48,6 @@ export const exportJobEnvSchema = {
     SIGV4_MAX_EXPIRES_SECONDS,
   ),
   EXPORT_JOB_RETENTION_SECONDS: env.int('how long job information is shown after creation (then 404)', 3 * 24 * 3600, 1),
-  EXPORT_FILE_RETENTION_SECONDS: env.int('how long export files are kept after the job was created', 7 * 24 * 3600, 1),
   EXPORT_SWEEP_INTERVAL_MS: env.int('how often the retention sweeper runs', 60_000, 100),
   EXPORT_NOTIFY_RETRY_BASE_MS: env.int('first back-off of the export-finished notification call', 5_000, 10),
   EXPORT_NOTIFY_RETRY_MAX_MS: env.int('longest back-off of the export-finished notification call', 10 * 60_000, 10),

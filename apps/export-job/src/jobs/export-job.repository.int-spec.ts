@@ -76,7 +76,6 @@ describe(ExportJobRepository.name, () => {
         slotId: `${APP}#${i}`,
         createdAt: now,
         visibleUntil: now,
-        filesDeleteAt: now,
         filesDeleted: false,
       }),
     );

@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@exportd/runtime';
 import { randomUUID } from 'node:crypto';
 import { Connection, Model, Schema } from 'mongoose';
-import { insertOnce, lookUpEach } from '../db/records';
+import { insertOnce } from '../db/records';
 import { ExportFormat } from '../formats/row-formatter';
 import { ExportFileRecord, fileSchema } from '../queue/partition-queue.repository';
 import { CoveoExport } from './coveo-export';
@@ -55,7 +55,6 @@ export interface ExportJobRecord {
   slotId: string;
   createdAt: Date;
   visibleUntil: Date;
-  filesDeleteAt: Date;
   filesDeleted: boolean;
 }
 
@@ -123,6 +122,24 @@ export interface NotifyAttemptRecord {
   at: Date;
 }
 
+/**
+ * `export_file_revisions` (_id = `<jobId>|<partition>|<requestId>`): append-only, one per file an erasure
+ * rewrote without the erased user (a new object key; the old object is deleted after this record is
+ * written). A job's current files are its end's files with each partition's latest revision folded in.
+ */
+export interface FileRevisionRecord {
+  _id: string;
+  appId: string;
+  jobId: string;
+  partition: string;
+  /** The privacy request that rewrote the file. */
+  requestId: string;
+  file: ExportFileRecord;
+  removedRows: number;
+  editedRows: number;
+  at: Date;
+}
+
 const jobSchema = new Schema<ExportJobRecord>(
   {
     _id: String,
@@ -165,7 +182,6 @@ const jobSchema = new Schema<ExportJobRecord>(
     slotId: String,
     createdAt: Date,
     visibleUntil: Date,
-    filesDeleteAt: Date,
     filesDeleted: Boolean,
   },
   { versionKey: false, collection: 'export_jobs' },
@@ -202,6 +218,21 @@ const notifyAttemptSchema = new Schema<NotifyAttemptRecord>(
   { versionKey: false, collection: 'export_notify_attempts' },
 );
 
+const fileRevisionSchema = new Schema<FileRevisionRecord>(
+  {
+    _id: String,
+    appId: String,
+    jobId: String,
+    partition: String,
+    requestId: String,
+    file: fileSchema,
+    removedRows: Number,
+    editedRows: Number,
+    at: Date,
+  },
+  { versionKey: false, collection: 'export_file_revisions' },
+);
+
 /** An on-demand job's own slot. */
 export function ownSlotId(appId: string, jobId: string): string {
   return `${appId}#job:${jobId}`;
@@ -220,6 +251,7 @@ export class ExportJobRepository implements OnModuleInit {
   private readonly finalizeFailures: Model<FinalizeFailureRecord>;
   private readonly notifyAttempts: Model<NotifyAttemptRecord>;
   private readonly deletions: Model<JobDeletionRecord>;
+  private readonly fileRevisions: Model<FileRevisionRecord>;
 
   constructor(@InjectConnection() connection: Connection) {
     this.jobs = connection.model('ExportJob', jobSchema);
@@ -228,15 +260,18 @@ export class ExportJobRepository implements OnModuleInit {
     this.finalizeFailures = connection.model('ExportFinalizeFailure', finalizeFailureSchema);
     this.notifyAttempts = connection.model('ExportNotifyAttempt', notifyAttemptSchema);
     this.deletions = connection.model('ExportJobDeletion', deletionSchema);
+    this.fileRevisions = connection.model('ExportFileRevision', fileRevisionSchema);
   }
 
   async onModuleInit(): Promise<void> {
     await this.jobs.collection.createIndex({ appId: 1, createdAt: -1 });
-    await this.jobs.collection.createIndex({ filesDeleted: 1, filesDeleteAt: 1 });
+    await this.jobs.collection.createIndex({ filesDeleted: 1, createdAt: 1 });
+    await this.jobs.collection.createIndex({ appId: 1, filesDeleted: 1 });
     await this.ends.collection.createIndex({ notifyPending: 1, notifyNextAt: 1 });
     await this.slots.collection.createIndex({ appId: 1, n: -1 });
     await this.slots.collection.createIndex({ ended: 1, createdAt: 1 });
     await this.finalizeFailures.collection.createIndex({ appId: 1, jobId: 1 });
+    await this.fileRevisions.collection.createIndex({ appId: 1, jobId: 1 });
   }
 
   // ---- one job in progress per app: slots -----------------------------------------------------------------
@@ -377,19 +412,27 @@ export class ExportJobRepository implements OnModuleInit {
 
   // ---- retention ------------------------------------------------------------------------------------------
 
-  /**
-   * Jobs past their file retention whose files are not deleted yet and that have ended. Each due job's end is
-   * looked up by `{_id, appId}` (an index lookup; an `$in` of the ids alone would read every end).
-   */
-  async dueForDeletion(now: Date, limit: number): Promise<ExportJobRecord[]> {
-    const due = await this.jobs
-      .find({ filesDeleted: false, filesDeleteAt: { $lte: now } })
-      .sort({ filesDeleteAt: 1 })
-      .limit(limit)
-      .lean<ExportJobRecord[]>()
-      .exec();
-    const ended = await lookUpEach(due, async (job) => !!(await this.ends.exists({ _id: job._id, appId: job.appId }).exec()));
-    return due.filter((_, i) => ended[i]);
+  /** Jobs whose files are not deleted yet, oldest first, across apps (each app's file retention decides). */
+  jobsWithFiles(): Promise<ExportJobRecord[]> {
+    return this.jobs.find({ filesDeleted: false }).sort({ createdAt: 1 }).lean<ExportJobRecord[]>().exec();
+  }
+
+  /** One app's jobs whose files are not deleted yet (what an erasure looks through). */
+  appJobsWithFiles(appId: string): Promise<ExportJobRecord[]> {
+    return this.jobs.find({ appId, filesDeleted: false }).lean<ExportJobRecord[]>().exec();
+  }
+
+  async hasEnded(appId: string, jobId: string): Promise<boolean> {
+    return !!(await this.ends.exists({ _id: jobId, appId }).exec());
+  }
+
+  /** Unique insert: a retried rewrite of the same file by the same request records it once. */
+  async insertFileRevision(revision: FileRevisionRecord): Promise<void> {
+    await insertOnce(this.fileRevisions, revision);
+  }
+
+  listFileRevisions(appId: string, jobId: string): Promise<FileRevisionRecord[]> {
+    return this.fileRevisions.find({ appId, jobId }).sort({ at: 1 }).lean<FileRevisionRecord[]>().exec();
   }
 
   async markFilesDeleted(appId: string, jobId: string): Promise<void> {

@@ -49,7 +49,6 @@ import { RetentionSweeper } from './retention-sweeper';
           linkTtlSeconds: env.BULK_EXPORT_LINK_TTL_SECONDS,
           onDemandLinkTtlSeconds: env.ON_DEMAND_EXPORT_LINK_TTL_SECONDS,
           jobRetentionSeconds: env.EXPORT_JOB_RETENTION_SECONDS,
-          fileRetentionSeconds: env.EXPORT_FILE_RETENTION_SECONDS,
         }),
     },
   ],

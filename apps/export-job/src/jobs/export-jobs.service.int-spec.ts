@@ -18,7 +18,7 @@ describe(ExportJobsService.name, () => {
   let connections: Connection[];
   const storage = new MemoryStorage();
   const clock = new ManualClock(new Date('2026-03-01T10:00:00Z'));
-  const retention = new RetentionPolicy({ linkTtlSeconds: 172_800, jobRetentionSeconds: 259_200, fileRetentionSeconds: 604_800 });
+  const retention = new RetentionPolicy({ linkTtlSeconds: 172_800, jobRetentionSeconds: 259_200 });
 
   beforeAll(async () => {
     processes = await startExportProcesses(testMongoUrl('export_jobs'), PROCESSES, { storage, clock, retention });

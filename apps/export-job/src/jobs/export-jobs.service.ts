@@ -143,7 +143,6 @@ export class ExportJobsService {
       slotId,
       createdAt: now,
       visibleUntil: this.retention.visibleUntil(now),
-      filesDeleteAt: this.retention.filesDeleteAt(now),
       filesDeleted: false,
     };
     job.partitionKeys = planJob(job).map((p) => p.key);

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { analytics, tenancy } from '@exportd/contracts';
+import { analytics, privacy, tenancy } from '@exportd/contracts';
 import { asDomainError, createGrpcClient, fromGrpcError, GrpcClient } from '@exportd/grpc';
 import { planIncludesAutomaticExports, planIncludesExports } from '@exportd/records';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
@@ -26,6 +26,15 @@ export abstract class ExportPreconditions {
   abstract assertFilterValid(appId: string, dataTypes: ExportDataType[], filter: string): Promise<void>;
   /** The app's dimension catalogue (aggregation's): per return name, the tables that have it. */
   abstract dimensionTables(appId: string): Promise<DimensionTables>;
+  /** The app's retention policy (ingestion's; the defaults when none is stored). */
+  abstract retention(appId: string): Promise<AppRetention>;
+}
+
+/** How many days an app keeps its raw calls, its aggregates and its export files. */
+export interface AppRetention {
+  rawEventsDays: number;
+  aggregatesDays: number;
+  exportFilesDays: number;
 }
 
 @Injectable()
@@ -34,6 +43,7 @@ export class GrpcExportPreconditions extends ExportPreconditions implements OnAp
   private readonly segments: GrpcClient<typeof analytics.SegmentsServiceService>;
   private readonly namedFilters: GrpcClient<typeof analytics.NamedFiltersServiceService>;
   private readonly dimensions: GrpcClient<typeof analytics.DimensionsServiceService>;
+  private readonly retentions: GrpcClient<typeof privacy.RetentionServiceService>;
 
   constructor(@Inject(EXPORT_JOB_ENV) env: ExportJobEnv) {
     super();
@@ -43,6 +53,7 @@ export class GrpcExportPreconditions extends ExportPreconditions implements OnAp
     this.segments = createGrpcClient(analytics.SegmentsServiceService, aggregation);
     this.namedFilters = createGrpcClient(analytics.NamedFiltersServiceService, aggregation);
     this.dimensions = createGrpcClient(analytics.DimensionsServiceService, aggregation);
+    this.retentions = createGrpcClient(privacy.RetentionServiceService, ingestion);
   }
 
   async assertPlanIncludesExports(appId: string): Promise<void> {
@@ -77,6 +88,14 @@ export class GrpcExportPreconditions extends ExportPreconditions implements OnAp
       });
   }
 
+  async retention(appId: string): Promise<AppRetention> {
+    const { policy } = await this.retentions.getRetention({ appId }).catch((error: unknown) => {
+      throw asDomainError(error);
+    });
+    if (!policy) throw new Error(`ingestion answered no retention policy for app ${appId}`);
+    return policy;
+  }
+
   async dimensionTables(appId: string): Promise<DimensionTables> {
     const { dimensions } = await this.dimensions.listDimensions({ appId }).catch((error: unknown) => {
       throw asDomainError(error);
@@ -89,5 +108,6 @@ export class GrpcExportPreconditions extends ExportPreconditions implements OnAp
     this.apps.close();
     this.segments.close();
     this.namedFilters.close();
+    this.retentions.close();
   }
 }

@@ -3,8 +3,15 @@ import { Clock } from '@exportd/runtime';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
 import { ExportStorage } from '../storage/export-storage';
 import { ExportJobRepository } from './export-job.repository';
+import { ExportPreconditions } from './export-preconditions';
 
-/** Deletes the files of jobs past their file retention (7 days by default), as read from the clock. */
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * Deletes the files of ended jobs older than their app's export file retention (`exportFilesDays`, 7 by
+ * default; ingestion owns the policy), as read from the clock. The policy is read at each sweep, so a
+ * changed retention takes effect at the next one.
+ */
 @Injectable()
 export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RetentionSweeper.name);
@@ -15,6 +22,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
     @Inject(EXPORT_JOB_ENV) private readonly env: ExportJobEnv,
     private readonly repo: ExportJobRepository,
     private readonly storage: ExportStorage,
+    private readonly preconditions: ExportPreconditions,
     private readonly clock: Clock,
   ) {}
 
@@ -41,11 +49,31 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
    * creation, so they cannot undo each other or anything else.
    */
   async sweep(): Promise<number> {
-    const due = await this.repo.dueForDeletion(this.clock.now(), 50);
-    for (const job of due) {
+    const now = this.clock.now().getTime();
+    const days = new Map<string, Promise<number | null>>();
+    const filesDaysOf = (appId: string) => {
+      let found = days.get(appId);
+      if (!found) {
+        found = this.preconditions.retention(appId).then(
+          (policy) => policy.exportFilesDays,
+          (error: unknown) => {
+            this.logger.warn(`retention of app ${appId} unknown, its files are kept: ${(error as Error).message}`);
+            return null;
+          },
+        );
+        days.set(appId, found);
+      }
+      return found;
+    };
+    let swept = 0;
+    for (const job of await this.repo.jobsWithFiles()) {
+      const keepDays = await filesDaysOf(job.appId);
+      if (keepDays === null || now < job.createdAt.getTime() + keepDays * DAY_MS) continue;
+      if (!(await this.repo.hasEnded(job.appId, job._id))) continue;
       await this.storage.deletePrefix(`apps/${job.appId}/exports/${job._id}/`);
       await this.repo.markFilesDeleted(job.appId, job._id);
+      swept++;
     }
-    return due.length;
+    return swept;
   }
 }

@@ -1,5 +1,5 @@
 import { ManualClock } from '@exportd/runtime';
-import { MemoryStorage } from '../testing/export-processes';
+import { MemoryStorage, OpenPreconditions } from '../testing/export-processes';
 import { ExportJobRecord, ExportJobRepository } from './export-job.repository';
 import { RetentionPolicy } from './retention';
 import { RetentionSweeper } from './retention-sweeper';
@@ -10,7 +10,6 @@ const policy = new RetentionPolicy({
   linkTtlSeconds: 2 * 24 * 3600,
   onDemandLinkTtlSeconds: 7 * 24 * 3600,
   jobRetentionSeconds: 3 * 24 * 3600,
-  fileRetentionSeconds: 7 * 24 * 3600,
 });
 
 describe(RetentionPolicy.name, () => {
@@ -45,17 +44,16 @@ describe(RetentionPolicy.name, () => {
     clock.advance(1);
     expect(policy.linksValid(finished, clock.now(), 'on_demand')).toBe(false);
   });
-
-  it('deletes files 7 days after creation', () => {
-    expect(policy.filesDeleteAt(created).toISOString()).toBe('2024-09-29T13:17:26.864Z');
-  });
 });
 
 /** Jobs that have ended, as the repository answers them. */
 class FakeJobs {
   constructor(public jobs: ExportJobRecord[]) {}
-  dueForDeletion(now: Date): Promise<ExportJobRecord[]> {
-    return Promise.resolve(this.jobs.filter((j) => !j.filesDeleted && j.filesDeleteAt <= now));
+  jobsWithFiles(): Promise<ExportJobRecord[]> {
+    return Promise.resolve(this.jobs.filter((j) => !j.filesDeleted));
+  }
+  hasEnded(): Promise<boolean> {
+    return Promise.resolve(true);
   }
   markFilesDeleted(_appId: string, jobId: string): Promise<void> {
     const job = this.jobs.find((j) => j._id === jobId);
@@ -65,23 +63,35 @@ class FakeJobs {
 }
 
 describe(RetentionSweeper.name, () => {
-  it('deletes the files of a job once the clock passes its file retention, and only once', async () => {
-    const created = new Date('2024-01-01T00:00:00Z');
-    const job = {
-      _id: 'job1',
-      appId: 'app1',
-      filesDeleted: false,
-      filesDeleteAt: policy.filesDeleteAt(created),
-    } as ExportJobRecord;
+  const created = new Date('2024-01-01T00:00:00Z');
+  const jobOf = (id: string, appId: string) => ({ _id: id, appId, createdAt: created, filesDeleted: false }) as ExportJobRecord;
+
+  function sweeper(jobs: ExportJobRecord[]) {
     const storage = new MemoryStorage();
     const clock = new ManualClock(created);
-    const sut = new RetentionSweeper({} as ExportJobEnv, new FakeJobs([job]) as unknown as ExportJobRepository, storage, clock);
+    const preconditions = new OpenPreconditions();
+    const repo = new FakeJobs(jobs) as unknown as ExportJobRepository;
+    return { storage, clock, preconditions, sut: new RetentionSweeper({} as ExportJobEnv, repo, storage, preconditions, clock) };
+  }
 
+  it('deletes the files of a job once the clock passes its file retention (7 days by default), and only once', async () => {
+    const { storage, clock, sut } = sweeper([jobOf('job1', 'app1')]);
     clock.advance(7 * DAY - 1);
     expect(await sut.sweep()).toBe(0);
     clock.advance(1);
     expect(await sut.sweep()).toBe(1);
     expect(storage.deleted).toEqual(['apps/app1/exports/job1/']);
     expect(await sut.sweep()).toBe(0);
+  });
+
+  it("applies each app's own retention, read again at every sweep", async () => {
+    const { storage, clock, preconditions, sut } = sweeper([jobOf('job1', 'app1'), jobOf('job2', 'app2')]);
+    preconditions.retentions.set('app2', { rawEventsDays: 90, aggregatesDays: 730, exportFilesDays: 2 });
+    clock.advance(2 * DAY);
+    expect(await sut.sweep()).toBe(1);
+    expect(storage.deleted).toEqual(['apps/app2/exports/job2/']);
+    preconditions.retentions.set('app1', { rawEventsDays: 90, aggregatesDays: 730, exportFilesDays: 1 });
+    expect(await sut.sweep()).toBe(1);
+    expect(storage.deleted).toEqual(['apps/app2/exports/job2/', 'apps/app1/exports/job1/']);
   });
 });

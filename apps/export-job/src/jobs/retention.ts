@@ -11,7 +11,6 @@ export interface RetentionConfig {
   /** Download links of on-demand and Coveo jobs (seed 003: 7 days, the SigV4 maximum); the Bulk API's when absent. */
   onDemandLinkTtlSeconds?: number;
   jobRetentionSeconds: number;
-  fileRetentionSeconds: number;
 }
 
 export class RetentionPolicy {
@@ -36,11 +35,6 @@ export class RetentionPolicy {
 
   linksValid(finishedAt: Date, now: Date, api: string): boolean {
     return now.getTime() < this.linksExpireAt(finishedAt, api).getTime();
-  }
-
-  /** Files are deleted by the sweeper from this instant (creation + 7 days by default). */
-  filesDeleteAt(createdAt: Date): Date {
-    return new Date(createdAt.getTime() + this.config.fileRetentionSeconds * 1000);
   }
 
   /** The validity of a job's presigned links, by the API that created it (Bulk API for anything else). */

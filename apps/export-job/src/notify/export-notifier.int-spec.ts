@@ -7,7 +7,13 @@ import { ExportJobsService } from '../jobs/export-jobs.service';
 import { RetentionPolicy } from '../jobs/retention';
 import { RetentionSweeper } from '../jobs/retention-sweeper';
 import { PartitionClaim, PartitionQueueRepository } from '../queue/partition-queue.repository';
-import { ExportProcesses, exportRequest, MemoryStorage, startExportProcesses } from '../testing/export-processes';
+import {
+  ExportProcesses,
+  exportRequest,
+  MemoryStorage,
+  OpenPreconditions,
+  startExportProcesses,
+} from '../testing/export-processes';
 import { ExportNotifierLoop, FinishedNotifier, NOTIFY_ATTEMPT_TIMEOUT_MS } from './export-notifier';
 
 /** Six clients of one database, as six export-job processes would be. */
@@ -32,7 +38,7 @@ describe(ExportNotifierLoop.name, () => {
   let processes: ExportProcesses;
   const storage = new MemoryStorage();
   const clock = new ManualClock(new Date('2024-09-22T13:17:26.864Z'));
-  const retention = new RetentionPolicy({ linkTtlSeconds: 172_800, jobRetentionSeconds: 259_200, fileRetentionSeconds: 604_800 });
+  const retention = new RetentionPolicy({ linkTtlSeconds: 172_800, jobRetentionSeconds: 259_200 });
   const env = { EXPORT_NOTIFY_RETRY_BASE_MS: 1_000, EXPORT_NOTIFY_RETRY_MAX_MS: 60_000 } as ExportJobEnv;
 
   beforeAll(async () => {
@@ -142,7 +148,9 @@ describe(ExportNotifierLoop.name, () => {
     const jobs = await completedJobs('app-sweep', 20);
     clock.advance(604_800_000); // the files are due for deletion while the hand-offs are still pending
     const notifier = new RecordingNotifier();
-    const sweepers = processes.repos.map((r) => new RetentionSweeper({} as ExportJobEnv, r, storage, clock));
+    const sweepers = processes.repos.map(
+      (r) => new RetentionSweeper({} as ExportJobEnv, r, storage, new OpenPreconditions(), clock),
+    );
     await Promise.all([drain(loops(notifier)), ...sweepers.map((s) => s.sweep())]);
 
     expect(notifier.calls.map((c) => c.jobId).sort()).toEqual(jobs.map((j) => j.jobId).sort());

@@ -30,7 +30,7 @@ async function collect(body: Readable): Promise<Buffer> {
 }
 
 async function stored(write: (sink: (body: Readable) => Promise<void>) => Promise<unknown>): Promise<Buffer> {
-  let file = Buffer.alloc(0);
+  let file: Buffer = Buffer.alloc(0);
   await write(async (body) => {
     file = await collect(body);
   });
@@ -52,13 +52,15 @@ function zipFile(dialect: CsvDialect): Promise<Buffer> {
     { name: 'events.csv', batches: () => batches(events, EVENT_COLUMNS) },
     { name: 'companies.csv', batches: () => batches(companies, COMPANY_COLUMNS) },
   ];
-  return stored((sink) => writeCsvZip(entries, { dialect, mtime: new Date('2026-01-01T00:00:00Z'), compressionLevel: 6 }, sink, signal));
+  return stored((sink) =>
+    writeCsvZip(entries, { dialect, mtime: new Date('2026-01-01T00:00:00Z'), compressionLevel: 6 }, sink, signal),
+  );
 }
 
 async function redact(kind: StoredFileKind, file: Buffer, userId = ERASED) {
   const read = () => Promise.resolve(Readable.from([file]));
   const counted = await redactStoredFile(kind, { userId, read, gzipLevel: 6, signal });
-  let rewritten = Buffer.alloc(0);
+  let rewritten: Buffer = Buffer.alloc(0);
   const written = await redactStoredFile(kind, {
     userId,
     read,
@@ -150,7 +152,9 @@ describe('redacting a stored export file', () => {
     for (const text of after.values()) expect(text).not.toContain(ERASED);
     const lines = (text: string) => text.split(dialect === 'no_newline' ? '\n' : '\r\n').filter(Boolean);
     // The other user's rows stay exactly as written.
-    expect(lines(after.get('events.csv') ?? '')).toEqual(lines(before.get('events.csv') ?? '').filter((l) => !l.includes(ERASED)));
+    expect(lines(after.get('events.csv') ?? '')).toEqual(
+      lines(before.get('events.csv') ?? '').filter((l) => !l.includes(ERASED)),
+    );
   });
 
   it('reads NO_NEWLINE fields with their escapes', () => {

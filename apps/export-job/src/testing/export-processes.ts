@@ -3,7 +3,7 @@ import mongoose, { Connection } from 'mongoose';
 import { Readable } from 'node:stream';
 import { ExportJobRepository } from '../jobs/export-job.repository';
 import { ExportJobsService } from '../jobs/export-jobs.service';
-import { ExportPreconditions } from '../jobs/export-preconditions';
+import { AppRetention, ExportPreconditions } from '../jobs/export-preconditions';
 import { ExportRequest } from '../jobs/export-request';
 import { RetentionPolicy } from '../jobs/retention';
 import { PartitionQueueRepository } from '../queue/partition-queue.repository';
@@ -31,6 +31,11 @@ export class OpenPreconditions extends ExportPreconditions {
   }
   dimensionTables(): Promise<ReadonlyMap<string, readonly string[]>> {
     return Promise.resolve(new Map());
+  }
+  /** The defaults, or what a test set for an app. */
+  retentions = new Map<string, AppRetention>();
+  retention(appId: string): Promise<AppRetention> {
+    return Promise.resolve(this.retentions.get(appId) ?? { rawEventsDays: 90, aggregatesDays: 730, exportFilesDays: 7 });
   }
 }
 
