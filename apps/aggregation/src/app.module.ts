@@ -9,6 +9,7 @@ import { SegmentsModule } from './segments/segments.module';
 import { NamedFiltersModule } from './named-filters/named-filters.module';
 import { ExclusionsModule } from './exclusions/exclusions.module';
 import { DimensionsModule } from './dimensions/dimensions.module';
+import { PrivacyModule } from './privacy/privacy.module';
 
 @Global()
 @Module({})
@@ -25,6 +26,7 @@ export class AggregationModule {
         ExclusionsModule,
         CompanyUsageModule,
         DimensionsModule,
+        PrivacyModule,
       ],
       controllers: [GrpcHealthController],
       providers: [{ provide: Clock, useValue: clock }],

@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   await startGrpcService({
     name: 'aggregation',
     module: AggregationModule.forRoot(env, clockFromEnv()),
-    packages: ['analytics'],
+    packages: ['analytics', 'privacy'],
     bindHost: env.GRPC_BIND_HOST,
     address: env.AGGREGATION_GRPC_ADDR,
     internalToken: env.INTERNAL_TOKEN,

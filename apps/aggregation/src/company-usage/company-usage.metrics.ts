@@ -148,10 +148,20 @@ export interface CompanyFeatureRow {
   segmentIds: string[];
 }
 
+/**
+ * The event names whose calls count as using the feature (its event rule), none for an attribute rule: that
+ * one holds for a company, not for a call. The one reading of a feature's event rule (company usage and the
+ * user's data export both use it).
+ */
+export function ruleEvents(feature: FeatureRule): readonly string[] {
+  return feature.events && feature.events.length > 0 ? feature.events : [];
+}
+
 /** The sorted days a company used a feature, up to `lastDay`. */
 export function usedDays(company: CompanyData, feature: FeatureRule, lastDay: number): number[] {
-  if (feature.events && feature.events.length > 0) {
-    const lists = feature.events.map((event) => company.eventDays.get(event)).filter((days): days is number[] => !!days);
+  const events = ruleEvents(feature);
+  if (events.length > 0) {
+    const lists = events.map((event) => company.eventDays.get(event)).filter((days): days is number[] => !!days);
     if (lists.length === 1) return lists[0] as number[];
     return [...new Set(lists.flat())].sort((a, b) => a - b);
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { decodeAttributes, JsonText, utcDay } from '@exportd/records';
 import { Clock } from '@exportd/runtime';
+import { FeatureRecord } from '../features/feature.repository';
 import { FeaturesService } from '../features/features.service';
 import { SegmentsService } from '../segments/segments.service';
 import { InvalidHistory } from './company-usage.errors';
@@ -99,14 +100,7 @@ export class CompanyUsageService {
     batchSize: number,
   ): AsyncGenerator<CompanyFeatureRow[]> {
     if (dates.length === 0 || scope.only?.length === 0) return;
-    const features: FeatureRule[] = (await this.features.list(appId)).map((feature) => ({
-      id: feature._id,
-      name: feature.name,
-      events: feature.events,
-      companyAttribute: feature.companyAttribute
-        ? { key: feature.companyAttribute.key, equals: JSON.parse(feature.companyAttribute.equalsJson) as unknown }
-        : null,
-    }));
+    const features = (await this.features.list(appId)).map(featureRule);
     const segments: SegmentRule[] = await this.segments.rules(appId);
     if (features.length === 0) return;
     const lastDay = dayString(dates[dates.length - 1] as number);
@@ -122,6 +116,18 @@ export class CompanyUsageService {
     }
     if (batch.length > 0) yield batch;
   }
+}
+
+/** A stored feature as the metrics read its rule. */
+export function featureRule(feature: FeatureRecord): FeatureRule {
+  return {
+    id: feature._id,
+    name: feature.name,
+    events: feature.events,
+    companyAttribute: feature.companyAttribute
+      ? { key: feature.companyAttribute.key, equals: JSON.parse(feature.companyAttribute.equalsJson) as unknown }
+      : null,
+  };
 }
 
 function toCompanyData(records: CompanyRecords): CompanyData {

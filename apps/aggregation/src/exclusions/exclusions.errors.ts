@@ -5,3 +5,9 @@ export class InvalidExclusions extends DomainError {
     super('invalid', 'invalid_exclusions', message);
   }
 }
+
+export class ExclusionListBusy extends DomainError {
+  constructor() {
+    super('unavailable', 'exclusion_list_busy', 'the exclusion list is being written by many requests at once; try again');
+  }
+}

@@ -31,6 +31,18 @@ describe(ExclusionsService.name, () => {
     }
   });
 
+  it('erasing a user while PUTs race never undoes a PUT: the list is one of those sent, or one sent without the id', async () => {
+    for (let round = 0; round < ROUNDS * 3; round++) {
+      const appId = `app_race_${round}`;
+      await exclusions.put(appId, { userIds: ['ada', 'before'], companyIds: ['c0'] });
+      const withAda = { userIds: ['ada', `a${round}`], companyIds: ['c1'] };
+      const without = { userIds: [`b${round}`], companyIds: ['c2'] };
+      await Promise.all([exclusions.eraseUser(appId, 'ada'), exclusions.put(appId, withAda), exclusions.put(appId, without)]);
+      // Never `before` (a PUT lost to the erasure), never the initial list (the erasure lost), never a mix.
+      expect([withAda, without, { userIds: [`a${round}`], companyIds: ['c1'] }]).toContainEqual(await exclusions.get(appId));
+    }
+  });
+
   it('reads single-value records of the earlier shape with the list, and a PUT supersedes them', async () => {
     await connection.collection('exclusions').insertMany([
       { _id: 'app_l|user|old_u', appId: 'app_l', kind: 'user', value: 'old_u', createdAt: new Date() },
@@ -39,5 +51,17 @@ describe(ExclusionsService.name, () => {
     expect(await exclusions.get('app_l')).toEqual({ userIds: ['old_u'], companyIds: ['old_c'] });
     await exclusions.put('app_l', { userIds: ['new_u'], companyIds: [] });
     expect(await exclusions.get('app_l')).toEqual({ userIds: ['new_u'], companyIds: [] });
+  });
+
+  it('reads the unversioned list of the earlier shape; the next write supersedes it', async () => {
+    await connection
+      .collection('exclusions')
+      .insertOne({ _id: 'app_v0|list', appId: 'app_v0', kind: 'list', userIds: ['ada', 'bob'], companyIds: ['c1'] } as never);
+    expect(await exclusions.get('app_v0')).toEqual({ userIds: ['ada', 'bob'], companyIds: ['c1'] });
+    expect(await exclusions.userCount('app_v0', 'ada')).toBe(1);
+    await exclusions.eraseUser('app_v0', 'ada');
+    expect(await exclusions.get('app_v0')).toEqual({ userIds: ['bob'], companyIds: ['c1'] });
+    const docs = await connection.collection('exclusions').find({ appId: 'app_v0' }).toArray();
+    expect(docs.map((doc) => doc._id)).toEqual(['app_v0|list|1']);
   });
 });

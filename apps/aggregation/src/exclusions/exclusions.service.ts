@@ -23,6 +23,19 @@ export class ExclusionsService {
     await this.repository.replace(appId, clean, this.clock.now());
     return clean;
   }
+
+  /** How many exclusion records hold the user id (what `eraseUser` removes). */
+  userCount(appId: string, userId: string): Promise<number> {
+    return this.repository.userCount(appId, userId);
+  }
+
+  /**
+   * Takes the user id out of the app's exclusion list. A PUT racing it is either read by it (then the id goes
+   * from the list sent) or lands after it (then the list sent wins, id included: the customer sent it).
+   */
+  eraseUser(appId: string, userId: string): Promise<void> {
+    return this.repository.removeUser(appId, userId, this.clock.now());
+  }
 }
 
 function checkIds(field: string, ids: string[]): string[] {
