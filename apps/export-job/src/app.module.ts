@@ -4,6 +4,7 @@ import { Clock, MongoModule, SystemClock } from '@exportd/runtime';
 import { EXPORT_JOB_ENV, ExportJobEnv } from './config/env';
 import { DestinationsModule } from './destinations';
 import { ExportJobsModule } from './jobs/export-jobs.module';
+import { PrivacyModule } from './privacy/privacy.module';
 import { SchedulesModule } from './scheduler/schedules.module';
 
 @Global()
@@ -12,7 +13,7 @@ export class ExportJobModule {
   static forRoot(env: ExportJobEnv, clock: Clock = new SystemClock()): DynamicModule {
     return {
       module: ExportJobModule,
-      imports: [MongoModule.forRoot(env.MONGO_URL), ExportJobsModule, DestinationsModule, SchedulesModule],
+      imports: [MongoModule.forRoot(env.MONGO_URL), ExportJobsModule, DestinationsModule, SchedulesModule, PrivacyModule],
       controllers: [GrpcHealthController],
       providers: [
         { provide: Clock, useValue: clock },

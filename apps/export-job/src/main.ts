@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   await startGrpcService({
     name: 'export-job',
     module: ExportJobModule.forRoot(env, clockFromEnv()),
-    packages: ['exports'],
+    packages: ['exports', 'privacy'],
     bindHost: env.GRPC_BIND_HOST,
     address: env.EXPORT_JOB_GRPC_ADDR,
     internalToken: env.INTERNAL_TOKEN,

@@ -15,6 +15,8 @@ import { FeaturesController } from './features/features.controller';
 import { FiltersController } from './filters/filters.controller';
 import { GrpcClientsModule } from './grpc-clients/grpc-clients.module';
 import { HealthController } from './health/health.controller';
+import { PrivacyController } from './privacy/privacy.controller';
+import { RetentionController } from './privacy/retention.controller';
 import { SegmentsController } from './segments/segments.controller';
 import { TrackingModule } from './tracking/tracking.module';
 
@@ -38,6 +40,8 @@ export class GatewayModule {
         ExclusionsController,
         DestinationsController,
         ExportSchedulesController,
+        PrivacyController,
+        RetentionController,
       ],
     };
   }

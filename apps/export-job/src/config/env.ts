@@ -51,6 +51,9 @@ export const exportJobEnvSchema = {
   EXPORT_SWEEP_INTERVAL_MS: env.int('how often the retention sweeper runs', 60_000, 100),
   EXPORT_NOTIFY_RETRY_BASE_MS: env.int('first back-off of the export-finished notification call', 5_000, 10),
   EXPORT_NOTIFY_RETRY_MAX_MS: env.int('longest back-off of the export-finished notification call', 10 * 60_000, 10),
+  PRIVACY_POLL_INTERVAL_MS: env.int('how often each process looks for privacy requests to carry out (0 = none)', 1_000, 0),
+  PRIVACY_LEASE_MS: env.int('lease of a privacy request being carried out; lost after this without a heartbeat', 30_000, 300),
+  PRIVACY_RETRY_MAX_MS: env.int('longest back-off between attempts of a privacy request (retried until done)', 60_000, 10),
   SCHEDULER_INTERVAL_MS: env.int('how often each process looks for due scheduled runs (0 = no scheduler)', 15_000, 0),
   SCHEDULE_LEASE_MS: env.int(
     'lease of a claimed scheduled run; a process that stops heartbeating loses it after this',

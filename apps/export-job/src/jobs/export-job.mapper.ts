@@ -142,6 +142,8 @@ export function toProtoJob(view: ExportJobView): exportsV1.ExportJob {
     linksExpireAt: view.linksExpireAt ?? undefined,
     scheduleId: job.scheduleId ?? '',
     coveo: coveo ? coveoToProto(coveo, view) : undefined,
+    retentionTruncated: job.retentionTruncated ?? false,
+    retainedFrom: job.retainedFrom ?? '',
   };
 }
 

@@ -47,6 +47,9 @@ export interface ExportJobRecord {
   receivedTo?: Date | null;
   /** A Coveo-compatible job's window, tables and CSV options (absent for the other APIs). */
   coveo?: CoveoExport | null;
+  /** Part of the days was past the app's retention when the job was created: rows from `retainedFrom` on. */
+  retentionTruncated?: boolean;
+  retainedFrom?: string;
   partitionKeys: string[];
   /**
    * The job's slot: a Bulk API job claims the app's next numbered slot (one Bulk API job in progress per
@@ -178,6 +181,8 @@ const jobSchema = new Schema<ExportJobRecord>(
       ),
       default: undefined,
     },
+    retentionTruncated: Boolean,
+    retainedFrom: String,
     partitionKeys: [String],
     slotId: String,
     createdAt: Date,

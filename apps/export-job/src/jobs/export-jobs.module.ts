@@ -53,6 +53,14 @@ import { RetentionSweeper } from './retention-sweeper';
     },
   ],
   // What the scheduled work builds on: jobs, rows, the rules, and the notification hand-off.
-  exports: [ExportJobsService, RowSource, ExportPreconditions, FinishedNotifier, ExportStorage],
+  exports: [
+    ExportJobsService,
+    ExportJobRepository,
+    RowSource,
+    ExportPreconditions,
+    FinishedNotifier,
+    ExportStorage,
+    RETENTION_POLICY,
+  ],
 })
 export class ExportJobsModule {}

@@ -11,11 +11,19 @@ import {
 } from '../queue/partition-queue.repository';
 import { ExportStorage } from '../storage/export-storage';
 import { CoveoExport, planCoveoTables, zipFilename } from './coveo-export';
-import { ExportJobRecord, ExportJobRepository, JobEndRecord, JobSlotRecord, JobStatus, ownSlotId } from './export-job.repository';
+import {
+  ExportJobRecord,
+  ExportJobRepository,
+  FileRevisionRecord,
+  JobEndRecord,
+  JobSlotRecord,
+  JobStatus,
+  ownSlotId,
+} from './export-job.repository';
 import { ExportAlreadyRunning, ExportJobNotCancellable, ExportJobNotFound, InvalidExportRequest } from './export-jobs.errors';
 import { apiOf } from './export-job.mapper';
 import { ExportPreconditions } from './export-preconditions';
-import { checkExportRequest, ExportRequest } from './export-request';
+import { checkExportRequest, ExportRequest, RetainedDays, retainedDays } from './export-request';
 import { PlannedPartition, planPartitions, planZipPartition } from './partition-planner';
 import { ExportApi, RetentionPolicy } from './retention';
 
@@ -25,6 +33,8 @@ export interface ExportJobState {
   end: JobEndRecord | null;
   partitions: PartitionRecord[];
   results: PartitionResultRecord[];
+  /** Files rewritten by erasures (see FileRevisionRecord). */
+  revisions: FileRevisionRecord[];
 }
 
 /**
@@ -69,6 +79,8 @@ function planJob(job: PlannedJob): PlannedPartition[] {
 export interface CheckedExportRequest {
   request: ExportRequest;
   coveo: CoveoExport | null;
+  /** What the app's retention left of the days (a range wholly past it is refused). */
+  retained: RetainedDays;
 }
 
 /** The planned partitions of a job as stored records; ids are deterministic, so planning twice is harmless. */
@@ -91,6 +103,13 @@ export function partitionRecords(job: ExportJobRecord): PartitionRecord[] {
   }));
 }
 
+/** A completed job's files as they are now: each partition's latest revision (an erasure's rewrite) or its original. */
+export function currentFiles(end: Pick<JobEndRecord, 'files'>, revisions: readonly FileRevisionRecord[]): ExportFileRecord[] {
+  const latest = new Map<string, ExportFileRecord>();
+  for (const revision of revisions) latest.set(revision.partition, revision.file); // revisions come oldest first
+  return end.files.map((file) => latest.get(file.partition) ?? file);
+}
+
 @Injectable()
 export class ExportJobsService {
   private readonly logger = new Logger(ExportJobsService.name);
@@ -110,7 +129,7 @@ export class ExportJobsService {
    * may ask again after its process died) gets the job of that id if it exists already.
    */
   async create(appId: string, asked: ExportRequest, givenId?: string): Promise<ExportJobView> {
-    const { request, coveo } = await this.check(appId, asked);
+    const { request, coveo, retained } = await this.check(appId, asked);
     const api = request.api;
 
     const jobId = givenId ?? randomUUID();
@@ -139,6 +158,8 @@ export class ExportJobsService {
       receivedFrom: request.received?.from ?? null,
       receivedTo: request.received?.to ?? null,
       ...(coveo ? { coveo } : {}),
+      retentionTruncated: retained.truncated,
+      retainedFrom: retained.retainedFrom,
       partitionKeys: [],
       slotId,
       createdAt: now,
@@ -155,7 +176,7 @@ export class ExportJobsService {
       await this.end(job, 'failed', `creating the job failed: ${(error as Error).message}`).catch(() => undefined);
       throw error;
     }
-    return this.view({ job, end: null, partitions, results: [] });
+    return this.view({ job, end: null, partitions, results: [], revisions: [] });
   }
 
   /**
@@ -169,7 +190,8 @@ export class ExportJobsService {
     const request = checkExportRequest(asked);
     if (request.segmentId) await this.preconditions.assertSegmentExists(appId, request.segmentId);
     if (request.filter) await this.preconditions.assertFilterValid(appId, request.dataTypes, request.filter);
-    if (!request.coveo) return { request, coveo: null };
+    const retained = retainedDays(request, await this.preconditions.retention(appId), this.clock.now());
+    if (!request.coveo) return { request, coveo: null, retained };
     const { coveo: coveoAsked } = request;
     if (coveoAsked.eventsFilter) await this.preconditions.assertFilterValid(appId, ['events'], coveoAsked.eventsFilter);
     const catalogue = coveoAsked.dimensions.length > 0 ? await this.preconditions.dimensionTables(appId) : new Map();
@@ -187,7 +209,7 @@ export class ExportJobsService {
       author: coveoAsked.author,
       eventsFilter: coveoAsked.eventsFilter,
     };
-    return { request: { ...request, dataTypes: [...new Set(tables.map((t) => t.dataType))] }, coveo };
+    return { request: { ...request, dataTypes: [...new Set(tables.map((t) => t.dataType))] }, coveo, retained };
   }
 
   /** The job, if `api` created it: each API sees only its own jobs, another API's is not found. */
@@ -244,12 +266,13 @@ export class ExportJobsService {
    */
   private loadStates(appId: string, jobs: ExportJobRecord[]): Promise<ExportJobState[]> {
     return lookUpEach(jobs, async (job) => {
-      const [end, partitions, results] = await Promise.all([
+      const [end, partitions, results, revisions] = await Promise.all([
         this.repo.findEnd(appId, job._id),
         this.queue.listPartitions(appId, job._id),
         this.queue.listResults(appId, job._id),
+        this.repo.listFileRevisions(appId, job._id),
       ]);
-      return { job, end, partitions, results };
+      return { job, end, partitions, results, revisions };
     });
   }
 
@@ -276,10 +299,18 @@ export class ExportJobsService {
     const results = await this.queue.listResults(appId, jobId);
     if (results.length < job.partitionKeys.length) return false;
     const files = results.map((r) => r.file);
-    const manifestKey = objectKey(appId, jobId, 'manifest.json');
+    const manifestKey = await this.writeManifest(job, files);
+    const won = await this.end(job, 'completed', null, { files, manifestKey });
+    if (won) this.logger.log(`export ${jobId} of app ${appId} completed (${files.length} files)`);
+    return won;
+  }
+
+  /** Writes the job's manifest (the same bytes for the same files); answers its key. */
+  async writeManifest(job: ExportJobRecord, files: ExportFileRecord[]): Promise<string> {
+    const manifestKey = objectKey(job.appId, job._id, 'manifest.json');
     const manifest = {
-      job_id: jobId,
-      app_id: appId,
+      job_id: job._id,
+      app_id: job.appId,
       format: job.format,
       from: job.fromDay,
       to: job.toDay,
@@ -294,9 +325,7 @@ export class ExportJobsService {
       })),
     };
     await this.storage.put(manifestKey, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
-    const won = await this.end(job, 'completed', null, { files, manifestKey });
-    if (won) this.logger.log(`export ${jobId} of app ${appId} completed (${files.length} files)`);
-    return won;
+    return manifestKey;
   }
 
   /** A partition ran out of attempts: the job fails with what failed (if nothing ended it first). */
@@ -419,7 +448,7 @@ export class ExportJobsService {
   }
 
   async view(state: ExportJobState): Promise<ExportJobView> {
-    const { job, end, partitions, results } = state;
+    const { job, end, partitions, results, revisions } = state;
     const completedPartitions = results.map((r) => r.file.partition);
     const done = new Set(completedPartitions);
     const running = partitions.find((p) => p.status === 'running' && !done.has(p.key));
@@ -438,10 +467,10 @@ export class ExportJobsService {
         // Signed at the job's end: the same link on every read, valid until linksExpireAt (per the job's API).
         const ttl = this.retention.linkTtlSeconds(api);
         const sign = (key: string) => this.storage.presign(key, finishedAt, ttl);
-        files = await Promise.all(end.files.map(async (f) => ({ ...f, url: await sign(f.key) })));
+        files = await Promise.all(currentFiles(end, revisions).map(async (f) => ({ ...f, url: await sign(f.key) })));
         manifestUrl = end.manifestKey ? await sign(end.manifestKey) : '';
       } else {
-        files = end.files.map((f) => ({ ...f, url: '' }));
+        files = currentFiles(end, revisions).map((f) => ({ ...f, url: '' }));
       }
     }
     return {

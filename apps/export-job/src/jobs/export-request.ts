@@ -2,6 +2,7 @@ import { ExportFormat } from '../formats/row-formatter';
 import { checkCoveoRequest, CoveoExportAsked, coveredDays, dataTypeOfTable } from './coveo-export';
 import { InvalidExportRequest } from './export-jobs.errors';
 import { EXPORT_DATA_TYPES, ExportDataType } from './partition-planner';
+import type { AppRetention } from './export-preconditions';
 import { ExportApi } from './retention';
 
 /** What a caller asks for, before the rules below. */
@@ -96,6 +97,48 @@ function checkCoveoExportRequest(request: ExportRequest): ExportRequest {
     history: '',
     coveo: { ...request.coveo, timeFrom, timeTo, tables },
   };
+}
+
+/** What the app's retention left of a request's days. */
+export interface RetainedDays {
+  /** Part of the days is older than the retention: those rows are deleted, the files hold the rest. */
+  truncated: boolean;
+  /** The oldest day kept for the request's data (set when truncated). */
+  retainedFrom: string;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * The request's days against the app's retention: raw calls (events, feedback) are kept `rawEventsDays`,
+ * company_features' usage counters `aggregatesDays` (the first day kept is today minus that many days);
+ * profiles (users, companies) until deletion. A range wholly older than every retention that applies is
+ * InvalidExportRequest; one reaching into it is truncated. Incremental runs select by reception, not by day.
+ */
+export function retainedDays(request: ExportRequest, retention: AppRetention, now: Date): RetainedDays {
+  const kept: RetainedDays = { truncated: false, retainedFrom: '' };
+  if (!request.fromDay || !request.toDay || request.received) return kept;
+  const firstKept = (days: number) =>
+    new Date(Date.parse(`${now.toISOString().slice(0, 10)}T00:00:00Z`) - days * DAY_MS).toISOString().slice(0, 10);
+  const cutoffs = request.dataTypes.map((type) => {
+    if (type === 'events' || type === 'feedback')
+      return { type, day: firstKept(retention.rawEventsDays), days: retention.rawEventsDays };
+    if (type === 'company_features') return { type, day: firstKept(retention.aggregatesDays), days: retention.aggregatesDays };
+    return { type, day: '', days: 0 };
+  });
+  if (cutoffs.every((cutoff) => cutoff.day && request.toDay < cutoff.day)) {
+    const [first] = cutoffs;
+    throw new InvalidExportRequest(
+      `the whole range is older than the app's retention: ${first?.type} is kept ${first?.days} days, from ${first?.day} on`,
+      { retention: cutoffs.map(({ type, day, days }) => ({ dataType: type, days, retainedFrom: day })) },
+    );
+  }
+  for (const cutoff of cutoffs) {
+    if (!cutoff.day || request.fromDay >= cutoff.day) continue;
+    kept.truncated = true;
+    if (cutoff.day > kept.retainedFrom) kept.retainedFrom = cutoff.day;
+  }
+  return kept;
 }
 
 /** InvalidExportRequest naming every address that is not one (`details.emails`). */

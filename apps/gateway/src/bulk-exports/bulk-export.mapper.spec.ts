@@ -26,6 +26,8 @@ function job(fields: Partial<exportsV1.ExportJob>): exportsV1.ExportJob {
     manifestUrl: '',
     error: '',
     scheduleId: '',
+    retentionTruncated: false,
+    retainedFrom: '',
     createdAt: new Date('2024-09-22T13:17:26.864Z'),
     finishedAt: new Date('2024-09-22T13:18:11.558Z'),
     ...fields,

@@ -83,6 +83,8 @@ export function jobBody(app: tenancy.App, job: exportsV1.ExportJob, now: Date) {
     files: job.files.map((f) => ({ filename: f.filename, rows: f.rows, bytes: f.bytes, sha256: f.sha256 })),
     manifest_url: job.manifestUrl || null,
     links_expire_at: job.linksExpireAt ? job.linksExpireAt.toISOString() : null,
+    retention_truncated: job.retentionTruncated,
+    retained_from: job.retainedFrom || null,
   };
 }
 

@@ -22,5 +22,7 @@ export function exportBody(job: exportsV1.ExportJob) {
     manifestUrl: job.manifestUrl || null,
     error: job.error || null,
     scheduleId: job.scheduleId || null,
+    retention_truncated: job.retentionTruncated,
+    retained_from: job.retainedFrom || null,
   };
 }

@@ -1,5 +1,15 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import { analytics, destinationsV1, exportsV1, health, notifications, schedulesV1, tenancy, tracking } from '@exportd/contracts';
+import {
+  analytics,
+  destinationsV1,
+  exportsV1,
+  health,
+  notifications,
+  privacy,
+  schedulesV1,
+  tenancy,
+  tracking,
+} from '@exportd/contracts';
 import { createGrpcClient, GrpcClient } from '@exportd/grpc';
 import { GatewayEnv } from '../config/env';
 
@@ -21,6 +31,8 @@ export class ServiceClients implements OnApplicationShutdown {
   readonly coveoSchedules: GrpcClient<typeof schedulesV1.CoveoSchedulesServiceService>;
   readonly notifications: GrpcClient<typeof notifications.NotificationsServiceService>;
   readonly webhookEndpoints: GrpcClient<typeof notifications.WebhookEndpointsServiceService>;
+  readonly privacyRequests: GrpcClient<typeof privacy.PrivacyRequestsServiceService>;
+  readonly retention: GrpcClient<typeof privacy.RetentionServiceService>;
   /** Health clients by service name, for /healthz. */
   readonly health: Record<'ingestion' | 'aggregation' | 'export-job' | 'notification', GrpcClient<typeof health.HealthService>>;
 
@@ -41,6 +53,8 @@ export class ServiceClients implements OnApplicationShutdown {
     this.coveoSchedules = createGrpcClient(schedulesV1.CoveoSchedulesServiceService, at(env.EXPORT_JOB_GRPC_ADDR));
     this.notifications = createGrpcClient(notifications.NotificationsServiceService, at(env.NOTIFICATION_GRPC_ADDR));
     this.webhookEndpoints = createGrpcClient(notifications.WebhookEndpointsServiceService, at(env.NOTIFICATION_GRPC_ADDR));
+    this.privacyRequests = createGrpcClient(privacy.PrivacyRequestsServiceService, at(env.EXPORT_JOB_GRPC_ADDR));
+    this.retention = createGrpcClient(privacy.RetentionServiceService, at(env.INGESTION_GRPC_ADDR));
     const healthAt = (address: string) =>
       createGrpcClient(health.HealthService, { ...at(address), timeoutMs: 2_000, waitForReady: true });
     this.health = {
@@ -68,6 +82,8 @@ export class ServiceClients implements OnApplicationShutdown {
       this.coveoSchedules,
       this.notifications,
       this.webhookEndpoints,
+      this.privacyRequests,
+      this.retention,
       ...Object.values(this.health),
     ]) {
       client.close();

@@ -1,0 +1,45 @@
+import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
+import { privacy } from '@exportd/contracts';
+import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
+import { ServiceClients } from '../grpc-clients/grpc-clients.module';
+import { PutRetentionDto } from './privacy.dto';
+
+/**
+ * The app's retention policy (seed 003's table: raw events 90 days, aggregates 2 years, export files 7 days;
+ * user profiles until deletion), `settings:write`. Sweepers delete what falls outside it.
+ */
+@Controller('api/v1/retention')
+@UseGuards(ApiKeyGuard)
+@RequirePrivileges('settings:write')
+export class RetentionController {
+  constructor(private readonly clients: ServiceClients) {}
+
+  @Get()
+  async get(@CurrentAuth() auth: ApiKeyAuth) {
+    return retentionBody(await this.clients.retention.getRetention({ appId: auth.app.id }));
+  }
+
+  @Put()
+  async put(@CurrentAuth() auth: ApiKeyAuth, @Body() body: PutRetentionDto) {
+    const { policy } = await this.clients.retention.getRetention({ appId: auth.app.id });
+    const answer = await this.clients.retention.putRetention({
+      appId: auth.app.id,
+      policy: {
+        rawEventsDays: body.rawEventsDays ?? policy?.rawEventsDays ?? 0,
+        aggregatesDays: body.aggregatesDays ?? policy?.aggregatesDays ?? 0,
+        exportFilesDays: body.exportFilesDays ?? policy?.exportFilesDays ?? 0,
+      },
+    });
+    return retentionBody(answer);
+  }
+}
+
+function retentionBody(answer: privacy.RetentionResponse) {
+  return {
+    rawEventsDays: answer.policy?.rawEventsDays ?? null,
+    aggregatesDays: answer.policy?.aggregatesDays ?? null,
+    exportFilesDays: answer.policy?.exportFilesDays ?? null,
+    isDefault: answer.isDefault,
+    updatedAt: answer.updatedAt?.toISOString() ?? null,
+  };
+}
