@@ -31,11 +31,11 @@ const userErasureSchema = new Schema<UserErasureRecord>(
     createdAt: Date,
     finishedAt: Date,
   },
-  { versionKey: false, collection: 'user_erasures' },
+  { versionKey: false, collection: 'exclusion_erasures' },
 );
 
 /**
- * The `user_erasures` collection (aggregation is its only writer). Concurrency: the counts are claimed by
+ * The `exclusion_erasures` collection (aggregation is its only writer). Concurrency: the counts are claimed by
  * unique insert (attempts of one request racing: the first insert wins, the others read it); `done` is only
  * ever set to true, the same value from every attempt, so a lost one of two such writes loses nothing.
  */

@@ -49,7 +49,7 @@ describe(UserErasureService.name, () => {
     // Another app's list is another app's.
     expect(await exclusions.get('app_erase_other')).toEqual({ userIds: [ADA], companyIds: [] });
     // The request's record holds no user id.
-    expect(await stored('user_erasures')).not.toContain(ADA);
+    expect(await stored('exclusion_erasures')).not.toContain(ADA);
   });
 
   it('answers a retry with the first attempt’s count and changes nothing; a new request answers 0', async () => {
