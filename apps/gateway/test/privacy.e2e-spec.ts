@@ -9,7 +9,7 @@ import {
   TestPlatform,
   testS3Client,
 } from '@exportd/testing';
-import mongoose, { Connection } from 'mongoose';
+import mongoose, { Connection, mongo } from 'mongoose';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,7 +43,8 @@ describe('privacy: user data export, erasure and retention', () => {
   const COMPANY = `company-${suffix}`;
 
   let platform: TestPlatform;
-  let db: Connection;
+  let connection: Connection;
+  let db: mongo.Db;
   let s3: S3Client;
   let appA: CreatedApp;
   let appB: CreatedApp;
@@ -121,9 +122,8 @@ describe('privacy: user data export, erasure and retention', () => {
   /** Every document of every collection, as JSON text, with its collection's name. */
   const allDocuments = async () => {
     const out: { collection: string; text: string }[] = [];
-    for (const { name } of await db.db!.listCollections().toArray())
-      for (const doc of await db.db!.collection(name).find({}).toArray())
-        out.push({ collection: name, text: JSON.stringify(doc) });
+    for (const { name } of await db.listCollections().toArray())
+      for (const doc of await db.collection(name).find({}).toArray()) out.push({ collection: name, text: JSON.stringify(doc) });
     return out;
   };
   /** Every object of the platform's bucket, decompressed when gzipped (zips hold CSV tables stored deflated: none here). */
@@ -132,17 +132,18 @@ describe('privacy: user data export, erasure and retention', () => {
     let token: string | undefined;
     do {
       const page = await s3.send(new ListObjectsV2Command({ Bucket: platform.bucket, ContinuationToken: token }));
-      for (const object of page.Contents ?? []) {
-        const body = await s3.send(new GetObjectCommand({ Bucket: platform.bucket, Key: object.Key }));
-        const bytes = Buffer.from(await body.Body!.transformToByteArray());
-        out.push({ key: object.Key!, text: (object.Key!.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8') });
+      for (const { Key: key } of page.Contents ?? []) {
+        if (!key) continue;
+        const object = await s3.send(new GetObjectCommand({ Bucket: platform.bucket, Key: key }));
+        const bytes = Buffer.from((await object.Body?.transformToByteArray()) ?? []);
+        out.push({ key, text: (key.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8') });
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return out;
   };
   const usageOf = async (appId: string) =>
-    (await db.db!.collection('usage_daily').find({ appId, companyId: COMPANY }).toArray()).reduce(
+    (await db.collection('usage_daily').find({ appId, companyId: COMPANY }).toArray()).reduce(
       (n, d) => n + (d.count as number),
       0,
     );
@@ -160,7 +161,9 @@ describe('privacy: user data export, erasure and retention', () => {
       RETENTION_SWEEP_INTERVAL_MS: '300',
       EXPORT_SWEEP_INTERVAL_MS: '300',
     });
-    db = await mongoose.createConnection(platform.mongoUrl).asPromise();
+    connection = await mongoose.createConnection(platform.mongoUrl).asPromise();
+    if (!connection.db) throw new Error('no database');
+    db = connection.db;
     s3 = testS3Client();
     appA = await createApp(platform.gatewayUrl, platform.adminToken, 'enterprise', 'A');
     appB = await createApp(platform.gatewayUrl, platform.adminToken, 'enterprise', 'B');
@@ -173,7 +176,7 @@ describe('privacy: user data export, erasure and retention', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await db?.close();
+    await connection?.close();
     s3?.destroy();
     await platform?.stop();
   });
@@ -259,13 +262,13 @@ describe('privacy: user data export, erasure and retention', () => {
     await track(appA, 'event', { event: 'After erasure', userId: KEPT });
     await eventually(
       async () =>
-        (await db.db!.collection('tracking_calls').countDocuments({ appId: appA.id, event: 'After erasure' })) === 1
+        (await db.collection('tracking_calls').countDocuments({ appId: appA.id, event: 'After erasure' })) === 1
           ? true
           : undefined,
       10_000,
       'the other user’s call to be stored',
     );
-    expect(await db.db!.collection('tracking_calls').countDocuments({ appId: appA.id, userId: ERASED })).toBe(0);
+    expect(await db.collection('tracking_calls').countDocuments({ appId: appA.id, userId: ERASED })).toBe(0);
 
     // Again: nothing changes, nothing is counted twice.
     const again = await finished(appA, (await api(appA, 'DELETE', `/api/v1/privacy/users/${ERASED}`)).body.id);
@@ -273,7 +276,7 @@ describe('privacy: user data export, erasure and retention', () => {
       status: 'completed',
       counts: { tracking_calls: 0, user_profiles: 0, export_files_rewritten: 0 },
     });
-    expect(await db.db!.collection('tracking_calls').countDocuments({ appId: appA.id, userId: KEPT })).toBe(keptCalls + 1);
+    expect(await db.collection('tracking_calls').countDocuments({ appId: appA.id, userId: KEPT })).toBe(keptCalls + 1);
   }, 240_000);
 
   it('completes an erasure whose ingestion and export-job were killed in the middle', async () => {
@@ -281,7 +284,7 @@ describe('privacy: user data export, erasure and retention', () => {
     await trackUser(appA, user, 20);
     await eventually(
       async () =>
-        (await db.db!.collection('user_profiles').countDocuments({ appId: appA.id, userId: user })) === 1 ? true : undefined,
+        (await db.collection('user_profiles').countDocuments({ appId: appA.id, userId: user })) === 1 ? true : undefined,
       30_000,
       'the profile of the user',
     );
@@ -312,7 +315,7 @@ describe('privacy: user data export, erasure and retention', () => {
       expect(res.status).toBe(400);
       expect(JSON.stringify(res.body)).toContain(Object.keys(bad)[0]);
     }
-    const calls = async (day: string) => db.db!.collection('tracking_calls').countDocuments({ appId: app.id, day });
+    const calls = async (day: string) => db.collection('tracking_calls').countDocuments({ appId: app.id, day });
     // Calls 1 and 50 days before the first clock day.
     const now = DAY0 + 12 * 3_600_000;
     for (const daysAgo of [1, 50])
@@ -330,7 +333,7 @@ describe('privacy: user data export, erasure and retention', () => {
       10_000,
       'the calls',
     );
-    const usage = () => db.db!.collection('usage_daily').countDocuments({ appId: app.id });
+    const usage = () => db.collection('usage_daily').countDocuments({ appId: app.id });
     await eventually(async () => ((await usage()) === 2 ? true : undefined), 10_000, 'the counters');
 
     // 91 days later: both days are past 90 days of raw retention; the counters stay (730 days).
