@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   await startGrpcService({
     name: 'ingestion',
     module: IngestionModule.forRoot(env, clockFromEnv()),
-    packages: ['tenancy', 'tracking'],
+    packages: ['tenancy', 'tracking', 'privacy'],
     bindHost: env.GRPC_BIND_HOST,
     address: env.INGESTION_GRPC_ADDR,
     internalToken: env.INTERNAL_TOKEN,

@@ -66,6 +66,12 @@ export class AppRepository implements OnModuleInit {
     return this.apps.findById(appId).lean<AppRecord>().exec();
   }
 
+  /** Every app's id (the retention sweep goes through all apps). */
+  async appIds(): Promise<string[]> {
+    const apps = await this.apps.find({}, { _id: 1 }).lean<Pick<AppRecord, '_id'>[]>().exec();
+    return apps.map((app) => app._id);
+  }
+
   findAppByTrackingKey(trackingKey: string): Promise<AppRecord | null> {
     return this.apps.findOne({ trackingKey }).lean<AppRecord>().exec();
   }

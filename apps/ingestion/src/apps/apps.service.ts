@@ -42,6 +42,10 @@ export class AppsService {
     return app;
   }
 
+  appIds(): Promise<string[]> {
+    return this.repository.appIds();
+  }
+
   async updateApp(appId: string, changes: { plan?: string; name?: string }): Promise<AppRecord> {
     const update: Partial<Pick<AppRecord, 'name' | 'plan'>> = {};
     if (changes.plan !== undefined) update.plan = this.checkPlan(changes.plan);

@@ -26,7 +26,8 @@ export class TrackingController implements tracking.TrackingServiceController {
     call?: ServerUnaryCall<unknown, unknown>,
   ): Promise<tracking.TrackResponse> {
     const calls = (request.calls ?? []).map((c, index) => toInput(c, index));
-    return this.service.track(request.appId, calls, deadlineOf(call));
+    const { stored, duplicates, suppressed } = await this.service.track(request.appId, calls, deadlineOf(call));
+    return { stored, duplicates, suppressed };
   }
 }
 

@@ -20,4 +20,6 @@ export interface TrackingInput {
 export interface TrackResult {
   stored: number;
   duplicates: number;
+  /** Calls of suppressed users: answered as success, not stored. */
+  suppressed: number;
 }

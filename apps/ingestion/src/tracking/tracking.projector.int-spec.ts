@@ -2,6 +2,8 @@ import { RAW_COLLECTIONS, UsageDailyRecord } from '@exportd/records';
 import { ManualClock } from '@exportd/runtime';
 import { testMongoUrl } from '@exportd/testing';
 import mongoose, { Connection } from 'mongoose';
+import { SuppressionList } from './suppression-list';
+import { SuppressionRepository } from './suppression.repository';
 import { TrackingInput } from './tracking.model';
 import { TrackingProjector } from './tracking.projector';
 import { TrackingRepository } from './tracking.repository';
@@ -18,6 +20,7 @@ class KilledProjector extends TrackingProjector {
 describe(TrackingProjector.name, () => {
   let connection: Connection;
   let repository: TrackingRepository;
+  let suppressions: SuppressionList;
   const clock = new ManualClock(new Date('2026-03-02T10:00:00Z'));
   const priority = new WritePriority();
 
@@ -25,6 +28,7 @@ describe(TrackingProjector.name, () => {
     connection = await mongoose.createConnection(testMongoUrl('projector')).asPromise();
     repository = new TrackingRepository(connection);
     await repository.onModuleInit();
+    suppressions = new SuppressionList(new SuppressionRepository(connection), clock);
   });
 
   afterAll(async () => {
@@ -47,8 +51,14 @@ describe(TrackingProjector.name, () => {
     connection.collection<UsageDailyRecord>(RAW_COLLECTIONS.usageDaily).findOne({ appId: 'app_p', companyId: 'acme' });
 
   it('applies, after a restart, the calls a killed process stored but had not applied, once', async () => {
-    const killed = new TrackingService(repository, new KilledProjector(repository, clock, priority), priority, clock);
-    expect(await killed.track('app_p', events(300, 'a'))).toEqual({ stored: 300, duplicates: 0 });
+    const killed = new TrackingService(
+      repository,
+      new KilledProjector(repository, clock, priority),
+      priority,
+      clock,
+      suppressions,
+    );
+    expect(await killed.track('app_p', events(300, 'a'))).toEqual({ stored: 300, duplicates: 0, suppressed: 0 });
     expect(await usage()).toBeNull();
 
     const restarted = new TrackingProjector(repository, clock, priority);
@@ -58,8 +68,8 @@ describe(TrackingProjector.name, () => {
     expect(await connection.collection('user_profiles').countDocuments({ appId: 'app_p' })).toBe(1);
 
     // The journal is closed: a further restart applies nothing again, and retried messageIds count once.
-    const service = new TrackingService(repository, restarted, priority, clock);
-    expect(await service.track('app_p', events(310, 'a'))).toEqual({ stored: 10, duplicates: 300 });
+    const service = new TrackingService(repository, restarted, priority, clock, suppressions);
+    expect(await service.track('app_p', events(310, 'a'))).toEqual({ stored: 10, duplicates: 300, suppressed: 0 });
     await restarted.idle();
     const again = new TrackingProjector(repository, clock, priority);
     await again.onApplicationBootstrap();

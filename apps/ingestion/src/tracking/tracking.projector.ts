@@ -50,7 +50,10 @@ export class TrackingProjector implements OnApplicationBootstrap, OnApplicationS
   /** Journal entry of each call in a backlog, and how many calls of each entry are still to apply. */
   private readonly journalOf = new Map<string, string>();
   private readonly journalRemaining = new Map<string, { appId: string; remaining: number }>();
-  private readonly closing = new Set<Promise<void>>();
+  /** Journal closes in flight, with their app. */
+  private readonly closing = new Map<Promise<void>, string>();
+  /** Apps running an exclusive step (see `exclusive`): their backlog is not applied meanwhile. */
+  private readonly paused = new Set<string>();
   private stopping = false;
 
   constructor(
@@ -104,7 +107,34 @@ export class TrackingProjector implements OnApplicationBootstrap, OnApplicationS
         backlog.pendingLinks.set(r.userId, set.add(r.companyId));
       }
     }
-    if (!backlog.running) void this.drain(appId, backlog);
+    if (!backlog.running && !this.paused.has(appId)) void this.drain(appId, backlog);
+  }
+
+  /**
+   * Runs `step` once every call added for the app so far is applied and its journal entries are closed; no
+   * round of the app is applied while it runs (records added meanwhile wait). The caller (TrackingService)
+   * holds the app's queue, so nothing is added for the app until the step ends. For steps that rewrite
+   * derived documents (a user's erasure) without racing the projector's updates of them.
+   */
+  async exclusive<T>(appId: string, step: () => Promise<T>): Promise<T> {
+    while (!this.settled(appId)) await new Promise((r) => setTimeout(r, 20));
+    this.paused.add(appId);
+    try {
+      return await step();
+    } finally {
+      this.paused.delete(appId);
+      const backlog = this.backlogs.get(appId);
+      if (backlog && backlog.records.length > 0 && !backlog.running) void this.drain(appId, backlog);
+    }
+  }
+
+  /** Nothing of the app is pending: no record to apply, no round running, no journal entry open or closing. */
+  private settled(appId: string): boolean {
+    const backlog = this.backlogs.get(appId);
+    if (backlog && (backlog.records.length > 0 || backlog.running)) return false;
+    for (const entry of this.journalRemaining.values()) if (entry.appId === appId) return false;
+    for (const app of this.closing.values()) if (app === appId) return false;
+    return true;
   }
 
   /** Resolves when every record added so far is applied (tests, shutdown). */
@@ -113,7 +143,7 @@ export class TrackingProjector implements OnApplicationBootstrap, OnApplicationS
     while ([...this.backlogs.values()].some((b) => b.records.length > 0 || b.running) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    await Promise.all(this.closing);
+    await Promise.all(this.closing.keys());
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -172,7 +202,7 @@ export class TrackingProjector implements OnApplicationBootstrap, OnApplicationS
       // Left open, the entry is applied again at the next start (at-least-once).
       this.logger.error(`closing journal ${journalId} failed: ${(error as Error).message}`);
     });
-    this.closing.add(closing);
+    this.closing.set(closing, appId);
     return closing.finally(() => this.closing.delete(closing));
   }
 

@@ -73,6 +73,8 @@ export class TrackingRepository implements OnModuleInit {
     await this.calls.createIndex({ appId: 1, journalId: 1 });
     // Incremental exports read the calls received on one day at a time.
     await this.calls.createIndex({ appId: 1, receivedDay: 1 });
+    // A user's erasure finds the user's calls.
+    await this.calls.createIndex({ appId: 1, userId: 1 });
     await this.users.createIndex({ appId: 1 });
     await this.companies.createIndex({ appId: 1 });
     await this.usage.createIndex({ appId: 1, day: 1 });

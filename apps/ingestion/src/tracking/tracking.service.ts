@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { TrackingCallRecord, utcDay } from '@exportd/records';
 import { Clock, newId } from '@exportd/runtime';
 import { IngestionBusy, InvalidTrackingCall, StoreFailed, StoreOutcomeUnknown } from './tracking.errors';
+import { SuppressionList } from './suppression-list';
 import { TrackingInput, TrackResult } from './tracking.model';
 import { TrackingProjector } from './tracking.projector';
 import { TrackingRepository } from './tracking.repository';
@@ -16,6 +17,8 @@ import { WritePriority } from './write-priority';
  *    company attributes per day (see TrackingProjector), a few milliseconds behind under light load.
  * An event or feedback without companyId is attributed, when stored, to the companies its user belonged to
  * then: those in the user's profile plus those of company calls stored but not yet applied.
+ * Calls of suppressed users (see SuppressionList) are answered as success but not stored; they are picked
+ * out when their round is stored, so a suppression takes effect for every round after the erasure's step.
  *
  * An error answer means nothing of the batch is stored: a batch is written only while its caller still
  * waits (its gRPC deadline, less a margin for the answer to travel back), a write acknowledged too late is
@@ -36,22 +39,33 @@ interface QueuedBatch {
   /** Epoch ms after which an acknowledged write is too late: the caller may have given up, so it is removed. */
   commitBy: number;
   expiry?: NodeJS.Timeout;
-  resolve: (duplicates: boolean[]) => void;
+  resolve: (outcomes: CallOutcome[]) => void;
   reject: (error: unknown) => void;
 }
 
+type CallOutcome = 'stored' | 'duplicate' | 'suppressed';
+
+/** A step run alone in the app's queue: after the batches queued before it, before those queued after. */
+interface ExclusiveStep {
+  run: () => Promise<void>;
+}
+
 interface AppQueue {
-  batches: QueuedBatch[];
+  entries: (QueuedBatch | ExclusiveStep)[];
   running: boolean;
+}
+
+function isStep(entry: QueuedBatch | ExclusiveStep): entry is ExclusiveStep {
+  return 'run' in entry;
 }
 
 /** A call's record before it is written: when it was received is the instant of the write. */
 type UnreceivedCall = Omit<TrackingCallRecord, 'receivedAt' | 'receivedDay'>;
 
-/** The records of one round and, per batch, the record id of each of its calls. */
+/** The records of one round and, per batch, the record id of each of its calls (null: suppressed, not stored). */
 interface PreparedRound {
   records: UnreceivedCall[];
-  idsOf: Map<QueuedBatch, string[]>;
+  idsOf: Map<QueuedBatch, (string | null)[]>;
   /** Calls whose messageId repeats one earlier in the same round (stored once, answered as duplicates). */
   repeated: Map<QueuedBatch, Set<number>>;
 }
@@ -66,16 +80,42 @@ export class TrackingService {
     private readonly projector: TrackingProjector,
     private readonly priority: WritePriority,
     private readonly clock: Clock,
+    private readonly suppressions: SuppressionList,
   ) {}
 
   /** `deadline`: epoch ms when the caller stops waiting (its gRPC deadline); absent, the queue limit alone. */
   async track(appId: string, calls: TrackingInput[], deadline = Infinity): Promise<TrackResult> {
     if (!appId) throw new InvalidTrackingCall('appId is required');
     calls.forEach(checkCall);
-    if (calls.length === 0) return { stored: 0, duplicates: 0 };
-    const duplicateFlags = await this.enqueue(appId, calls, deadline);
-    const duplicates = duplicateFlags.filter(Boolean).length;
-    return { stored: calls.length - duplicates, duplicates };
+    if (calls.length === 0) return { stored: 0, duplicates: 0, suppressed: 0 };
+    const outcomes = await this.enqueue(appId, calls, deadline);
+    const count = (outcome: CallOutcome) => outcomes.filter((o) => o === outcome).length;
+    return { stored: count('stored'), duplicates: count('duplicate'), suppressed: count('suppressed') };
+  }
+
+  /**
+   * Runs `step` as an exclusive step of the app: the batches queued before it are stored and applied by the
+   * projector first (its backlog empty, its journal entries closed), no round of the app is stored or applied
+   * while it runs, and batches arriving meanwhile are stored after it (they wait in the queue as usual, and
+   * are refused with IngestionBusy if the step outlasts their wait).
+   */
+  exclusive<T>(appId: string, step: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const queue = this.queueOf(appId);
+      queue.entries.push({
+        run: () => this.projector.exclusive(appId, step).then(resolve, reject),
+      });
+      if (!queue.running) void this.drain(appId, queue);
+    });
+  }
+
+  private queueOf(appId: string): AppQueue {
+    let queue = this.queues.get(appId);
+    if (!queue) {
+      queue = { entries: [], running: false };
+      this.queues.set(appId, queue);
+    }
+    return queue;
   }
 
   /**
@@ -84,25 +124,21 @@ export class TrackingService {
    * Batches arriving meanwhile are stored together in the next round (group commit), so the queue does not
    * cost throughput: the busier the app, the larger each round.
    */
-  private enqueue(appId: string, calls: TrackingInput[], deadline: number): Promise<boolean[]> {
-    let queue = this.queues.get(appId);
-    if (!queue) {
-      queue = { batches: [], running: false };
-      this.queues.set(appId, queue);
-    }
+  private enqueue(appId: string, calls: TrackingInput[], deadline: number): Promise<CallOutcome[]> {
+    const queue = this.queueOf(appId);
     const now = Date.now();
     const commitBy = deadline - Math.min(ANSWER_MARGIN_MS, Math.max(0, deadline - now) / 4);
     const startBy = Math.min(now + MAX_QUEUE_WAIT_MS, commitBy);
-    const promise = new Promise<boolean[]>((resolve, reject) => {
+    const promise = new Promise<CallOutcome[]>((resolve, reject) => {
       const batch: QueuedBatch = { calls, startBy, commitBy, resolve, reject };
       // Refused as soon as it can no longer start, so the caller hears it before its deadline.
       batch.expiry = setTimeout(() => {
-        const index = queue.batches.indexOf(batch);
+        const index = queue.entries.indexOf(batch);
         if (index < 0) return;
-        queue.batches.splice(index, 1);
+        queue.entries.splice(index, 1);
         reject(new IngestionBusy(appId, 'the calls waited too long'));
       }, startBy - now);
-      queue.batches.push(batch);
+      queue.entries.push(batch);
     });
     if (!queue.running) void this.drain(appId, queue);
     return promise;
@@ -110,17 +146,22 @@ export class TrackingService {
 
   private async drain(appId: string, queue: AppQueue): Promise<void> {
     queue.running = true;
-    while (queue.batches.length > 0) {
-      let size = 0;
-      let count = 0;
-      while (
-        count < queue.batches.length &&
-        (count === 0 || size + (queue.batches[count]?.calls.length ?? 0) <= MAX_ROUND_CALLS)
-      ) {
-        size += queue.batches[count]?.calls.length ?? 0;
-        count += 1;
+    while (queue.entries.length > 0) {
+      const head = queue.entries[0];
+      if (head && isStep(head)) {
+        queue.entries.shift();
+        await head.run();
+        continue;
       }
-      const round = queue.batches.splice(0, count);
+      // The batches up to the next step, within the round's size.
+      const round: QueuedBatch[] = [];
+      let size = 0;
+      for (const entry of queue.entries) {
+        if (isStep(entry) || (round.length > 0 && size + entry.calls.length > MAX_ROUND_CALLS)) break;
+        round.push(entry);
+        size += entry.calls.length;
+      }
+      queue.entries.splice(0, round.length);
       for (const batch of round) clearTimeout(batch.expiry);
       await this.storeRound(appId, round);
     }
@@ -147,7 +188,7 @@ export class TrackingService {
     try {
       round = await this.prepare(appId, live);
     } catch (error) {
-      // Nothing is written yet (reading the users' companies failed).
+      // Nothing is written yet (reading the suppressions or the users' companies failed).
       this.logger.error(`preparing calls of ${appId} failed: ${(error as Error).message}`);
       for (const batch of live) batch.reject(new StoreFailed());
       return;
@@ -188,6 +229,7 @@ export class TrackingService {
     const removed = new Set<string>();
     if (late.size > 0) {
       const kept = new Set(live.filter((batch) => !late.has(batch)).flatMap((batch) => round.idsOf.get(batch) ?? []));
+      kept.delete(null);
       const stale = round.records.map((r) => r._id).filter((id) => !existing.has(id) && !kept.has(id));
       let answer: Error = new IngestionBusy(appId, 'the calls were stored too late for the answer to arrive in time');
       try {
@@ -208,7 +250,12 @@ export class TrackingService {
     for (const batch of live) {
       if (late.has(batch)) continue;
       const repeated = round.repeated.get(batch);
-      batch.resolve((round.idsOf.get(batch) ?? []).map((id, index) => Boolean(repeated?.has(index)) || existing.has(id)));
+      batch.resolve(
+        (round.idsOf.get(batch) ?? []).map((id, index): CallOutcome => {
+          if (id === null) return 'suppressed';
+          return repeated?.has(index) || existing.has(id) ? 'duplicate' : 'stored';
+        }),
+      );
     }
   }
 
@@ -227,7 +274,11 @@ export class TrackingService {
 
   /** The records of a round, with each call's companies as of arrival (company calls earlier in the round add to them). */
   private async prepare(appId: string, batches: QueuedBatch[]): Promise<PreparedRound> {
-    const calls = batches.flatMap((batch) => batch.calls);
+    const isSuppressed = await this.suppressions.matcher(appId);
+    const refused = new Set(
+      batches.flatMap((batch) => batch.calls.filter((c) => c.userId !== undefined && isSuppressed(c.userId))),
+    );
+    const calls = batches.flatMap((batch) => batch.calls).filter((call) => !refused.has(call));
     const userIds = [...new Set(calls.filter((c) => c.userId && !c.companyId).map((c) => c.userId as string))];
     const companiesOf = await this.repository.userCompanies(appId, userIds);
     for (const userId of userIds) {
@@ -238,9 +289,14 @@ export class TrackingService {
     const round: PreparedRound = { records: [], idsOf: new Map(), repeated: new Map() };
     const seenIds = new Set<string>();
     for (const batch of batches) {
-      const ids: string[] = [];
+      const ids: (string | null)[] = [];
       const repeated = new Set<number>();
       for (const [index, call] of batch.calls.entries()) {
+        // Any call naming a suppressed user, a company call too (its link would name the user).
+        if (refused.has(call)) {
+          ids.push(null);
+          continue;
+        }
         if (call.type === 'company' && call.userId && call.companyId) {
           const list = companiesOf.get(call.userId) ?? [];
           if (!list.includes(call.companyId)) companiesOf.set(call.userId, [...list, call.companyId]);

@@ -25,12 +25,17 @@ export class WritePriority {
     }
   }
 
-  /** Resolves when the inserts have been quiet for a moment. */
-  async turn(): Promise<void> {
+  /**
+   * Resolves when the inserts have been quiet for a moment, or after `maxWaitMs`: a writer that must not
+   * starve under sustained inserts (an erasure holding its app's queue, the retention sweep) bounds its wait.
+   */
+  async turn(maxWaitMs = Infinity): Promise<void> {
+    const giveUpAt = performance.now() + maxWaitMs;
     for (;;) {
-      const quietFor = performance.now() - this.lastInsertEnded;
-      if (this.inserts === 0 && quietFor >= QUIET_MS) return;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(1, QUIET_MS - quietFor)));
+      const now = performance.now();
+      const quietFor = now - this.lastInsertEnded;
+      if ((this.inserts === 0 && quietFor >= QUIET_MS) || now >= giveUpAt) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(QUIET_MS - quietFor, giveUpAt - now))));
     }
   }
 }
