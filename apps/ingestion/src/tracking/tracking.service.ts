@@ -193,6 +193,11 @@ export class TrackingService {
       for (const batch of live) batch.reject(new StoreFailed());
       return;
     }
+    if (round.records.length === 0) {
+      // Every call was of a suppressed user: nothing to write.
+      for (const batch of live) batch.resolve(batch.calls.map(() => 'suppressed'));
+      return;
+    }
     const journalId = newId('jrn');
     for (const record of round.records) record.journalId = journalId;
     let existing: Set<string>;
