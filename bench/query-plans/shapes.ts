@@ -153,9 +153,24 @@ export function hotPaths(s: Sample, now: Date): Shape[] {
       sources: [{ file: exclusions, match: 'this.model.find({ appId })' }],
       filter: { appId },
     },
-    byId('exclusions', 'aggregation', 'replaceOne (upsert)', `${appId}|list`, [
-      { file: exclusions, match: '{ _id: `${appId}|list`, appId },' },
+    byId('exclusions', 'aggregation', 'deleteOne (superseded list versions)', `${appId}|list|1`, [
+      { file: exclusions, match: 'await this.model.deleteOne({ _id: row._id, appId });' },
     ]),
+    {
+      service: 'aggregation',
+      collection: RAW_COLLECTIONS.calls,
+      op: "find (a user's calls: user data export)",
+      sources: [{ file: `${AGG}/privacy/user-data.repository.ts`, match: '.find({ appId, userId }, { batchSize: CURSOR_BATCH })' }],
+      filter: { appId, userId: 'user_7' },
+    },
+    {
+      service: 'ingestion',
+      collection: RAW_COLLECTIONS.calls,
+      op: "find (a user's calls: erasure, in batches)",
+      sources: [{ file: `${ING}/erasure/user-erasure.repository.ts`, match: '.find({ appId, userId }, { projection: { _id: 1 } })' }],
+      filter: { appId, userId: 'user_7' },
+      limit: 1000,
+    },
     {
       service: 'aggregation',
       collection: 'exclusions',
