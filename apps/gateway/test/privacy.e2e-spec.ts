@@ -345,6 +345,9 @@ describe('privacy: user data export, erasure and retention', () => {
     const usage = () => db.collection('usage_daily').countDocuments({ appId: app.id });
     await eventually(async () => ((await usage()) === 2 ? true : undefined), 10_000, 'the counters');
 
+    const userExport = await finished(app, (await api(app, 'POST', '/api/v1/privacy/users/u1/export')).body.id);
+    expect(userExport.downloadUrl).toEqual(expect.any(String));
+
     // 91 days later: both days are past 90 days of raw retention; the counters stay (730 days).
     await setClock(now + 91 * DAY_MS);
     await eventually(
@@ -355,10 +358,14 @@ describe('privacy: user data export, erasure and retention', () => {
     expect(await usage()).toBe(2);
     // Export files are kept 7 days: the earlier exports' files are gone too.
     await eventually(
-      async () => ((await allKeys()).some((key) => key.startsWith(`apps/${appA.id}/exports/`)) ? undefined : true),
+      async () =>
+        (await allKeys()).some((key) => key.startsWith(`apps/${appA.id}/exports/`) || key.startsWith(`apps/${app.id}/privacy/`))
+          ? undefined
+          : true,
       20_000,
       'the export file sweep',
     );
+    expect((await request(app, userExport.id)).body.downloadUrl).toBeNull();
 
     // An export of those days says so: wholly past retention is a 400.
     const gone = await api(app, 'POST', '/api/v1/exports', {

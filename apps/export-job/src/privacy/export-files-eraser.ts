@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '@exportd/runtime';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
-import { ExportJobRecord, ExportJobRepository, FileRevisionRecord } from '../jobs/export-job.repository';
+import { ExportJobRecord, ExportJobRepository, FileRevisionRecord, JobEndRecord } from '../jobs/export-job.repository';
 import { currentFiles, ExportJobsService, objectKey } from '../jobs/export-jobs.service';
 import { ExportStorage } from '../storage/export-storage';
 import { redactStoredFile, StoredFileKind } from './file-redaction';
@@ -63,7 +63,7 @@ export class ExportFilesEraser {
   /** One completed job: answers this request's revisions of its files. */
   private async eraseFromJob(
     job: ExportJobRecord,
-    end: NonNullable<Awaited<ReturnType<ExportJobRepository['findEnd']>>>,
+    end: JobEndRecord,
     userId: string,
     requestId: string,
     signal: AbortSignal,

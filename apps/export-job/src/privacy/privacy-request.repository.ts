@@ -57,7 +57,10 @@ export interface PrivacyStepRecord {
   at: Date;
 }
 
-/** `privacy_ends` (_id = request id): the request's one end, by unique insert. */
+/**
+ * `privacy_ends` (_id = request id): the request's one end, by unique insert. Its only later write is the
+ * file sweeper's `fileDeleted: true`, the same value from every sweeper.
+ */
 export interface PrivacyEndRecord {
   _id: string;
   appId: string;
@@ -66,6 +69,7 @@ export interface PrivacyEndRecord {
   error: string | null;
   /** A completed export: its document's object key. */
   fileKey: string | null;
+  fileDeleted?: boolean;
 }
 
 /** `privacy_attempts` (_id = `<requestId>#<n>`): attempt n, claimed by unique insert, then its holder's. */
@@ -100,7 +104,7 @@ const stepSchema = new Schema<PrivacyStepRecord>(
   { versionKey: false, collection: 'privacy_steps' },
 );
 const endSchema = new Schema<PrivacyEndRecord>(
-  { _id: String, appId: String, status: String, at: Date, error: String, fileKey: String },
+  { _id: String, appId: String, status: String, at: Date, error: String, fileKey: String, fileDeleted: Boolean },
   { versionKey: false, collection: 'privacy_ends' },
 );
 const attemptSchema = new Schema<PrivacyAttemptRecord>(
@@ -153,6 +157,7 @@ export class PrivacyRequestRepository implements OnModuleInit {
     await this.subjects.collection.createIndex({ appId: 1, userHash: 1 });
     await this.steps.collection.createIndex({ appId: 1, requestId: 1 });
     await this.open.collection.createIndex({ requestedAt: 1 });
+    await this.ends.collection.createIndex({ status: 1 });
   }
 
   /** The subject and the queue entry first: a request is listed only once the worker can find everything. */
@@ -231,6 +236,16 @@ export class PrivacyRequestRepository implements OnModuleInit {
 
   findEnd(appId: string, id: string): Promise<PrivacyEndRecord | null> {
     return this.ends.findOne({ _id: id, appId }).lean<PrivacyEndRecord>().exec();
+  }
+
+  /** Ended exports whose document is still stored, across apps (the file sweeper's candidates). */
+  async endsWithFiles(): Promise<PrivacyEndRecord[]> {
+    const ends = await this.ends.find({ status: 'completed' }).lean<PrivacyEndRecord[]>().exec();
+    return ends.filter((end) => end.fileKey && !end.fileDeleted);
+  }
+
+  async markFileDeleted(appId: string, id: string): Promise<void> {
+    await this.ends.updateOne({ _id: id, appId }, { $set: { fileDeleted: true } });
   }
 
   /** The requests' states, one request at a time (indexed equalities; see lookUpEach). */

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError } from '@exportd/grpc';
 import { Clock } from '@exportd/runtime';
 import { createHmac, randomUUID } from 'node:crypto';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
+import { InvalidPrivacyRequest, PrivacyRequestNotFound } from './privacy.errors';
 import { RETENTION_POLICY } from '../jobs/export-jobs.service';
 import { RetentionPolicy } from '../jobs/retention';
 import { ExportStorage } from '../storage/export-storage';
@@ -16,18 +16,6 @@ import {
 } from './privacy-request.repository';
 
 export type PrivacyRequestStatus = 'pending' | 'in_progress' | 'completed' | 'failed';
-
-export class PrivacyRequestNotFound extends DomainError {
-  constructor(id: string) {
-    super('not_found', 'privacy_request_not_found', `privacy request ${id} not found`);
-  }
-}
-
-export class InvalidPrivacyRequest extends DomainError {
-  constructor(message: string) {
-    super('invalid', 'invalid_request', message);
-  }
-}
 
 /** A request as the API shows it, folded from its records. */
 export interface PrivacyRequestView {
@@ -120,7 +108,7 @@ export class PrivacyRequestsService {
       userId: userId ?? '',
       status,
       finishedAt: end?.at ?? null,
-      error: end?.error ?? latestAttempt?.error ?? '',
+      error: (end ? end.error : latestAttempt?.error) ?? '',
       steps,
       ...link,
     };
@@ -128,7 +116,8 @@ export class PrivacyRequestsService {
 
   /** A completed export's link: signed at its end, valid as long as on-demand export links, while the user is not erased. */
   private async link(end: PrivacyEndRecord | null, userKnown: boolean) {
-    if (end?.status !== 'completed' || !end.fileKey || !userKnown) return { downloadUrl: '', urlExpiresAt: null };
+    if (end?.status !== 'completed' || !end.fileKey || end.fileDeleted || !userKnown)
+      return { downloadUrl: '', urlExpiresAt: null };
     const ttl = this.retention.linkTtlSeconds('on_demand');
     const urlExpiresAt = new Date(end.at.getTime() + ttl * 1000);
     if (this.clock.now().getTime() >= urlExpiresAt.getTime()) return { downloadUrl: '', urlExpiresAt };

@@ -161,7 +161,8 @@ export class PrivacyWorker implements OnApplicationBootstrap, OnApplicationShutd
       const counts = await this.files.erase(appId, userId, request._id, ingestion.at, signal);
       return [...counts, { name: 'user_data_exports_deleted', count: await this.deleteUserDataExports(request) }];
     });
-    await this.forget(request);
+    // The plain user id of every ended request about the user, and of this one (see forgetUser).
+    await this.repo.forgetUser(appId, request.userHash, request._id);
     await this.end(request, 'completed', null);
   }
 
@@ -173,14 +174,6 @@ export class PrivacyWorker implements OnApplicationBootstrap, OnApplicationShutd
       deleted += await this.storage.deletePrefix(userDataKey(erasure.appId, other._id));
     }
     return deleted;
-  }
-
-  /**
-   * Drops the plain user id of every ended request about the user, and of this one; a request still open
-   * keeps it until it ends (and forgets it then, since this erasure has completed).
-   */
-  private async forget(request: PrivacyRequestRecord): Promise<void> {
-    await this.repo.forgetUser(request.appId, request.userHash, request._id);
   }
 
   /** Runs a service's step unless it was confirmed before; answers the confirmation. */
@@ -212,7 +205,8 @@ export class PrivacyWorker implements OnApplicationBootstrap, OnApplicationShutd
   ): Promise<void> {
     await this.repo.insertEnd({ _id: request._id, appId: request.appId, status, at: this.clock.now(), error, fileKey });
     // A request that ends after an erasure of its user has completed forgets the user too.
-    if (await this.repo.userErased(request.appId, request.userHash)) await this.forget(request);
+    if (await this.repo.userErased(request.appId, request.userHash))
+      await this.repo.forgetUser(request.appId, request.userHash, request._id);
     await this.repo.closeRequest(request.appId, request._id);
   }
 }

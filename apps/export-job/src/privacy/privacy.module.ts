@@ -6,6 +6,7 @@ import { PrivacyRequestRepository } from './privacy-request.repository';
 import { PrivacyRequestsService } from './privacy-requests.service';
 import { PrivacyController } from './privacy.controller';
 import { PrivacyWorker } from './privacy-worker';
+import { UserDataSweeper } from './user-data-sweeper';
 
 /** Privacy requests: a user's data export and erasure, coordinated here, carried out by every service. */
 @Module({
@@ -15,6 +16,7 @@ import { PrivacyWorker } from './privacy-worker';
     PrivacyRequestRepository,
     PrivacyRequestsService,
     PrivacyWorker,
+    UserDataSweeper,
     ExportFilesEraser,
     { provide: PrivacyPeers, useClass: GrpcPrivacyPeers },
   ],
