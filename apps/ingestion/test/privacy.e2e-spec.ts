@@ -49,6 +49,8 @@ describe('privacy.v1 RetentionService and UserErasureService of ingestion, end t
     expect(await retention.getRetention({ appId })).toEqual({
       policy: { rawEventsDays: 90, aggregatesDays: 730, exportFilesDays: 7 },
       isDefault: true,
+      rawEventsDeletedBefore: '',
+      aggregatesDeletedBefore: '',
     });
     const policy = { rawEventsDays: 30, aggregatesDays: 365, exportFilesDays: 14 };
     const stored = await retention.putRetention({ appId, policy });

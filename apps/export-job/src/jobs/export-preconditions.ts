@@ -30,11 +30,16 @@ export abstract class ExportPreconditions {
   abstract retention(appId: string): Promise<AppRetention>;
 }
 
-/** How many days an app keeps its raw calls, its aggregates and its export files. */
+/**
+ * How many days an app keeps its raw calls, its aggregates and its export files, and the days before which
+ * sweeps have deleted them (empty: no sweep yet).
+ */
 export interface AppRetention {
   rawEventsDays: number;
   aggregatesDays: number;
   exportFilesDays: number;
+  rawEventsDeletedBefore: string;
+  aggregatesDeletedBefore: string;
 }
 
 @Injectable()
@@ -89,11 +94,12 @@ export class GrpcExportPreconditions extends ExportPreconditions implements OnAp
   }
 
   async retention(appId: string): Promise<AppRetention> {
-    const { policy } = await this.retentions.getRetention({ appId }).catch((error: unknown) => {
+    const answer = await this.retentions.getRetention({ appId }).catch((error: unknown) => {
       throw asDomainError(error);
     });
-    if (!policy) throw new Error(`ingestion answered no retention policy for app ${appId}`);
-    return policy;
+    if (!answer.policy) throw new Error(`ingestion answered no retention policy for app ${appId}`);
+    const { rawEventsDeletedBefore, aggregatesDeletedBefore } = answer;
+    return { ...answer.policy, rawEventsDeletedBefore, aggregatesDeletedBefore };
   }
 
   async dimensionTables(appId: string): Promise<DimensionTables> {

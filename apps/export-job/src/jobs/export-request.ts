@@ -112,31 +112,44 @@ const DAY_MS = 24 * 3600 * 1000;
 /**
  * The request's days against the app's retention: raw calls (events, feedback) are kept `rawEventsDays`,
  * company_features' usage counters `aggregatesDays` (the first day kept is today minus that many days);
- * profiles (users, companies) until deletion. A range wholly older than every retention that applies is
- * InvalidExportRequest; one reaching into it is truncated. Incremental runs select by reception, not by day.
+ * profiles (users, companies) until deletion. A range reaching before the first day kept is truncated; one
+ * wholly before the days a sweep has already deleted, for every data type it asks, is InvalidExportRequest
+ * (nothing of it is left). Incremental runs select by reception, not by day.
  */
 export function retainedDays(request: ExportRequest, retention: AppRetention, now: Date): RetainedDays {
   const kept: RetainedDays = { truncated: false, retainedFrom: '' };
   if (!request.fromDay || !request.toDay || request.received) return kept;
-  const firstKept = (days: number) =>
-    new Date(Date.parse(`${now.toISOString().slice(0, 10)}T00:00:00Z`) - days * DAY_MS).toISOString().slice(0, 10);
-  const cutoffs = request.dataTypes.map((type) => {
+  const today = Date.parse(`${now.toISOString().slice(0, 10)}T00:00:00Z`);
+  const firstKept = (days: number) => new Date(today - days * DAY_MS).toISOString().slice(0, 10);
+  const limits = request.dataTypes.map((type) => {
     if (type === 'events' || type === 'feedback')
-      return { type, day: firstKept(retention.rawEventsDays), days: retention.rawEventsDays };
-    if (type === 'company_features') return { type, day: firstKept(retention.aggregatesDays), days: retention.aggregatesDays };
-    return { type, day: '', days: 0 };
+      return {
+        type,
+        days: retention.rawEventsDays,
+        firstKept: firstKept(retention.rawEventsDays),
+        deletedBefore: retention.rawEventsDeletedBefore,
+      };
+    if (type === 'company_features')
+      return {
+        type,
+        days: retention.aggregatesDays,
+        firstKept: firstKept(retention.aggregatesDays),
+        deletedBefore: retention.aggregatesDeletedBefore,
+      };
+    return null; // profiles: kept until deletion
   });
-  if (cutoffs.every((cutoff) => cutoff.day && request.toDay < cutoff.day)) {
-    const [first] = cutoffs;
-    throw new InvalidExportRequest(
-      `the whole range is older than the app's retention: ${first?.type} is kept ${first?.days} days, from ${first?.day} on`,
-      { retention: cutoffs.map(({ type, day, days }) => ({ dataType: type, days, retainedFrom: day })) },
+  if (limits.every((limit) => limit && request.toDay < limit.deletedBefore)) {
+    const described = limits.map(
+      (limit) => `${limit?.type} is kept ${limit?.days} days (deleted before ${limit?.deletedBefore})`,
     );
+    throw new InvalidExportRequest(`the whole range is older than the app's retention: ${described.join(', ')}`, {
+      retention: limits.map((limit) => ({ dataType: limit?.type, days: limit?.days, deletedBefore: limit?.deletedBefore })),
+    });
   }
-  for (const cutoff of cutoffs) {
-    if (!cutoff.day || request.fromDay >= cutoff.day) continue;
+  for (const limit of limits) {
+    if (!limit || request.fromDay >= limit.firstKept) continue;
     kept.truncated = true;
-    if (cutoff.day > kept.retainedFrom) kept.retainedFrom = cutoff.day;
+    if (limit.firstKept > kept.retainedFrom) kept.retainedFrom = limit.firstKept;
   }
   return kept;
 }

@@ -86,11 +86,11 @@ describe(RetentionSweeper.name, () => {
 
   it("applies each app's own retention, read again at every sweep", async () => {
     const { storage, clock, preconditions, sut } = sweeper([jobOf('job1', 'app1'), jobOf('job2', 'app2')]);
-    preconditions.retentions.set('app2', { rawEventsDays: 90, aggregatesDays: 730, exportFilesDays: 2 });
+    preconditions.retentions.set('app2', { ...(await preconditions.retention('app2')), exportFilesDays: 2 });
     clock.advance(2 * DAY);
     expect(await sut.sweep()).toBe(1);
     expect(storage.deleted).toEqual(['apps/app2/exports/job2/']);
-    preconditions.retentions.set('app1', { rawEventsDays: 90, aggregatesDays: 730, exportFilesDays: 1 });
+    preconditions.retentions.set('app1', { ...(await preconditions.retention('app1')), exportFilesDays: 1 });
     expect(await sut.sweep()).toBe(1);
     expect(storage.deleted).toEqual(['apps/app2/exports/job2/', 'apps/app1/exports/job1/']);
   });

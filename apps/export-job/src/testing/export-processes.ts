@@ -35,7 +35,15 @@ export class OpenPreconditions extends ExportPreconditions {
   /** The defaults, or what a test set for an app. */
   retentions = new Map<string, AppRetention>();
   retention(appId: string): Promise<AppRetention> {
-    return Promise.resolve(this.retentions.get(appId) ?? { rawEventsDays: 90, aggregatesDays: 730, exportFilesDays: 7 });
+    return Promise.resolve(
+      this.retentions.get(appId) ?? {
+        rawEventsDays: 90,
+        aggregatesDays: 730,
+        exportFilesDays: 7,
+        rawEventsDeletedBefore: '',
+        aggregatesDeletedBefore: '',
+      },
+    );
   }
 }
 

@@ -41,5 +41,7 @@ function retentionBody(answer: privacy.RetentionResponse) {
     exportFilesDays: answer.policy?.exportFilesDays ?? null,
     isDefault: answer.isDefault,
     updatedAt: answer.updatedAt?.toISOString() ?? null,
+    rawEventsDeletedBefore: answer.rawEventsDeletedBefore || null,
+    aggregatesDeletedBefore: answer.aggregatesDeletedBefore || null,
   };
 }

@@ -6,6 +6,18 @@ import { Connection, mongo } from 'mongoose';
 /** The raw collections the sweeper deletes from by day: calls by event day, the two daily aggregates. */
 export type SweptCollection = 'calls' | 'usageDaily' | 'companyAttributesDaily';
 
+/**
+ * `retention_sweeps` (_id = app): the days before which a completed sweep deleted the app's raw calls and
+ * aggregates. Only ever raised (`$max`); two sweepers racing can keep the smaller of two days, which only
+ * understates what is gone.
+ */
+interface SweptRecord {
+  _id: string;
+  rawEventsDeletedBefore: string;
+  aggregatesDeletedBefore: string;
+  at: Date;
+}
+
 interface DayDocument {
   _id: string;
   appId: string;
@@ -21,6 +33,7 @@ interface DayDocument {
 @Injectable()
 export class RetentionSweepRepository {
   private readonly collections: Record<SweptCollection, mongo.Collection<DayDocument>>;
+  private readonly sweeps: mongo.Collection<SweptRecord>;
 
   constructor(@InjectConnection() connection: Connection) {
     const db = connection.db;
@@ -29,6 +42,23 @@ export class RetentionSweepRepository {
       calls: db.collection<DayDocument>(RAW_COLLECTIONS.calls),
       usageDaily: db.collection<DayDocument>(RAW_COLLECTIONS.usageDaily),
       companyAttributesDaily: db.collection<DayDocument>(RAW_COLLECTIONS.companyAttributesDaily),
+    };
+    this.sweeps = db.collection<SweptRecord>('retention_sweeps');
+  }
+
+  async recordSwept(appId: string, rawEventsDeletedBefore: string, aggregatesDeletedBefore: string, at: Date): Promise<void> {
+    await this.sweeps.updateOne(
+      { _id: appId },
+      { $max: { rawEventsDeletedBefore, aggregatesDeletedBefore }, $set: { at } },
+      { upsert: true },
+    );
+  }
+
+  async sweptBefore(appId: string): Promise<{ rawEventsDeletedBefore: string; aggregatesDeletedBefore: string }> {
+    const found = await this.sweeps.findOne({ _id: appId });
+    return {
+      rawEventsDeletedBefore: found?.rawEventsDeletedBefore ?? '',
+      aggregatesDeletedBefore: found?.aggregatesDeletedBefore ?? '',
     };
   }
 

@@ -24,5 +24,7 @@ function toProto(retention: AppRetention): privacy.RetentionResponse {
     policy: { rawEventsDays, aggregatesDays, exportFilesDays },
     isDefault: retention.isDefault,
     ...(retention.updatedAt ? { updatedAt: retention.updatedAt } : {}),
+    rawEventsDeletedBefore: retention.rawEventsDeletedBefore ?? '',
+    aggregatesDeletedBefore: retention.aggregatesDeletedBefore ?? '',
   };
 }

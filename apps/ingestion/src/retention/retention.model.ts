@@ -19,4 +19,7 @@ export interface AppRetention {
   /** Nothing stored: the defaults. */
   isDefault: boolean;
   updatedAt?: Date;
+  /** Days before which a sweep has deleted the raw calls / the aggregates (empty: none yet). */
+  rawEventsDeletedBefore?: string;
+  aggregatesDeletedBefore?: string;
 }

@@ -4,6 +4,7 @@ import mongoose, { Connection } from 'mongoose';
 import { AppRepository } from '../apps/app.repository';
 import { AppsService } from '../apps/apps.service';
 import { RetentionPolicyRepository } from './retention-policy.repository';
+import { RetentionSweepRepository } from './retention-sweep.repository';
 import { RetentionService } from './retention.service';
 
 describe(RetentionService.name, () => {
@@ -17,7 +18,7 @@ describe(RetentionService.name, () => {
     const appRepository = new AppRepository(connection);
     await appRepository.onModuleInit();
     apps = new AppsService(appRepository, clock);
-    sut = new RetentionService(new RetentionPolicyRepository(connection), apps, clock);
+    sut = new RetentionService(new RetentionPolicyRepository(connection), new RetentionSweepRepository(connection), apps, clock);
   });
 
   afterAll(async () => {
@@ -30,12 +31,14 @@ describe(RetentionService.name, () => {
 
   it('answers the defaults until a policy is stored, then the stored policy', async () => {
     const appId = await newApp();
+    const nothingSwept = { rawEventsDeletedBefore: '', aggregatesDeletedBefore: '' };
     expect(await sut.getRetention(appId)).toEqual({
       policy: { rawEventsDays: 90, aggregatesDays: 730, exportFilesDays: 7 },
       isDefault: true,
+      ...nothingSwept,
     });
     expect(await sut.putRetention(appId, valid)).toEqual({ policy: valid, isDefault: false, updatedAt: clock.now() });
-    expect(await sut.getRetention(appId)).toEqual({ policy: valid, isDefault: false, updatedAt: clock.now() });
+    expect(await sut.getRetention(appId)).toEqual({ policy: valid, isDefault: false, updatedAt: clock.now(), ...nothingSwept });
   });
 
   it.each([

@@ -4,19 +4,21 @@ import { AppsService } from '../apps/apps.service';
 import { InvalidRetentionPolicy } from './retention.errors';
 import { AppRetention, DEFAULT_RETENTION, RETENTION_BOUNDS, RetentionPolicy } from './retention.model';
 import { RetentionPolicyRepository } from './retention-policy.repository';
+import { RetentionSweepRepository } from './retention-sweep.repository';
 
 /** Per-app retention policies: what the sweeper (raw calls, aggregates) and export-job (files) keep. */
 @Injectable()
 export class RetentionService {
   constructor(
     private readonly repository: RetentionPolicyRepository,
+    private readonly sweeps: RetentionSweepRepository,
     private readonly apps: AppsService,
     private readonly clock: Clock,
   ) {}
 
   async getRetention(appId: string): Promise<AppRetention> {
     await this.apps.getApp(appId);
-    return this.retentionOf(appId);
+    return { ...(await this.retentionOf(appId)), ...(await this.sweeps.sweptBefore(appId)) };
   }
 
   async putRetention(appId: string, policy: Partial<RetentionPolicy> | undefined): Promise<AppRetention> {

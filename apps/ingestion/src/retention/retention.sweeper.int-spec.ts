@@ -32,7 +32,12 @@ describe(RetentionSweeper.name, () => {
     const appRepository = new AppRepository(connection);
     await appRepository.onModuleInit();
     apps = new AppsService(appRepository, clock);
-    retention = new RetentionService(new RetentionPolicyRepository(connection), apps, clock);
+    retention = new RetentionService(
+      new RetentionPolicyRepository(connection),
+      new RetentionSweepRepository(connection),
+      apps,
+      clock,
+    );
   });
 
   afterAll(async () => {
@@ -120,6 +125,11 @@ describe(RetentionSweeper.name, () => {
     expect(await companyDays(appId)).toEqual(['acme 2024-11-20', 'acme 2024-12-05', 'globex 2024-10-01', 'initech 2025-01-01']);
     expect(await collection(RAW_COLLECTIONS.users).countDocuments({ appId })).toBe(1);
     expect(await collection(RAW_COLLECTIONS.companies).countDocuments({ appId })).toBe(1);
+    // What is gone is told with the policy (exports refuse a range wholly before it).
+    expect(await retention.getRetention(appId)).toMatchObject({
+      rawEventsDeletedBefore: '2026-09-03',
+      aggregatesDeletedBefore: '2024-12-02',
+    });
     // The other app's policy keeps everything of it.
     expect(await callDays(longer)).toEqual(['2024-01-02', '2026-08-01', '2026-09-02', '2026-09-03', '2026-12-02']);
     expect(await callCount(longer, '2026-08-01')).toBe(2_500);
@@ -136,6 +146,7 @@ describe(RetentionSweeper.name, () => {
     clock.set(new Date('2027-01-02T10:00:00Z'));
     await sut.sweep();
     expect(await callDays(appId)).toEqual([]);
+    expect(await retention.getRetention(appId)).toMatchObject({ rawEventsDeletedBefore: '2026-12-03' });
     expect(await usageDays(appId)).toEqual([]);
     expect(await collection(RAW_COLLECTIONS.users).countDocuments({ appId })).toBe(1);
     clock.set(new Date('2026-12-02T10:00:00Z'));

@@ -106,11 +106,14 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
     const today = utcDay(this.clock.now());
     const rawCutoff = daysBefore(today, policy.rawEventsDays);
     const aggregatesCutoff = daysBefore(today, policy.aggregatesDays);
-    return {
+    const swept = {
       calls: await this.deleteDaysBefore('calls', appId, rawCutoff),
       usageDaily: await this.deleteDaysBefore('usageDaily', appId, aggregatesCutoff),
       companyAttributesDaily: await this.deleteCompanyDaysBefore(appId, aggregatesCutoff),
     };
+    // Exports ask whether a range is gone (a 400) or only reaches past the retention (truncated).
+    if (!this.stopping) await this.repository.recordSwept(appId, rawCutoff, aggregatesCutoff, this.clock.now());
+    return swept;
   }
 
   private async deleteDaysBefore(collection: SweptCollection, appId: string, cutoff: string): Promise<number> {
