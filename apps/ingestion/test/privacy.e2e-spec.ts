@@ -1,4 +1,4 @@
-import { privacy, tenancy, tracking } from '@exportd/contracts';
+import { privacy, tenancy, tracking, trackingCall } from '@exportd/contracts';
 import { createGrpcClient, GrpcClient, METADATA_ERROR_CODE } from '@exportd/grpc';
 import { REPO_ROOT, ServiceProcess, startServiceProcess, testMongoUrl } from '@exportd/testing';
 import { Metadata, status } from '@grpc/grpc-js';
@@ -76,17 +76,16 @@ describe('privacy.v1 RetentionService and UserErasureService of ingestion, end t
   });
 
   it('erases a user with suppression: the counts by collection, then the user calls answered as suppressed', async () => {
-    const call = (userId: string, messageId?: string): tracking.TrackingCall => ({
-      type: tracking.CallType.CALL_TYPE_EVENT,
-      messageId,
-      userId,
-      companyId: 'acme',
-      event: 'Opened report',
-      featureId: '',
-      attributesJson: '{}',
-      timestamp: new Date('2026-03-02T09:00:00Z'),
-      receivedAt: new Date('2026-03-02T09:00:00Z'),
-    });
+    const call = (userId: string, messageId?: string): tracking.TrackingCall =>
+      trackingCall({
+        type: tracking.CallType.CALL_TYPE_EVENT,
+        messageId,
+        userId,
+        companyId: 'acme',
+        event: 'Opened report',
+        timestamp: new Date('2026-03-02T09:00:00Z'),
+        receivedAt: new Date('2026-03-02T09:00:00Z'),
+      });
     const link = { ...call('u1', 'link'), type: tracking.CallType.CALL_TYPE_COMPANY, event: '' };
     expect(await trackingClient.track({ appId, calls: [link, call('u1', 'a'), call('u1', 'b'), call('u2', 'c')] })).toEqual({
       stored: 4,

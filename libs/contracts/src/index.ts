@@ -12,4 +12,4 @@ export * as destinationsV1 from './generated/exports/v1/destinations';
 export * as schedulesV1 from './generated/exports/v1/schedules';
 export * as notifications from './generated/notifications/v1/notifications';
 export * as privacy from './generated/privacy/v1/privacy';
-export { rowFilter } from './messages';
+export { rowFilter, trackingCall } from './messages';

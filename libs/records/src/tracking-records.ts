@@ -17,18 +17,24 @@ export const RAW_COLLECTIONS = {
   companyAttributesDaily: 'company_attributes_daily',
 } as const;
 
-export type CallType = 'user' | 'company' | 'event' | 'feedback';
+export type CallType = 'user' | 'company' | 'event' | 'feedback' | 'page';
 
 /**
  * How each call type is named in exports (`event_type` of the Bulk Data Export API):
- * user -> identify_user, company -> identify_company, event -> track, feedback -> feedback.
+ * user -> identify_user, company -> identify_company, event -> track, feedback -> feedback, page -> page_view.
+ * Seed 002's `track_feature` rows are derived (a `track` call matching a feature's event rule, see
+ * aggregation's rows); its `interaction` (in-app experience interactions) has no source here.
  */
 export const EXPORT_EVENT_TYPE: Record<CallType, string> = {
   user: 'identify_user',
   company: 'identify_company',
   event: 'track',
   feedback: 'feedback',
+  page: 'page_view',
 };
+
+/** The Bulk API event type of the feature usage rows derived from `track` calls. */
+export const TRACK_FEATURE_EVENT_TYPE = 'track_feature';
 
 /** JSON text of a free-form object; kept as text so keys with `.`, a leading `$` or `__proto__` survive intact. */
 export type JsonText = string;
@@ -47,6 +53,17 @@ export interface TrackingCallRecord {
   featureId?: string;
   score?: number;
   comment?: string;
+  /** feedback calls of Bucket's SDK (see tracking.v1.TrackingCall). */
+  question?: string;
+  promptedQuestion?: string;
+  promptId?: string;
+  source?: string;
+  feedbackId?: string;
+  /** page calls (page and screen views). */
+  url?: string;
+  path?: string;
+  title?: string;
+  referrer?: string;
   attributes: JsonText;
   /** context.active; false leaves last seen unchanged. */
   active: boolean;

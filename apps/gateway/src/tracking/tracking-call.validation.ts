@@ -1,4 +1,4 @@
-import { tracking } from '@exportd/contracts';
+import { tracking, trackingCall } from '@exportd/contracts';
 import { CALL_LIMITS } from './tracking.config';
 
 export type CallKind = 'user' | 'company' | 'event' | 'feedback';
@@ -188,17 +188,14 @@ export function validateCall(kind: CallKind, body: unknown, receivedAt: Date, pr
   const userId = idField(body, 'userId', problems);
   const companyId = idField(body, 'companyId', problems);
   const timestamp = timestampField(body, problems);
-  const call: tracking.TrackingCall = {
+  const call = trackingCall({
     type: CALL_TYPE[kind],
     messageId,
     userId: userId ?? '',
     companyId: companyId ?? '',
-    event: '',
-    featureId: '',
-    attributesJson: '{}',
     timestamp: timestamp ?? receivedAt,
     receivedAt,
-  };
+  });
 
   if (kind === 'feedback') {
     call.featureId = idField(body, 'featureId', problems) ?? '';

@@ -11,6 +11,7 @@ const CALL_TYPES: Partial<Record<tracking.CallType, CallType>> = {
   [tracking.CallType.CALL_TYPE_COMPANY]: 'company',
   [tracking.CallType.CALL_TYPE_EVENT]: 'event',
   [tracking.CallType.CALL_TYPE_FEEDBACK]: 'feedback',
+  [tracking.CallType.CALL_TYPE_PAGE]: 'page',
 };
 
 /** tracking.v1.TrackingService: proto <-> domain, nothing else. */
@@ -65,6 +66,15 @@ function toInput(call: tracking.TrackingCall, index: number): TrackingInput {
     // proto3 optional fields: proto-loader leaves absent ones undefined/null.
     score: call.score === null || call.score === undefined ? undefined : call.score,
     comment: call.comment === null || call.comment === undefined ? undefined : call.comment,
+    question: optional(call.question),
+    promptedQuestion: optional(call.promptedQuestion),
+    promptId: optional(call.promptId),
+    source: optional(call.source),
+    feedbackId: optional(call.feedbackId),
+    url: optional(call.url),
+    path: optional(call.path),
+    title: optional(call.title),
+    referrer: optional(call.referrer),
     attributes: call.attributesJson || '{}',
     active: call.active !== false,
     timestamp,

@@ -41,7 +41,9 @@ export function profileChanges(records: TrackingCallRecord[]): { users: ProfileC
         }
         break;
       }
+      // A page view is activity of the user (last seen), as an event is; only events count as feature usage.
       case 'event':
+      case 'page':
         touch(users, r.userId as string, r);
         for (const companyId of r.companyIds) touch(companies, companyId, r);
         break;

@@ -10,6 +10,15 @@ export interface TrackingInput {
   featureId?: string;
   score?: number;
   comment?: string;
+  question?: string;
+  promptedQuestion?: string;
+  promptId?: string;
+  source?: string;
+  feedbackId?: string;
+  url?: string;
+  path?: string;
+  title?: string;
+  referrer?: string;
   /** JSON text of the attributes object. */
   attributes: string;
   active: boolean;

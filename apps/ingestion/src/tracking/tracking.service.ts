@@ -333,10 +333,23 @@ function checkCall(call: TrackingInput, index: number): void {
     throw new InvalidTrackingCall(`calls[${index}] (${call.type}) lacks ${missing.join(', ')}`, { index, missing });
 }
 
+/** Texts a call may carry (Bucket's feedback fields, page views), stored only when given. */
+const OPTIONAL_TEXT_FIELDS = [
+  'question',
+  'promptedQuestion',
+  'promptId',
+  'source',
+  'feedbackId',
+  'url',
+  'path',
+  'title',
+  'referrer',
+] as const;
+
 function toRecord(appId: string, call: TrackingInput, companiesOf: Map<string, string[]>): UnreceivedCall {
   let companyIds: string[] = [];
   if (call.companyId) companyIds = [call.companyId];
-  else if ((call.type === 'event' || call.type === 'feedback') && call.userId)
+  else if ((call.type === 'event' || call.type === 'feedback' || call.type === 'page') && call.userId)
     companyIds = [...(companiesOf.get(call.userId) ?? [])];
   const record: UnreceivedCall = {
     _id: call.messageId ? `${appId}:m:${call.messageId}` : `${appId}:${newId()}`,
@@ -355,5 +368,6 @@ function toRecord(appId: string, call: TrackingInput, companiesOf: Map<string, s
   if (call.featureId !== undefined) record.featureId = call.featureId;
   if (call.score !== undefined) record.score = call.score;
   if (call.comment !== undefined) record.comment = call.comment;
+  for (const field of OPTIONAL_TEXT_FIELDS) if (call[field] !== undefined) record[field] = call[field];
   return record;
 }

@@ -6,6 +6,7 @@ import {
   CallType,
   CompanyProfileRecord,
   escapeAttributeKey,
+  EXPORT_EVENT_TYPE,
   RAW_COLLECTIONS,
   TrackingCallRecord,
   UserProfileRecord,
@@ -187,8 +188,6 @@ export function sampleTrackingCalls(appId: string, perMonth = 12): TrackingCallR
   return calls;
 }
 
-const EVENT_TYPE = { user: 'identify_user', company: 'identify_company', event: 'track', feedback: 'feedback' } as const;
-
 /** What an export with these filters must contain. */
 export function callsMatching(
   calls: TrackingCallRecord[],
@@ -198,7 +197,7 @@ export function callsMatching(
     (c) =>
       c.day >= filter.from &&
       c.day <= filter.to &&
-      filter.eventTypes.includes(EVENT_TYPE[c.type]) &&
+      filter.eventTypes.includes(EXPORT_EVENT_TYPE[c.type]) &&
       (!filter.userIds?.length || (c.userId !== undefined && filter.userIds.includes(c.userId))) &&
       (!filter.companyIds?.length || c.companyIds.some((id) => filter.companyIds?.includes(id))),
   );
