@@ -51,7 +51,7 @@ describe(`${RowsService.name}: company_features`, () => {
     const segments = new SegmentsService(new SegmentRepository(connection), clock, namedFilters);
     exclusions = new ExclusionsService(new ExclusionsRepository(connection), clock);
     const companyUsage = new CompanyUsageService(new CompanyUsageRepository(connection), features, segments, clock);
-    sut = new RowsService(new RowsRepository(connection), exclusions, companyUsage, segments, namedFilters);
+    sut = new RowsService(new RowsRepository(connection), exclusions, companyUsage, segments, namedFilters, features);
 
     const messaging = (await features.create(appId, MESSAGING))._id;
     await features.create(appId, { name: 'Slack', companyAttribute: { key: 'hasSlackEnabled', equalsJson: 'true' } });

@@ -70,7 +70,7 @@ describe(`${RowsService.name}: rows by reception time`, () => {
     const companyUsage = new CompanyUsageService(new CompanyUsageRepository(connection), features, segments, clock);
     const rows = new RowsRepository(connection);
     await rows.onModuleInit();
-    sut = new RowsService(rows, exclusions, companyUsage, segments, namedFilters);
+    sut = new RowsService(rows, exclusions, companyUsage, segments, namedFilters, features);
 
     const oldDay = '2024-01-05T10:00:00Z';
     await connection.collection<TrackingCallRecord>(RAW_COLLECTIONS.calls).insertMany([

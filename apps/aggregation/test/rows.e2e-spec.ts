@@ -28,20 +28,18 @@ describe('analytics.v1.RowsService StreamRows and CountRows, end to end', () => 
   beforeAll(async () => {
     platform = await startTestPlatform();
     const connection = await mongoose.createConnection(platform.mongoUrl).asPromise();
-    await connection
-      .collection<TrackingCallRecord>(RAW_COLLECTIONS.calls)
-      .insertMany([
-        trackingCall(appId, { messageId: 'before', userId: 'u1', event: 'Opened', timestamp: new Date(FROM.getTime() - 1) }),
-        trackingCall(appId, {
-          messageId: 'at-from',
-          userId: 'u1',
-          event: 'Opened',
-          timestamp: FROM,
-          attributes: { plan: 'pro' },
-        }),
-        trackingCall(appId, { messageId: 'midnight', userId: 'u2', event: 'Sent', timestamp: '2026-03-03T00:00:00Z' }),
-        trackingCall(appId, { messageId: 'at-to', userId: 'u2', event: 'Sent', timestamp: TO }),
-      ]);
+    await connection.collection<TrackingCallRecord>(RAW_COLLECTIONS.calls).insertMany([
+      trackingCall(appId, { messageId: 'before', userId: 'u1', event: 'Opened', timestamp: new Date(FROM.getTime() - 1) }),
+      trackingCall(appId, {
+        messageId: 'at-from',
+        userId: 'u1',
+        event: 'Opened',
+        timestamp: FROM,
+        attributes: { plan: 'pro' },
+      }),
+      trackingCall(appId, { messageId: 'midnight', userId: 'u2', event: 'Sent', timestamp: '2026-03-03T00:00:00Z' }),
+      trackingCall(appId, { messageId: 'at-to', userId: 'u2', event: 'Sent', timestamp: TO }),
+    ]);
     await connection.close();
     client = createGrpcClient(analytics.RowsServiceService, {
       address: platform.env.AGGREGATION_GRPC_ADDR as string,

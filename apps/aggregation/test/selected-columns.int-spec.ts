@@ -61,7 +61,7 @@ describe(`${RowsService.name}: selected columns`, () => {
     const segments = new SegmentsService(new SegmentRepository(connection), clock, namedFilters);
     const exclusions = new ExclusionsService(new ExclusionsRepository(connection), clock);
     const companyUsage = new CompanyUsageService(new CompanyUsageRepository(connection), features, segments, clock);
-    sut = new RowsService(new RowsRepository(connection), exclusions, companyUsage, segments, namedFilters);
+    sut = new RowsService(new RowsRepository(connection), exclusions, companyUsage, segments, namedFilters, features);
 
     await connection.collection<TrackingCallRecord>(RAW_COLLECTIONS.calls).insertMany([
       trackingCall(appId, {
@@ -113,8 +113,9 @@ describe(`${RowsService.name}: selected columns`, () => {
     expect(events.rows).toHaveLength(3);
     expect(events.rows[0]).toBe(
       '{"event_type":"track","event_name":"Opened \\"report\\"","user_id":"u1","company_id":"acme",' +
-        '"timestamp":"2026-03-02T10:00:00.123Z","day":"2026-03-02","message_id":"e1","feature_id":null,"score":null,' +
-        '"comment":null,"attributes":{"plan":"pro","seats":12,"tags":["a","b"],"nested":{"deep":true}}}',
+        '"timestamp":"2026-03-02T10:00:00.123Z","day":"2026-03-02","message_id":"e1","feature_id":null,' +
+        '"feature_name":null,"score":null,"comment":null,"url":null,"path":null,"title":null,"referrer":null,' +
+        '"attributes":{"plan":"pro","seats":12,"tags":["a","b"],"nested":{"deep":true}}}',
     );
     expect((await streamed(FEEDBACK, {})).columns).toEqual(FEEDBACK_COLUMNS);
     expect((await streamed(USERS, {})).columns).toEqual(USER_COLUMNS);
@@ -153,6 +154,11 @@ describe(`${RowsService.name}: selected columns`, () => {
         'Feature ID': 'feat',
         Score: 4,
         Comment: 'line\nbreak',
+        Question: null,
+        'Prompted Question': null,
+        'Prompt ID': null,
+        Source: null,
+        'Feedback ID': null,
         Timestamp: '2026-03-02T09:00:00.000Z',
         Day: '2026-03-02',
         'Message ID': 'f1',

@@ -76,7 +76,7 @@ describe(`${RowsService.name}: rows in an event-time window`, () => {
     const companyUsage = new CompanyUsageService(new CompanyUsageRepository(connection), features, segments, clock);
     const rows = new RowsRepository(connection);
     await rows.onModuleInit();
-    sut = new RowsService(rows, exclusions, companyUsage, segments, namedFilters);
+    sut = new RowsService(rows, exclusions, companyUsage, segments, namedFilters, features);
 
     const pro = { plan: 'pro' };
     await connection

@@ -173,7 +173,8 @@ describe('Bulk Data Export API (seed 002)', () => {
     expect(rows).toBe(expected.length);
     expect(
       text.startsWith(
-        'event_type,event_name,user_id,company_id,timestamp,day,message_id,feature_id,score,comment,attributes\r\n',
+        'event_type,event_name,user_id,company_id,timestamp,day,message_id,feature_id,feature_name,score,comment,' +
+          'url,path,title,referrer,attributes\r\n',
       ),
     ).toBe(true);
     expect(text).toContain(",'=SUM(A1),"); // a cell that would run as a formula is neutralised

@@ -23,6 +23,17 @@ const MAX_LOOKUP_LIMIT = 500;
  * in profiles), features and events (event names with counts), and event properties (keys seen in the
  * attributes of recent events, per event), and segments, paginated with an opaque cursor.
  */
+/** The Bulk API's event types and where each one's rows come from on this platform. */
+const EVENT_TYPES = [
+  { event_type: 'identify_user', available: true, source: 'user calls' },
+  { event_type: 'identify_company', available: true, source: 'company calls' },
+  { event_type: 'page_view', available: true, source: 'page calls (/page, Segment page and screen)' },
+  { event_type: 'track', available: true, source: 'event calls' },
+  { event_type: 'track_feature', available: true, source: "event calls matching a feature's event rule, one row per feature" },
+  { event_type: 'interaction', available: false, source: 'none: this platform has no in-app experiences' },
+  { event_type: 'feedback', available: true, source: 'feedback calls' },
+];
+
 @Injectable()
 export class LookupsService {
   constructor(
@@ -49,6 +60,8 @@ export class LookupsService {
         return this.profileProperties(appId, RAW_COLLECTIONS.companies);
       case 'features_events':
         return this.events(appId);
+      case 'event_types':
+        return EVENT_TYPES;
       case 'events_properties':
         return this.eventProperties(appId);
       case 'segments':

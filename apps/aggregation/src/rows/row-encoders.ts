@@ -1,6 +1,7 @@
 import {
   decodeAttributes,
   EXPORT_EVENT_TYPE,
+  TRACK_FEATURE_EVENT_TYPE,
   TrackingCallRecord,
   UserProfileRecord,
   CompanyProfileRecord,
@@ -20,8 +21,13 @@ export const EVENT_COLUMNS = [
   'day',
   'message_id',
   'feature_id',
+  'feature_name',
   'score',
   'comment',
+  'url',
+  'path',
+  'title',
+  'referrer',
   'attributes',
 ] as const;
 
@@ -31,6 +37,11 @@ export const FEEDBACK_COLUMNS = [
   'feature_id',
   'score',
   'comment',
+  'question',
+  'prompted_question',
+  'prompt_id',
+  'source',
+  'feedback_id',
   'timestamp',
   'day',
   'message_id',
@@ -48,19 +59,31 @@ const num = (value: number | undefined | null): string =>
 const date = (value: Date | undefined | null): string => (value ? `"${new Date(value).toISOString()}"` : 'null');
 const attrs = (json: string | undefined): string => (json && json.length > 0 ? json : '{}');
 
-export function encodeEventRow(call: TrackingCallRecord): string {
+/** A feature a `track` call counts for: its `track_feature` row carries the feature's id and name. */
+export interface TrackedFeature {
+  id: string;
+  name: string;
+}
+
+/** An events row: the call as stored, or (with `feature`) the `track_feature` row of a `track` call. */
+export function encodeEventRow(call: TrackingCallRecord, feature?: TrackedFeature): string {
+  const eventType = feature ? TRACK_FEATURE_EVENT_TYPE : (EXPORT_EVENT_TYPE[call.type] ?? call.type);
   return (
-    `{"event_type":${str(EXPORT_EVENT_TYPE[call.type] ?? call.type)},"event_name":${str(call.event)},` +
+    `{"event_type":${str(eventType)},"event_name":${str(call.event)},` +
     `"user_id":${str(call.userId)},"company_id":${str(call.companyId)},"timestamp":${date(call.timestamp)},` +
-    `"day":${str(call.day)},"message_id":${str(call.messageId)},"feature_id":${str(call.featureId)},` +
-    `"score":${num(call.score)},"comment":${str(call.comment)},"attributes":${attrs(call.attributes)}}`
+    `"day":${str(call.day)},"message_id":${str(call.messageId)},` +
+    `"feature_id":${str(feature ? feature.id : call.featureId)},"feature_name":${str(feature?.name)},` +
+    `"score":${num(call.score)},"comment":${str(call.comment)},"url":${str(call.url)},"path":${str(call.path)},` +
+    `"title":${str(call.title)},"referrer":${str(call.referrer)},"attributes":${attrs(call.attributes)}}`
   );
 }
 
 export function encodeFeedbackRow(call: TrackingCallRecord): string {
   return (
     `{"user_id":${str(call.userId)},"company_id":${str(call.companyId)},"feature_id":${str(call.featureId)},` +
-    `"score":${num(call.score)},"comment":${str(call.comment)},"timestamp":${date(call.timestamp)},` +
+    `"score":${num(call.score)},"comment":${str(call.comment)},"question":${str(call.question)},` +
+    `"prompted_question":${str(call.promptedQuestion)},"prompt_id":${str(call.promptId)},` +
+    `"source":${str(call.source)},"feedback_id":${str(call.feedbackId)},"timestamp":${date(call.timestamp)},` +
     `"day":${str(call.day)},"message_id":${str(call.messageId)},"attributes":${attrs(call.attributes)}}`
   );
 }
@@ -89,7 +112,8 @@ export interface ColumnValues<Doc> {
 
 type Values<Column extends string, Doc> = Readonly<Record<Column, (doc: Doc) => string>>;
 
-const CALL_VALUES: Values<(typeof EVENT_COLUMNS)[number], TrackingCallRecord> = {
+/** Event and feedback columns share their values (`feature_name` is set only on derived track_feature rows). */
+const CALL_VALUES: Values<(typeof EVENT_COLUMNS)[number] | (typeof FEEDBACK_COLUMNS)[number], TrackingCallRecord> = {
   event_type: (call) => str(EXPORT_EVENT_TYPE[call.type] ?? call.type),
   event_name: (call) => str(call.event),
   user_id: (call) => str(call.userId),
@@ -98,8 +122,18 @@ const CALL_VALUES: Values<(typeof EVENT_COLUMNS)[number], TrackingCallRecord> = 
   day: (call) => str(call.day),
   message_id: (call) => str(call.messageId),
   feature_id: (call) => str(call.featureId),
+  feature_name: () => 'null',
   score: (call) => num(call.score),
   comment: (call) => str(call.comment),
+  url: (call) => str(call.url),
+  path: (call) => str(call.path),
+  title: (call) => str(call.title),
+  referrer: (call) => str(call.referrer),
+  question: (call) => str(call.question),
+  prompted_question: (call) => str(call.promptedQuestion),
+  prompt_id: (call) => str(call.promptId),
+  source: (call) => str(call.source),
+  feedback_id: (call) => str(call.feedbackId),
   attributes: (call) => attrs(call.attributes),
 };
 
@@ -108,7 +142,6 @@ const callAttributes = (call: TrackingCallRecord): Record<string, unknown> =>
 
 export const EVENT_VALUES: ColumnValues<TrackingCallRecord> = { values: CALL_VALUES, attributes: callAttributes };
 
-// Feedback columns are a subset of event columns, written the same way.
 const FEEDBACK_ONLY: Values<(typeof FEEDBACK_COLUMNS)[number], TrackingCallRecord> = CALL_VALUES;
 export const FEEDBACK_VALUES: ColumnValues<TrackingCallRecord> = { values: FEEDBACK_ONLY, attributes: callAttributes };
 

@@ -5,6 +5,7 @@ import {
   CallType,
   CompanyProfileRecord,
   EXPORT_EVENT_TYPE,
+  TRACK_FEATURE_EVENT_TYPE,
   TrackingCallRecord,
   UserProfileRecord,
   utcDay,
@@ -12,7 +13,14 @@ import {
 import { CompanyFeatureJson } from '../company-usage/company-feature-json';
 import { CompanyFeatureRow, dayNumber } from '../company-usage/company-usage.metrics';
 import { CompanyScope } from '../company-usage/company-usage.repository';
-import { COMPANY_FEATURE_COLUMNS, companyFeatureRecord, CompanyUsageService } from '../company-usage/company-usage.service';
+import {
+  COMPANY_FEATURE_COLUMNS,
+  companyFeatureRecord,
+  CompanyUsageService,
+  featureRule,
+} from '../company-usage/company-usage.service';
+import { ruleEvents } from '../company-usage/company-usage.metrics';
+import { FeaturesService } from '../features/features.service';
 import { ExclusionsService } from '../exclusions/exclusions.service';
 import { NamedFiltersService } from '../named-filters/named-filters.service';
 import { SegmentsService } from '../segments/segments.service';
@@ -29,6 +37,7 @@ import {
   EVENT_VALUES,
   FEEDBACK_COLUMNS,
   FEEDBACK_VALUES,
+  TrackedFeature,
   USER_COLUMNS,
   USER_VALUES,
 } from './row-encoders';
@@ -84,6 +93,13 @@ export interface CompanyFeatureRows {
 export interface FilteredRowQuery extends RowQuery {
   residual?: FilterNode;
   encoding: RowEncoding<unknown>;
+  /**
+   * Events asked with `track_feature`: per event name, the features whose event rule it matches; each
+   * matching `track` call adds one track_feature row per feature. `trackRows` false: the track calls
+   * themselves were not asked for (only their track_feature rows).
+   */
+  trackedFeatures?: ReadonlyMap<string, readonly TrackedFeature[]>;
+  trackRows?: boolean;
 }
 
 /** Where a row stream writes: `write` answers false when the reader is behind (then wait for `drained`). */
@@ -101,6 +117,7 @@ export class RowsService {
     private readonly companyUsage: CompanyUsageService,
     private readonly segments: SegmentsService,
     private readonly namedFilters: NamedFiltersService,
+    private readonly features: FeaturesService,
   ) {}
 
   /** Validates a request into what its stream reads; throws before any row is sent. */
@@ -139,6 +156,15 @@ export class RowsService {
     let count = 0;
     if (source.dataType === 'company_features') {
       for await (const rows of source.batches) count += rows.length;
+      return count;
+    }
+    if (source.trackedFeatures) {
+      // Derived rows: counted as the stream sends them.
+      await this.stream(source, {
+        write: (batch) => ((count += batch.rowsJson.length), true),
+        drained: async () => undefined,
+        cancelled: () => false,
+      });
       return count;
     }
     const types = typeFilteredInProcess(source) ? new Set<string>(source.callTypes) : null;
@@ -231,13 +257,25 @@ export class RowsService {
     const timed = timeWindow(filter);
     const { fromDay, toDay } = received ? { fromDay: '', toDay: '' } : (timed ?? dayRange(filter));
     let callTypes: CallType[] = [];
+    let derived: Pick<FilteredRowQuery, 'trackedFeatures' | 'trackRows'> = {};
     if (dataType === 'events') {
-      callTypes = filter.eventTypes.length
-        ? filter.eventTypes.flatMap((t) => {
-            const callType = CALL_TYPE_BY_EVENT_TYPE.get(t);
-            return callType ? [callType] : [];
-          })
-        : ['user', 'company', 'event'];
+      const asked = filter.eventTypes;
+      callTypes = asked.length
+        ? [
+            ...new Set(
+              asked.flatMap((t): CallType[] => {
+                if (t === TRACK_FEATURE_EVENT_TYPE) return ['event']; // derived from the track calls
+                const callType = CALL_TYPE_BY_EVENT_TYPE.get(t);
+                return callType ? [callType] : [];
+              }),
+            ),
+          ]
+        : ['user', 'company', 'event', 'page'];
+      if (asked.includes(TRACK_FEATURE_EVENT_TYPE)) {
+        if (selection.dimensions.length > 0 || selection.useDisplayNames)
+          throw new InvalidRowFilter('track_feature rows are sent with every column, by their names');
+        derived = { trackedFeatures: await this.trackedFeatures(appId), trackRows: asked.includes(EXPORT_EVENT_TYPE.event) };
+      }
     } else if (dataType === 'feedback') {
       callTypes = ['feedback'];
     }
@@ -263,7 +301,17 @@ export class RowsService {
       conditions: compiled.conditions,
       residual: compiled.residual,
       encoding,
+      ...derived,
     };
+  }
+
+  /** Per event name, the app's features whose event rule names it (attribute rules have no events). */
+  private async trackedFeatures(appId: string): Promise<Map<string, TrackedFeature[]>> {
+    const byEvent = new Map<string, TrackedFeature[]>();
+    for (const feature of (await this.features.list(appId)).map(featureRule))
+      for (const event of ruleEvents(feature))
+        byEvent.set(event, [...(byEvent.get(event) ?? []), { id: feature.id, name: feature.name }]);
+    return byEvent;
   }
 
   /**
@@ -293,6 +341,7 @@ export class RowsService {
     const cursor = this.rows.cursor(query, Math.max(size, 1000));
     const types = typeFilteredInProcess(query) ? new Set<string>(query.callTypes) : null;
     const residual = query.residual;
+    const { trackedFeatures, trackRows = true } = query;
     const flush = async () => {
       const full = !sink.write({ rowsJson: rows, columns });
       columns = [];
@@ -303,12 +352,20 @@ export class RowsService {
       for await (const doc of cursor) {
         if (sink.cancelled()) return;
         if (types && !types.has((doc as { type?: string }).type ?? '')) continue;
-        if (residual) {
-          const row = filterEncode(doc);
-          if (!evaluateFilter(residual, rowForFilter(row))) continue;
-          rows.push(projected ? encoding.encode(doc) : row);
-        } else {
-          rows.push(encoding.encode(doc));
+        const call = doc as unknown as TrackingCallRecord;
+        if (!trackedFeatures || call.type !== 'event' || trackRows) {
+          if (residual) {
+            const row = filterEncode(doc);
+            if (evaluateFilter(residual, rowForFilter(row))) rows.push(projected ? encoding.encode(doc) : row);
+          } else {
+            rows.push(encoding.encode(doc));
+          }
+        }
+        if (trackedFeatures && call.type === 'event') {
+          for (const feature of trackedFeatures.get(call.event ?? '') ?? []) {
+            const row = encodeEventRow(call, feature);
+            if (!residual || evaluateFilter(residual, rowForFilter(row))) rows.push(row);
+          }
         }
         if (rows.length >= size) await flush();
       }

@@ -34,8 +34,8 @@ export interface ExportRequest {
 
 /**
  * The event types of a Bulk API job that names none: seed 002's six, plus this platform's `feedback`, so a
- * default export holds every tracking call. `page_view`, `track_feature` and `interaction` have no source
- * yet (no tracking call maps to them) and match nothing.
+ * default export holds every tracking call and the track_feature rows derived from them. `interaction`
+ * (in-app experience interactions) has no source on this platform and matches nothing.
  */
 export const DEFAULT_BULK_EVENT_TYPES = [
   'identify_user',

@@ -17,10 +17,13 @@ export class ExportFiltersDto {
   @IsString({ each: true })
   companyIds?: string[];
 
-  /** Export event types (identify_user, identify_company, track, feedback) for the events data type. */
+  /**
+   * Export event types for the events data type (the Bulk API's, but `interaction`, which has no source here).
+   * None: every tracking call (no derived track_feature rows).
+   */
   @IsOptional()
   @IsArray()
-  @IsIn(['identify_user', 'identify_company', 'track', 'feedback'], { each: true })
+  @IsIn(['identify_user', 'identify_company', 'page_view', 'track', 'track_feature', 'feedback'], { each: true })
   eventTypes?: string[];
 }
 

@@ -5,7 +5,7 @@ import { errorBody } from '../errors/http-error.filter';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
 
 /** Lookups answered as a plain JSON array. */
-const ARRAY_LOOKUPS = ['user_properties', 'company_properties', 'features_events'];
+const ARRAY_LOOKUPS = ['user_properties', 'company_properties', 'features_events', 'event_types'];
 /** Lookups with the seed's cursor pagination (`after_cursor`, `limit`, `metadata.cursor`). */
 const PAGED_LOOKUPS = ['events_properties', 'segments'];
 
