@@ -28,6 +28,27 @@ export function encodeCompany(company: CompanyOfUser): string {
   });
 }
 
+const OPTIONAL_TEXTS = {
+  question: 'question',
+  prompted_question: 'promptedQuestion',
+  prompt_id: 'promptId',
+  source: 'source',
+  feedback_id: 'feedbackId',
+  url: 'url',
+  path: 'path',
+  title: 'title',
+  referrer: 'referrer',
+} as const;
+
+function optionalTexts(call: TrackingCallRecord): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, field] of Object.entries(OPTIONAL_TEXTS)) {
+    const value = call[field];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
 /** One raw call; its stored attributes are JSON text already and are spliced in as they are. */
 export function encodeCall(call: TrackingCallRecord): string {
   const head = JSON.stringify({
@@ -43,6 +64,8 @@ export function encodeCall(call: TrackingCallRecord): string {
     feature_id: call.featureId ?? null,
     score: finite(call.score),
     comment: call.comment ?? null,
+    // Present only on the calls that carry them (feedback of Bucket's SDK, page views).
+    ...optionalTexts(call),
   });
   const attributes = call.attributes && call.attributes.length > 0 ? call.attributes : '{}';
   return `${head.slice(0, -1)},"attributes":${attributes}}`;
