@@ -18,6 +18,7 @@ import { HealthController } from './health/health.controller';
 import { PrivacyController } from './privacy/privacy.controller';
 import { RetentionController } from './privacy/retention.controller';
 import { SegmentsController } from './segments/segments.controller';
+import { SegmentModule } from './segment/segment.module';
 import { TrackingModule } from './tracking/tracking.module';
 
 @Module({})
@@ -25,7 +26,7 @@ export class GatewayModule {
   static forRoot(env: GatewayEnv): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [GrpcClientsModule.forRoot(env), TrackingModule, DataExportModule, CoveoModule],
+      imports: [GrpcClientsModule.forRoot(env), TrackingModule, DataExportModule, CoveoModule, SegmentModule],
       controllers: [
         HealthController,
         AdminController,
