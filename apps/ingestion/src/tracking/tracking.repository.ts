@@ -35,6 +35,23 @@ export interface UsageIncrement {
 
 const DUPLICATE_KEY = 11000;
 
+/**
+ * A stored call as ingestion writes it: a feedback with a feedbackId (`_id` `<appId>:fb:<feedbackId>`) also
+ * keeps the messageId of every call applied to it, so a retried call is recognised after a later one.
+ */
+export type StoredCallRecord = TrackingCallRecord & { messageIds?: string[] };
+
+/** What a later feedback call with the same feedbackId changes in the stored feedback. */
+export interface FeedbackUpdate {
+  /** The fields it sent (score, comment, question, ...), its time and, when it named one, its company. */
+  set: Partial<TrackingCallRecord>;
+  /** Its messageId, if any: not applied again when the feedback already holds it. */
+  messageId?: string;
+  /** The stored feedback must be of this user and feature, else nothing changes. */
+  userId?: string;
+  featureId?: string;
+}
+
 /** Ingestion's own journal: the stored calls of one round not yet applied to profiles and counters. */
 export interface ProjectionJournalRecord {
   _id: string;
@@ -126,6 +143,24 @@ export class TrackingRepository implements OnModuleInit {
       for (const e of writeErrors) duplicates.add(records[e.index]?._id ?? '');
     }
     return duplicates;
+  }
+
+  /**
+   * Applies a later call to the stored feedback `id` (one updateOne, by `_id`); false when nothing matched:
+   * its messageId was applied before, or the feedback is another user's or feature's. The round's single
+   * writer (TrackingService) is the only one updating an app's feedback, so this is no concurrent
+   * read-modify-write: the filter and `$set` are evaluated by one writer per document at a time.
+   */
+  async updateFeedback(appId: string, id: string, update: FeedbackUpdate): Promise<boolean> {
+    const filter: Record<string, unknown> = { _id: id, appId, type: 'feedback' };
+    if (update.userId !== undefined) filter.userId = update.userId;
+    if (update.featureId !== undefined) filter.featureId = update.featureId;
+    // An array field: `$ne` matches when no element equals it (and when the field is absent).
+    if (update.messageId !== undefined) filter.messageIds = { $ne: update.messageId };
+    const change: Record<string, unknown> = { $set: update.set };
+    if (update.messageId !== undefined) change.$addToSet = { messageIds: update.messageId };
+    const result = await this.calls.updateOne(filter as mongo.Filter<TrackingCallRecord>, change);
+    return result.matchedCount > 0;
   }
 
   /** companyIds of the given users (absent users are left out). */

@@ -5,7 +5,7 @@ import { IngestionBusy, InvalidTrackingCall, StoreFailed, StoreOutcomeUnknown } 
 import { SuppressionList } from './suppression-list';
 import { TrackingInput, TrackResult } from './tracking.model';
 import { TrackingProjector } from './tracking.projector';
-import { TrackingRepository } from './tracking.repository';
+import { FeedbackUpdate, StoredCallRecord, TrackingRepository } from './tracking.repository';
 import { WritePriority } from './write-priority';
 
 /**
@@ -19,6 +19,10 @@ import { WritePriority } from './write-priority';
  * then: those in the user's profile plus those of company calls stored but not yet applied.
  * Calls of suppressed users (see SuppressionList) are answered as success but not stored; they are picked
  * out when their round is stored, so a suppression takes effect for every round after the erasure's step.
+ *
+ * A feedback call with a feedbackId is stored as `<appId>:fb:<feedbackId>`: the first call of that id is
+ * inserted, a later one updates that one record instead (see `applyFeedbackUpdates`); the messageIds of the
+ * calls applied to it are kept on it, so a retried call (same messageId) is a duplicate even after a later one.
  *
  * An error answer means nothing of the batch is stored: a batch is written only while its caller still
  * waits (its gRPC deadline, less a margin for the answer to travel back), a write acknowledged too late is
@@ -60,14 +64,33 @@ function isStep(entry: QueuedBatch | ExclusiveStep): entry is ExclusiveStep {
 }
 
 /** A call's record before it is written: when it was received is the instant of the write. */
-type UnreceivedCall = Omit<TrackingCallRecord, 'receivedAt' | 'receivedDay'>;
+type UnreceivedCall = Omit<StoredCallRecord, 'receivedAt' | 'receivedDay'>;
+
+/** One call of a round to a feedback with a feedbackId, with its own record (its fields, its companies). */
+interface FeedbackCall {
+  batch: QueuedBatch;
+  index: number;
+  record: UnreceivedCall;
+}
 
 /** The records of one round and, per batch, the record id of each of its calls (null: suppressed, not stored). */
 interface PreparedRound {
   records: UnreceivedCall[];
   idsOf: Map<QueuedBatch, (string | null)[]>;
-  /** Calls whose messageId repeats one earlier in the same round (stored once, answered as duplicates). */
+  /**
+   * Calls answered as duplicates without a write: their messageId repeats one earlier in the same round
+   * (stored once), or they name a feedback of the round with another user or feature.
+   */
   repeated: Map<QueuedBatch, Set<number>>;
+  /** Per feedback record of the round (`<appId>:fb:<feedbackId>`): its calls in arrival order. */
+  feedback: Map<string, FeedbackCall[]>;
+}
+
+/** The fields a later call of a feedback changes when it sends them. */
+const FEEDBACK_FIELDS = ['score', 'comment', 'question', 'promptedQuestion', 'promptId', 'source'] as const;
+
+function isFeedbackRecordId(appId: string, id: string): boolean {
+  return id.startsWith(`${appId}:fb:`);
 }
 
 @Injectable()
@@ -202,6 +225,9 @@ export class TrackingService {
     for (const record of round.records) record.journalId = journalId;
     let existing: Set<string>;
     let stored: TrackingCallRecord[] = [];
+    /** Calls of feedback stored before whose update matched nothing (answered as duplicates). */
+    let unapplied = new Set<FeedbackCall>();
+    let updating = false;
     try {
       // The journal entry goes first (see TrackingProjector); both writes take the raw inserts' priority.
       existing = await this.priority.insert(async () => {
@@ -215,7 +241,10 @@ export class TrackingService {
           stored.map((r) => r._id),
           receivedAt,
         );
-        return this.repository.insertCalls(appId, stored);
+        const collided = await this.repository.insertCalls(appId, stored);
+        updating = true;
+        unapplied = await this.applyFeedbackUpdates(appId, round, collided, receivedAt);
+        return collided;
       });
     } catch (error) {
       this.logger.error(`storing ${round.records.length} calls of ${appId} failed: ${(error as Error).message}`);
@@ -224,7 +253,8 @@ export class TrackingService {
         journalId,
         round.records.map((r) => r._id),
       );
-      for (const batch of live) batch.reject(outcome);
+      // Updates of feedback stored before cannot be taken back: some of them may have been applied.
+      for (const batch of live) batch.reject(updating && outcome instanceof StoreFailed ? new StoreOutcomeUnknown() : outcome);
       return;
     }
 
@@ -244,7 +274,14 @@ export class TrackingService {
         this.logger.error(`removing late calls of ${appId} failed: ${(error as Error).message}`);
         answer = new StoreOutcomeUnknown();
       }
-      for (const batch of late) batch.reject(answer);
+      // A late batch whose feedback call took effect in a record that stays (an update of a feedback stored
+      // before, or a part of a new one that an answered batch keeps) is told the outcome is unknown.
+      const tookEffect = new Set<QueuedBatch>();
+      for (const [id, calls] of round.feedback) {
+        if (removed.has(id)) continue;
+        for (const call of calls) if (!unapplied.has(call)) tookEffect.add(call.batch);
+      }
+      for (const batch of late) batch.reject(tookEffect.has(batch) ? new StoreOutcomeUnknown() : answer);
     }
 
     this.projector.add(
@@ -252,16 +289,52 @@ export class TrackingService {
       stored.filter((r) => !existing.has(r._id) && !removed.has(r._id)),
       journalId,
     );
+    const unappliedAt = new Map<QueuedBatch, Set<number>>();
+    for (const call of unapplied) unappliedAt.set(call.batch, (unappliedAt.get(call.batch) ?? new Set<number>()).add(call.index));
     for (const batch of live) {
       if (late.has(batch)) continue;
       const repeated = round.repeated.get(batch);
+      const notApplied = unappliedAt.get(batch);
       batch.resolve(
         (round.idsOf.get(batch) ?? []).map((id, index): CallOutcome => {
           if (id === null) return 'suppressed';
-          return repeated?.has(index) || existing.has(id) ? 'duplicate' : 'stored';
+          if (repeated?.has(index) || notApplied?.has(index)) return 'duplicate';
+          // A collision is a retried messageId, except for feedback with a feedbackId: that one was updated.
+          return existing.has(id) && !isFeedbackRecordId(appId, id) ? 'duplicate' : 'stored';
         }),
       );
     }
+  }
+
+  /**
+   * The second part of a round's write: every feedback call of the round whose `<appId>:fb:<feedbackId>`
+   * record already existed (its insert collided) is applied to that record, one update per call, in arrival
+   * order. This is no shared read-modify-write: the app's rounds run one after another (see `drain`), so
+   * the round is the only writer of the app's raw calls while it runs; calls of one feedback are applied in
+   * sequence, different feedback records concurrently (each update touches one document). Answers the calls
+   * whose update matched nothing (their messageId was applied before, or the feedback is another user's or
+   * feature's): answered as duplicates.
+   */
+  private async applyFeedbackUpdates(
+    appId: string,
+    round: PreparedRound,
+    collided: Set<string>,
+    receivedAt: Date,
+  ): Promise<Set<FeedbackCall>> {
+    const unapplied = new Set<FeedbackCall>();
+    const work = [...round.feedback].filter(([id]) => collided.has(id));
+    const receivedDay = utcDay(receivedAt);
+    for (let start = 0; start < work.length; start += UPDATE_CONCURRENCY) {
+      await Promise.all(
+        work.slice(start, start + UPDATE_CONCURRENCY).map(async ([id, calls]) => {
+          for (const call of calls) {
+            const applied = await this.repository.updateFeedback(appId, id, feedbackUpdate(call.record, receivedAt, receivedDay));
+            if (!applied) unapplied.add(call);
+          }
+        }),
+      );
+    }
+    return unapplied;
   }
 
   /** After a failed write: removes whatever the round stored, and says what its callers are told. */
@@ -291,8 +364,10 @@ export class TrackingService {
       if (pending.length > 0) companiesOf.set(userId, [...new Set([...(companiesOf.get(userId) ?? []), ...pending])]);
     }
 
-    const round: PreparedRound = { records: [], idsOf: new Map(), repeated: new Map() };
+    const round: PreparedRound = { records: [], idsOf: new Map(), repeated: new Map(), feedback: new Map() };
     const seenIds = new Set<string>();
+    /** The record of each feedback of the round, its calls merged in order. */
+    const merged = new Map<string, UnreceivedCall>();
     for (const batch of batches) {
       const ids: (string | null)[] = [];
       const repeated = new Set<number>();
@@ -308,7 +383,26 @@ export class TrackingService {
         }
         const record = toRecord(appId, call, companiesOf);
         ids.push(record._id);
-        if (seenIds.has(record._id)) repeated.add(index);
+        const feedbackCalls = round.feedback.get(record._id);
+        if (isFeedbackRecordId(appId, record._id)) {
+          if (!feedbackCalls) {
+            // The record to insert is a copy: later calls of the round merge into it, each call keeps its own.
+            round.feedback.set(record._id, [{ batch, index, record }]);
+            const copy: UnreceivedCall = { ...record, companyIds: [...record.companyIds] };
+            // (An absent list must stay absent: the driver would store an undefined field as null.)
+            if (record.messageIds) copy.messageIds = [...record.messageIds];
+            merged.set(record._id, copy);
+            continue;
+          }
+          // A later call of a feedback of this round: merged into its record, as an update would.
+          const target = merged.get(record._id);
+          const retried = call.messageId !== undefined && feedbackCalls.some((c) => c.record.messageId === call.messageId);
+          if (!target || retried || target.userId !== record.userId || target.featureId !== record.featureId) repeated.add(index);
+          else {
+            feedbackCalls.push({ batch, index, record });
+            mergeFeedback(target, record);
+          }
+        } else if (seenIds.has(record._id)) repeated.add(index);
         else {
           seenIds.add(record._id);
           round.records.push(record);
@@ -317,7 +411,39 @@ export class TrackingService {
       round.idsOf.set(batch, ids);
       round.repeated.set(batch, repeated);
     }
+    // Feedback records are inserted after the round's other calls (their order in one insertMany is free).
+    round.records.push(...merged.values());
     return round;
+  }
+}
+
+/** Updates of feedback records run this many at a time (different records). */
+const UPDATE_CONCURRENCY = 16;
+
+/** The fields a later call changes in a feedback stored before (the user and feature stay the first call's). */
+function feedbackUpdate(record: UnreceivedCall, receivedAt: Date, receivedDay: string): FeedbackUpdate {
+  const set: Partial<TrackingCallRecord> = { timestamp: record.timestamp, day: record.day, receivedAt, receivedDay };
+  for (const field of FEEDBACK_FIELDS) if (record[field] !== undefined) Object.assign(set, { [field]: record[field] });
+  if (record.companyId !== undefined) {
+    set.companyId = record.companyId;
+    set.companyIds = record.companyIds;
+  }
+  if (record.messageId !== undefined) set.messageId = record.messageId;
+  return { set, messageId: record.messageId, userId: record.userId, featureId: record.featureId };
+}
+
+/** Applies a later call of the same feedback, within one round, to the record to be inserted. */
+function mergeFeedback(target: UnreceivedCall, later: UnreceivedCall): void {
+  for (const field of FEEDBACK_FIELDS) if (later[field] !== undefined) Object.assign(target, { [field]: later[field] });
+  if (later.companyId !== undefined) {
+    target.companyId = later.companyId;
+    target.companyIds = later.companyIds;
+  }
+  target.timestamp = later.timestamp;
+  target.day = later.day;
+  if (later.messageId !== undefined) {
+    target.messageId = later.messageId;
+    target.messageIds = [...(target.messageIds ?? []), later.messageId];
   }
 }
 
@@ -352,7 +478,7 @@ function toRecord(appId: string, call: TrackingInput, companiesOf: Map<string, s
   else if ((call.type === 'event' || call.type === 'feedback' || call.type === 'page') && call.userId)
     companyIds = [...(companiesOf.get(call.userId) ?? [])];
   const record: UnreceivedCall = {
-    _id: call.messageId ? `${appId}:m:${call.messageId}` : `${appId}:${newId()}`,
+    _id: recordId(appId, call),
     appId,
     type: call.type,
     attributes: call.attributes,
@@ -369,5 +495,16 @@ function toRecord(appId: string, call: TrackingInput, companiesOf: Map<string, s
   if (call.score !== undefined) record.score = call.score;
   if (call.comment !== undefined) record.comment = call.comment;
   for (const field of OPTIONAL_TEXT_FIELDS) if (call[field] !== undefined) record[field] = call[field];
+  if (call.type === 'feedback' && call.feedbackId && call.messageId !== undefined) record.messageIds = [call.messageId];
   return record;
+}
+
+/**
+ * A feedback with a feedbackId: `<appId>:fb:<feedbackId>`, so a later call of it collides with the stored one
+ * and updates it (its messageId is checked against the feedback's messageIds instead). Any other call with a
+ * messageId: `<appId>:m:<messageId>`, so a retry collides and is a duplicate. Else a random id.
+ */
+function recordId(appId: string, call: TrackingInput): string {
+  if (call.type === 'feedback' && call.feedbackId) return `${appId}:fb:${call.feedbackId}`;
+  return call.messageId ? `${appId}:m:${call.messageId}` : `${appId}:${newId()}`;
 }
