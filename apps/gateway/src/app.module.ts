@@ -16,6 +16,7 @@ import { FiltersController } from './filters/filters.controller';
 import { GrpcClientsModule } from './grpc-clients/grpc-clients.module';
 import { HealthController } from './health/health.controller';
 import { PrivacyController } from './privacy/privacy.controller';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RetentionController } from './privacy/retention.controller';
 import { SegmentsController } from './segments/segments.controller';
 import { SegmentModule } from './segment/segment.module';
@@ -26,7 +27,7 @@ export class GatewayModule {
   static forRoot(env: GatewayEnv): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [GrpcClientsModule.forRoot(env), TrackingModule, DataExportModule, CoveoModule, SegmentModule],
+      imports: [GrpcClientsModule.forRoot(env), RateLimitModule, TrackingModule, DataExportModule, CoveoModule, SegmentModule],
       controllers: [
         HealthController,
         AdminController,

@@ -4,7 +4,9 @@ import { GatewayModule } from './app.module';
 import { GatewayEnv } from './config/env';
 import { HttpErrorFilter, toHttpError } from './errors/http-error.filter';
 import { createValidationPipe } from './errors/validation';
+import { installPublicCors } from './tracking/public-cors';
 import { installJsonBodyParser } from './tracking/tracking-body';
+import { installUnsupportedSdkRoutes } from './tracking/unsupported-sdk-routes';
 import { trackingConfig } from './tracking/tracking.config';
 
 /** Builds the HTTP gateway (Fastify): validation, error mapping and routes. */
@@ -18,6 +20,9 @@ export async function createGateway(env: GatewayEnv): Promise<NestFastifyApplica
   );
   const fastify = app.getHttpAdapter().getInstance();
   installJsonBodyParser(fastify, trackingConfig());
+  // Browsers call the tracking routes (and the Segment-compatible ones) directly: CORS on those only.
+  installPublicCors(fastify);
+  installUnsupportedSdkRoutes(fastify);
   // Failures before a route runs (bad JSON, 413, 415) get the same error body as everything else.
   fastify.setErrorHandler((error, _request, reply) => {
     const { status, body } = toHttpError(error);

@@ -10,9 +10,12 @@ import {
 import { Reflector } from '@nestjs/core';
 import { tenancy } from '@exportd/contracts';
 import { fromGrpcError } from '@exportd/grpc';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../errors/http-error.filter';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
+import { RateLimitedException } from '../rate-limit/rate-limited.exception';
+import { ApiRateLimiter } from '../rate-limit/rate-limiters';
+import { setRetryAfter } from '../rate-limit/retry-after.interceptor';
 
 export type Privilege = 'exports:read' | 'exports:write' | 'settings:write' | 'privacy:write';
 
@@ -42,13 +45,15 @@ export function apiKeyFrom(header: string | undefined): string | undefined {
 
 /**
  * Authenticates an API key through ingestion (keys are stored hashed there) on every request, so a revoked
- * key stops working at once, and checks the route's privileges.
+ * key stops working at once, applies the key's rate limit (API_RATE_LIMIT: 429 with Retry-After, after the
+ * authentication so that unknown keys take no room in the limiter) and checks the route's privileges.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly clients: ServiceClients,
     private readonly reflector: Reflector,
+    private readonly limits: ApiRateLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -66,6 +71,13 @@ export class ApiKeyGuard implements CanActivate {
       const remote = fromGrpcError(error);
       if (remote.httpStatus === 401)
         throw new UnauthorizedException(errorBody(401, 'invalid_api_key', 'unknown or revoked API key'));
+      throw error;
+    }
+    try {
+      this.limits.take(auth.keyId);
+    } catch (error) {
+      // Guards run outside the interceptors: the header is set here.
+      if (error instanceof RateLimitedException) setRetryAfter(context.switchToHttp().getResponse<FastifyReply>(), error);
       throw error;
     }
     const needed =

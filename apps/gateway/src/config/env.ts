@@ -1,4 +1,5 @@
 import { env, EnvOf, internalServiceEnv, loadEnvOrExit, serviceAddressEnv } from '@exportd/config';
+import { rateLimitEnvSchema } from '../rate-limit/rate-limit.config';
 import { trackingEnvSchema } from '../tracking/tracking.config';
 
 export const gatewayEnvSchema = {
@@ -10,6 +11,7 @@ export const gatewayEnvSchema = {
   ADMIN_TOKEN: env.secret('Bearer token of the admin API; required outside development', 16, ''),
   // Validated with the rest, so one report lists every bad variable.
   ...trackingEnvSchema,
+  ...rateLimitEnvSchema,
 };
 
 export type GatewayEnv = EnvOf<typeof gatewayEnvSchema>;

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TrackingConfig } from './tracking.config';
 
-/** The Tracking API's paths: `/{trackingKey}/{user|company|event|events|feedback|bulk}`. */
-const TRACKING_PATH = /^\/[^/?]+\/(user|company|events?|feedback|bulk)\/?(?:\?|$)/;
+/** The Tracking API's paths: `/{trackingKey}/{user|company|event|events|feedback|bulk|page}`. */
+const TRACKING_PATH = /^\/[^/?]+\/(user|company|events?|feedback|bulk|page)\/?(?:\?|$)/;
 
 /** Body limit of the other JSON routes (the gateway's former global limit). */
 const OTHER_JSON_LIMIT = 1024 * 1024;

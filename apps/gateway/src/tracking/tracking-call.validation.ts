@@ -1,8 +1,9 @@
 import { tracking, trackingCall } from '@exportd/contracts';
+import { createHash, randomUUID } from 'node:crypto';
 import { CALL_LIMITS } from './tracking.config';
 
-export type CallKind = 'user' | 'company' | 'event' | 'feedback';
-export const CALL_KINDS: readonly CallKind[] = ['user', 'company', 'event', 'feedback'];
+export type CallKind = 'user' | 'company' | 'event' | 'feedback' | 'page';
+export const CALL_KINDS: readonly CallKind[] = ['user', 'company', 'event', 'feedback', 'page'];
 
 /** One wrong field and why; `field` is a path such as `attributes` or, in a bulk request, `3.userId`. */
 export interface FieldProblem {
@@ -17,14 +18,36 @@ const CALL_TYPE: Record<CallKind, tracking.CallType> = {
   company: tracking.CallType.CALL_TYPE_COMPANY,
   event: tracking.CallType.CALL_TYPE_EVENT,
   feedback: tracking.CallType.CALL_TYPE_FEEDBACK,
+  page: tracking.CallType.CALL_TYPE_PAGE,
 };
 
-/** The fields each call accepts (seed 001, plus messageId); `required` ones must be present. */
+/**
+ * The fields each call accepts (seed 001, plus messageId; feedback also takes the fields Bucket's SDK sends;
+ * page views are this platform's); `required` ones must be present.
+ */
 const FIELDS: Record<CallKind, { required: string[]; optional: string[] }> = {
   user: { required: ['userId'], optional: ['attributes', 'context', 'timestamp', 'messageId'] },
   company: { required: ['companyId'], optional: ['userId', 'attributes', 'context', 'timestamp', 'messageId'] },
   event: { required: ['event', 'userId'], optional: ['companyId', 'attributes', 'context', 'timestamp', 'messageId'] },
-  feedback: { required: ['featureId', 'userId'], optional: ['companyId', 'score', 'comment', 'timestamp', 'messageId'] },
+  feedback: {
+    required: ['featureId', 'userId'],
+    optional: [
+      'companyId',
+      'score',
+      'comment',
+      'timestamp',
+      'messageId',
+      'question',
+      'promptedQuestion',
+      'promptId',
+      'source',
+      'feedbackId',
+    ],
+  },
+  page: {
+    required: ['userId'],
+    optional: ['url', 'path', 'title', 'referrer', 'companyId', 'attributes', 'context', 'timestamp', 'messageId'],
+  },
 };
 
 // ISO 8601 calendar date, optionally with a time and a zone (a time without a zone is read as UTC).
@@ -67,6 +90,24 @@ function idField(
   else if (value.length > max) problems.add(field, `must be at most ${max} characters, got ${value.length}`);
   else return value;
   return undefined;
+}
+
+/**
+ * Free text (a question, a page's URL or title): a string of at most `max` characters. An empty string is
+ * taken as absent, as ingestion stores empty texts as absent anyway.
+ */
+function textField(body: Record<string, unknown>, field: string, problems: Problems, max: number): string | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') {
+    problems.add(field, `must be a string, got ${describe(value)}`);
+    return undefined;
+  }
+  if (value.length > max) {
+    problems.add(field, `must be at most ${max} characters, got ${value.length}`);
+    return undefined;
+  }
+  return value.length > 0 ? value : undefined;
 }
 
 function describe(value: unknown): string {
@@ -215,6 +256,20 @@ export function validateCall(kind: CallKind, body: unknown, receivedAt: Date, pr
       problems.add('score', 'score or comment (or both) is required');
       problems.add('comment', 'score or comment (or both) is required');
     }
+    // Bucket's SDK: the question answered and the prompt's, the prompt's id, where it came from, and the id of
+    // the feedback (a later call with the same feedbackId updates that feedback; see assignFeedbackId).
+    call.question = textField(body, 'question', problems, CALL_LIMITS.questionLength) ?? '';
+    call.promptedQuestion = textField(body, 'promptedQuestion', problems, CALL_LIMITS.questionLength) ?? '';
+    call.promptId = idField(body, 'promptId', problems) ?? '';
+    call.source = textField(body, 'source', problems, CALL_LIMITS.sourceLength) ?? '';
+    call.feedbackId = idField(body, 'feedbackId', problems) ?? '';
+  } else if (kind === 'page') {
+    call.attributesJson = attributesField(body, problems);
+    call.active = contextField(body, problems);
+    call.url = textField(body, 'url', problems, CALL_LIMITS.urlLength) ?? '';
+    call.path = textField(body, 'path', problems, CALL_LIMITS.urlLength) ?? '';
+    call.title = textField(body, 'title', problems, CALL_LIMITS.titleLength) ?? '';
+    call.referrer = textField(body, 'referrer', problems, CALL_LIMITS.urlLength) ?? '';
   } else {
     call.attributesJson = attributesField(body, problems);
     call.active = contextField(body, problems);
@@ -265,4 +320,24 @@ export function validateBulk(body: unknown, receivedAt: Date): ValidatedBulk {
 /** One line naming every wrong field, for the error message. */
 export function summarize(problems: FieldProblem[]): string {
   return problems.map((p) => `${p.field}: ${p.problems.join(', ')}`).join('; ');
+}
+
+/**
+ * Every feedback stored through the Tracking API has a feedbackId, as in Bucket's own API: the client's, or
+ * one assigned here and returned in the answer (Bucket's feedback widget sends the score first, then the
+ * comment with the feedbackId of the first answer, which updates that feedback instead of adding one). With a
+ * messageId and no feedbackId the id is derived from the messageId, so a retry of the call gets the same id
+ * (ingestion then recognises the retry by its messageId). Returns the call's feedbackId ('' for other calls).
+ */
+export function assignFeedbackId(call: tracking.TrackingCall): string {
+  if (call.type !== tracking.CallType.CALL_TYPE_FEEDBACK) return '';
+  if (!call.feedbackId) call.feedbackId = call.messageId ? feedbackIdOfMessage(call.messageId) : randomUUID();
+  return call.feedbackId;
+}
+
+/** A UUID-shaped id derived from a messageId (the version nibble says 5: name-based, SHA hashed). */
+function feedbackIdOfMessage(messageId: string): string {
+  const hex = createHash('sha256').update(`feedback-of-message:${messageId}`).digest('hex');
+  const variant = ((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

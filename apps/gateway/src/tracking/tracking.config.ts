@@ -39,6 +39,14 @@ export const CALL_LIMITS = {
   idLength: 256,
   eventLength: 256,
   commentLength: 4_096,
+  /** Feedback's question and promptedQuestion (Bucket's SDK). */
+  questionLength: 2_048,
+  /** Feedback's source, e.g. `sdk`, `widget`, `prompt`. */
+  sourceLength: 64,
+  /** Page views: url, path and referrer. */
+  urlLength: 8_192,
+  /** Page views: the page's title (or a screen's name). */
+  titleLength: 2_048,
   attributeKeyLength: 256,
   attributeStringLength: 4_096,
   /** Keys of the `attributes` object itself. */

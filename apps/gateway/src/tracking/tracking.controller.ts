@@ -1,9 +1,10 @@
 import { BadRequestException, Body, Controller, HttpCode, Inject, Param, PayloadTooLargeException, Post } from '@nestjs/common';
 import { Clock } from '@exportd/runtime';
 import { errorBody } from '../errors/http-error.filter';
+import { TrackingRateLimiter } from '../rate-limit/rate-limiters';
 import { TrackingBatcher } from './tracking.batcher';
 import { TrackingKeyResolver } from './tracking-key.resolver';
-import { CallKind, FieldProblem, summarize, validateBulk, validateCall } from './tracking-call.validation';
+import { assignFeedbackId, CallKind, FieldProblem, summarize, validateBulk, validateCall } from './tracking-call.validation';
 import { TRACKING_CONFIG, TrackingConfig } from './tracking.config';
 
 /** The small body of every successful tracking call. */
@@ -11,10 +12,18 @@ export interface TrackingAccepted {
   success: true;
 }
 
+/** The answer of a feedback call: the feedback's id (the client's or an assigned one), for later updates. */
+export interface FeedbackAccepted extends TrackingAccepted {
+  feedbackId: string;
+}
+
 /**
- * The Tracking API (seed 001): `POST /{trackingKey}/{user|company|event|feedback}` and the `/bulk` extension.
- * JSON only (the body parser answers 415/413/400 for other content types, oversized or malformed bodies);
- * 200 `{"success":true}` once stored; 400 naming every wrong field; 401 for an unknown tracking key.
+ * The Tracking API (seed 001): `POST /{trackingKey}/{user|company|event|feedback}`, page views
+ * (`/{trackingKey}/page`) and the `/bulk` extension. JSON only (the body parser answers 415/413/400 for other
+ * content types, oversized or malformed bodies); 200 `{"success":true}` once stored (feedback also answers its
+ * `feedbackId`); 400 naming every wrong field; 401 for an unknown tracking key; 429 over the tracking key's
+ * rate limit (checked once the key is known, before anything is validated or stored; a bulk request counts
+ * its calls).
  * Bodies are checked by hand rather than by class-validator DTOs: numeric ids become strings, attribute keys
  * such as `__proto__` must survive, and this is the hottest path of the gateway.
  */
@@ -25,6 +34,7 @@ export class TrackingController {
     private readonly batcher: TrackingBatcher,
     private readonly clock: Clock,
     @Inject(TRACKING_CONFIG) private readonly config: TrackingConfig,
+    private readonly limits: TrackingRateLimiter,
   ) {}
 
   @Post(':trackingKey/user')
@@ -46,10 +56,19 @@ export class TrackingController {
     return this.single('event', trackingKey, body);
   }
 
+  /** A feedbackId sent before updates that feedback (see assignFeedbackId and ingestion's TrackingService). */
   @Post(':trackingKey/feedback')
   @HttpCode(200)
-  feedback(@Param('trackingKey') trackingKey: string, @Body() body: unknown): Promise<TrackingAccepted> {
-    return this.single('feedback', trackingKey, body);
+  async feedback(@Param('trackingKey') trackingKey: string, @Body() body: unknown): Promise<FeedbackAccepted> {
+    const feedbackId = await this.store('feedback', trackingKey, body);
+    return { success: true, feedbackId };
+  }
+
+  /** A page (or screen) view: `{userId, url, path, title, referrer, companyId, attributes, context, timestamp, messageId}`. */
+  @Post(':trackingKey/page')
+  @HttpCode(200)
+  page(@Param('trackingKey') trackingKey: string, @Body() body: unknown): Promise<TrackingAccepted> {
+    return this.single('page', trackingKey, body);
   }
 
   @Post(':trackingKey/bulk')
@@ -65,18 +84,28 @@ export class TrackingController {
         ),
       );
     }
+    this.limits.take(trackingKey, Array.isArray(body) ? body.length : 1);
     const result = validateBulk(body, this.clock.now());
     if (!result.ok) throw invalid(result.problems);
+    result.calls.forEach(assignFeedbackId);
     await this.batcher.store(app.id, result.calls);
     return { success: true, calls: result.calls.length };
   }
 
   private async single(kind: CallKind, trackingKey: string, body: unknown): Promise<TrackingAccepted> {
+    await this.store(kind, trackingKey, body);
+    return { success: true };
+  }
+
+  /** Stores one call; answers the feedbackId of a feedback call ('' for the others). */
+  private async store(kind: CallKind, trackingKey: string, body: unknown): Promise<string> {
     const app = await this.keys.resolve(trackingKey);
+    this.limits.take(trackingKey, 1);
     const result = validateCall(kind, body, this.clock.now());
     if (!result.ok) throw invalid(result.problems);
+    const feedbackId = assignFeedbackId(result.call);
     await this.batcher.submit(app.id, [result.call]);
-    return { success: true };
+    return feedbackId;
   }
 }
 

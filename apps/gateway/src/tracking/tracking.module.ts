@@ -14,5 +14,7 @@ import { TRACKING_CONFIG, trackingConfig } from './tracking.config';
     TrackingKeyResolver,
     TrackingBatcher,
   ],
+  // For other public tracking surfaces (the Segment-compatible routes): one key cache, one batcher.
+  exports: [TrackingKeyResolver, TrackingBatcher],
 })
 export class TrackingModule {}

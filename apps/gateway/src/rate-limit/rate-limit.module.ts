@@ -1,0 +1,20 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { ApiRateLimiter, RATE_LIMIT_NOW, TrackingRateLimiter } from './rate-limiters';
+import { RetryAfterInterceptor } from './retry-after.interceptor';
+
+/**
+ * The gateway's rate limiters, global so any module's controllers and guards can inject them (ApiKeyGuard,
+ * the tracking routes, the Segment-compatible routes). Needs 'GATEWAY_ENV' (GrpcClientsModule).
+ */
+@Global()
+@Module({
+  providers: [
+    { provide: RATE_LIMIT_NOW, useValue: () => performance.now() },
+    TrackingRateLimiter,
+    ApiRateLimiter,
+    { provide: APP_INTERCEPTOR, useClass: RetryAfterInterceptor },
+  ],
+  exports: [TrackingRateLimiter, ApiRateLimiter],
+})
+export class RateLimitModule {}
