@@ -276,7 +276,7 @@ describe('Tracking API (seed 001)', () => {
       const response = await post(app, 'bulk', [
         { type: 'user', userId: 'ok' },
         { type: 'event', event: 'x' },
-        { type: 'page', userId: 'u' },
+        { type: 'screen', userId: 'u' },
         'not an object',
         { type: 'feedback', featureId: 'f', userId: 'u', score: 9 },
       ]);

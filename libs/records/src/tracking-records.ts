@@ -40,7 +40,10 @@ export const TRACK_FEATURE_EVENT_TYPE = 'track_feature';
 export type JsonText = string;
 
 export interface TrackingCallRecord {
-  /** `<appId>:m:<messageId>` when the client sent a messageId (a retry then collides), else a random id. */
+  /**
+   * `<appId>:m:<messageId>` when the client sent a messageId (a retry then collides), else a random id; a
+   * feedback with a feedbackId is `<appId>:fb:<feedbackId>` (a later call of it updates the record).
+   */
   _id: string;
   appId: string;
   type: CallType;
@@ -59,6 +62,8 @@ export interface TrackingCallRecord {
   promptId?: string;
   source?: string;
   feedbackId?: string;
+  /** A feedback with a feedbackId: the messageIds of every call applied to it (a retried one is a duplicate). */
+  messageIds?: string[];
   /** page calls (page and screen views). */
   url?: string;
   path?: string;

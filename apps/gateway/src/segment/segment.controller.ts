@@ -2,6 +2,7 @@ import { BadRequestException, Body, Controller, Headers, HttpCode, Post, Unautho
 import { tenancy } from '@exportd/contracts';
 import { Clock } from '@exportd/runtime';
 import { errorBody } from '../errors/http-error.filter';
+import { TrackingRateLimiter } from '../rate-limit/rate-limiters';
 import { TrackingBatcher } from '../tracking/tracking.batcher';
 import { TrackingKeyResolver } from '../tracking/tracking-key.resolver';
 import { aliasNotSupported, mapSegmentBatch, mapSegmentCall, SegmentCallType, SegmentProblem } from './segment-call.mapper';
@@ -26,6 +27,7 @@ export class SegmentController {
   constructor(
     private readonly keys: TrackingKeyResolver,
     private readonly batcher: TrackingBatcher,
+    private readonly limits: TrackingRateLimiter,
     private readonly clock: Clock,
   ) {}
 
@@ -33,9 +35,11 @@ export class SegmentController {
   @HttpCode(200)
   async batch(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<SegmentAccepted> {
     const receivedAt = this.clock.now();
-    const app = await this.authenticate(authorization, body);
+    const { app, writeKey } = await this.authenticate(authorization, body);
     const mapped = mapSegmentBatch(body, receivedAt);
     if (!mapped.ok) throw refused(mapped);
+    // The tracking key's rate limit, before anything is stored (a batch costs its calls).
+    this.limits.take(writeKey, mapped.calls.length);
     if (mapped.calls.length > 0) await this.batcher.store(app.id, mapped.calls);
     return { success: true };
   }
@@ -80,14 +84,15 @@ export class SegmentController {
 
   private async single(type: SegmentCallType, authorization: string | undefined, body: unknown): Promise<SegmentAccepted> {
     const receivedAt = this.clock.now();
-    const app = await this.authenticate(authorization, body);
+    const { app, writeKey } = await this.authenticate(authorization, body);
     const mapped = mapSegmentCall(type, body, receivedAt);
     if (!mapped.ok) throw refused(mapped);
+    this.limits.take(writeKey, 1);
     await this.batcher.submit(app.id, mapped.calls);
     return { success: true };
   }
 
-  private async authenticate(authorization: string | undefined, body: unknown): Promise<tenancy.App> {
+  private async authenticate(authorization: string | undefined, body: unknown): Promise<{ app: tenancy.App; writeKey: string }> {
     const writeKey = writeKeyOf(authorization, body);
     if (writeKey === undefined) {
       throw new UnauthorizedException(
@@ -99,7 +104,7 @@ export class SegmentController {
       );
     }
     try {
-      return await this.keys.resolve(writeKey);
+      return { app: await this.keys.resolve(writeKey), writeKey };
     } catch (error) {
       if (error instanceof UnauthorizedException) {
         throw new UnauthorizedException(

@@ -1,8 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TrackingConfig } from './tracking.config';
 
-/** The Tracking API's paths: `/{trackingKey}/{user|company|event|events|feedback|bulk|page}`. */
-const TRACKING_PATH = /^\/[^/?]+\/(user|company|events?|feedback|bulk|page)\/?(?:\?|$)/;
+/**
+ * The tracking paths: the Tracking API's `/{trackingKey}/{user|company|event|events|feedback|bulk|page}` and
+ * the Segment-compatible `/v1/{batch|track|identify|group|page|screen|alias}` (whose own sizes are checked
+ * by the Segment module's hook; a batch is given the bulk limit here).
+ */
+const TRACKING_PATH =
+  /^\/(?:v1\/(?<segment>batch|track|identify|group|page|screen|alias)|[^/?]+\/(?<method>user|company|events?|feedback|bulk|page))\/?(?:\?|$)/;
 
 /** Body limit of the other JSON routes (the gateway's former global limit). */
 const OTHER_JSON_LIMIT = 1024 * 1024;
@@ -28,7 +33,8 @@ export function installJsonBodyParser(fastify: FastifyInstance, config: Tracking
     { parseAs: 'buffer', bodyLimit: Math.max(config.TRACKING_MAX_BULK_BYTES, config.TRACKING_MAX_CALL_BYTES, OTHER_JSON_LIMIT) },
     (request: FastifyRequest, body: Buffer | string, done: Done) => {
       const bytes = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-      const method = TRACKING_PATH.exec(request.url)?.[1];
+      const match = TRACKING_PATH.exec(request.url)?.groups;
+      const method = match?.segment === 'batch' ? 'bulk' : (match?.method ?? match?.segment);
       const limit = !method
         ? OTHER_JSON_LIMIT
         : method === 'bulk'

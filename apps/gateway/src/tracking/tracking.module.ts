@@ -15,6 +15,6 @@ import { TRACKING_CONFIG, trackingConfig } from './tracking.config';
     TrackingBatcher,
   ],
   // For other public tracking surfaces (the Segment-compatible routes): one key cache, one batcher.
-  exports: [TrackingKeyResolver, TrackingBatcher],
+  exports: [TrackingKeyResolver, TrackingBatcher, Clock],
 })
 export class TrackingModule {}

@@ -1,4 +1,4 @@
-import { RAW_COLLECTIONS } from '@exportd/records';
+import { RAW_COLLECTIONS, TrackingCallRecord } from '@exportd/records';
 import { ManualClock } from '@exportd/runtime';
 import { testMongoUrl } from '@exportd/testing';
 import mongoose, { Connection } from 'mongoose';
@@ -6,7 +6,7 @@ import { SuppressionList } from './suppression-list';
 import { SuppressionRepository } from './suppression.repository';
 import { TrackingInput } from './tracking.model';
 import { TrackingProjector } from './tracking.projector';
-import { StoredCallRecord, TrackingRepository } from './tracking.repository';
+import { TrackingRepository } from './tracking.repository';
 import { TrackingService } from './tracking.service';
 import { WritePriority } from './write-priority';
 
@@ -50,7 +50,7 @@ describe(`${TrackingService.name} (feedback updates)`, () => {
     ...fields,
   });
   const stored = (appId: string) =>
-    connection.collection<StoredCallRecord>(RAW_COLLECTIONS.calls).find({ appId }).sort({ _id: 1 }).toArray();
+    connection.collection<TrackingCallRecord>(RAW_COLLECTIONS.calls).find({ appId }).sort({ _id: 1 }).toArray();
 
   it('stores the first call as <appId>:fb:<feedbackId> and a later one updates it (fields it does not send are kept)', async () => {
     const appId = newApp();

@@ -35,12 +35,6 @@ export interface UsageIncrement {
 
 const DUPLICATE_KEY = 11000;
 
-/**
- * A stored call as ingestion writes it: a feedback with a feedbackId (`_id` `<appId>:fb:<feedbackId>`) also
- * keeps the messageId of every call applied to it, so a retried call is recognised after a later one.
- */
-export type StoredCallRecord = TrackingCallRecord & { messageIds?: string[] };
-
 /** What a later feedback call with the same feedbackId changes in the stored feedback. */
 export interface FeedbackUpdate {
   /** The fields it sent (score, comment, question, ...), its time and, when it named one, its company. */

@@ -5,7 +5,7 @@ import { IngestionBusy, InvalidTrackingCall, StoreFailed, StoreOutcomeUnknown } 
 import { SuppressionList } from './suppression-list';
 import { TrackingInput, TrackResult } from './tracking.model';
 import { TrackingProjector } from './tracking.projector';
-import { FeedbackUpdate, StoredCallRecord, TrackingRepository } from './tracking.repository';
+import { FeedbackUpdate, TrackingRepository } from './tracking.repository';
 import { WritePriority } from './write-priority';
 
 /**
@@ -64,7 +64,7 @@ function isStep(entry: QueuedBatch | ExclusiveStep): entry is ExclusiveStep {
 }
 
 /** A call's record before it is written: when it was received is the instant of the write. */
-type UnreceivedCall = Omit<StoredCallRecord, 'receivedAt' | 'receivedDay'>;
+type UnreceivedCall = Omit<TrackingCallRecord, 'receivedAt' | 'receivedDay'>;
 
 /** One call of a round to a feedback with a feedbackId, with its own record (its fields, its companies). */
 interface FeedbackCall {
