@@ -1,5 +1,5 @@
 import { tracking, trackingCall } from '@exportd/contracts';
-import type { FieldProblem } from '../tracking/tracking-call.validation';
+import { checkedAttributes, FieldProblem } from '../tracking/tracking-call.validation';
 import { CALL_LIMITS } from '../tracking/tracking.config';
 
 /**
@@ -188,47 +188,7 @@ function textOf(value: unknown, path: string, problems: Problems, max: number): 
  * Tracking API's `attributes` (CALL_LIMITS: keys, nesting, string and key lengths), named by Segment's field.
  */
 function attributesOf(value: Json, field: string, problems: Problems): string {
-  const keys = Object.keys(value);
-  if (keys.length > CALL_LIMITS.attributeCount) {
-    problems.add(field, `must have at most ${CALL_LIMITS.attributeCount} keys, got ${keys.length}`);
-  }
-  let nodes = 0;
-  let tooDeep = false;
-  let tooMany = false;
-  const walk = (node: unknown, path: string, depth: number): void => {
-    if (typeof node === 'string') {
-      if (node.length > CALL_LIMITS.attributeStringLength) {
-        problems.add(path, `must be at most ${CALL_LIMITS.attributeStringLength} characters, got ${node.length}`);
-      }
-      return;
-    }
-    if (typeof node !== 'object' || node === null) return;
-    if (depth > CALL_LIMITS.attributeDepth) {
-      if (!tooDeep) problems.add(field, `must not be nested more than ${CALL_LIMITS.attributeDepth} levels deep (at ${path})`);
-      tooDeep = true;
-      return;
-    }
-    const entries: [string, unknown][] = Array.isArray(node)
-      ? node.map((item, index): [string, unknown] => [String(index), item])
-      : Object.entries(node);
-    for (const [key, child] of entries) {
-      nodes += 1;
-      if (nodes > CALL_LIMITS.attributeNodes) {
-        if (!tooMany) problems.add(field, `must hold at most ${CALL_LIMITS.attributeNodes} keys and elements in all`);
-        tooMany = true;
-        return;
-      }
-      if (!Array.isArray(node)) {
-        if (key.length === 0) problems.add(path, 'keys must not be empty');
-        else if (key.length > CALL_LIMITS.attributeKeyLength) {
-          problems.add(path, `keys must be at most ${CALL_LIMITS.attributeKeyLength} characters`);
-        } else if (key.includes('\u0000')) problems.add(path, 'keys must not contain NUL characters');
-      }
-      walk(child, `${path}.${key}`, depth + 1);
-    }
-  };
-  walk(value, field, 0);
-  return JSON.stringify(value);
+  return checkedAttributes(value, field, (path, problem) => problems.add(path, problem));
 }
 
 /** What a batch gives each of its items: its context and integrations (merged under the item's) and its sentAt. */

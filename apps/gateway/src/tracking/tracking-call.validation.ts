@@ -124,9 +124,22 @@ function attributesField(body: Record<string, unknown>, problems: Problems): str
     problems.add('attributes', `must be an object, got ${describe(value)}`);
     return '{}';
   }
+  return checkedAttributes(value, 'attributes', (path, problem) => problems.add(path, problem));
+}
+
+/**
+ * Checks an attributes object against the limits on count, depth, key and string length (each problem
+ * reported at its path under `field`, through `add`) and returns its JSON text. The Tracking API's and the
+ * Segment-compatible calls share it.
+ */
+export function checkedAttributes(
+  value: Record<string, unknown>,
+  field: string,
+  add: (path: string, problem: string) => void,
+): string {
   const keys = Object.keys(value);
   if (keys.length > CALL_LIMITS.attributeCount) {
-    problems.add('attributes', `must have at most ${CALL_LIMITS.attributeCount} keys, got ${keys.length}`);
+    add(field, `must have at most ${CALL_LIMITS.attributeCount} keys, got ${keys.length}`);
   }
   let nodes = 0;
   let tooDeep = false;
@@ -134,14 +147,13 @@ function attributesField(body: Record<string, unknown>, problems: Problems): str
   const walk = (node: unknown, path: string, depth: number): void => {
     if (typeof node === 'string') {
       if (node.length > CALL_LIMITS.attributeStringLength) {
-        problems.add(path, `must be at most ${CALL_LIMITS.attributeStringLength} characters, got ${node.length}`);
+        add(path, `must be at most ${CALL_LIMITS.attributeStringLength} characters, got ${node.length}`);
       }
       return;
     }
     if (typeof node !== 'object' || node === null) return;
     if (depth > CALL_LIMITS.attributeDepth) {
-      if (!tooDeep)
-        problems.add('attributes', `must not be nested more than ${CALL_LIMITS.attributeDepth} levels deep (at ${path})`);
+      if (!tooDeep) add(field, `must not be nested more than ${CALL_LIMITS.attributeDepth} levels deep (at ${path})`);
       tooDeep = true;
       return;
     }
@@ -151,20 +163,20 @@ function attributesField(body: Record<string, unknown>, problems: Problems): str
     for (const [key, child] of entries) {
       nodes += 1;
       if (nodes > CALL_LIMITS.attributeNodes) {
-        if (!tooMany) problems.add('attributes', `must hold at most ${CALL_LIMITS.attributeNodes} keys and elements in all`);
+        if (!tooMany) add(field, `must hold at most ${CALL_LIMITS.attributeNodes} keys and elements in all`);
         tooMany = true;
         return;
       }
       if (!Array.isArray(node)) {
-        if (key.length === 0) problems.add(path, 'attribute keys must not be empty');
+        if (key.length === 0) add(path, 'attribute keys must not be empty');
         else if (key.length > CALL_LIMITS.attributeKeyLength) {
-          problems.add(path, `attribute keys must be at most ${CALL_LIMITS.attributeKeyLength} characters`);
-        } else if (key.includes('\u0000')) problems.add(path, 'attribute keys must not contain NUL characters');
+          add(path, `attribute keys must be at most ${CALL_LIMITS.attributeKeyLength} characters`);
+        } else if (key.includes('\u0000')) add(path, 'attribute keys must not contain NUL characters');
       }
       walk(child, `${path}.${key}`, depth + 1);
     }
   };
-  walk(value, 'attributes', 0);
+  walk(value, field, 0);
   return JSON.stringify(value);
 }
 
