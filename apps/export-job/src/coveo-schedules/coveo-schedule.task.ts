@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { runExportJob } from '../export-schedules/run-export-job';
 import { ExportJobsService } from '../jobs/export-jobs.service';
-import { ExportRequest } from '../jobs/export-request';
+import { ExportRequest, exportRequestOf } from '../jobs/export-request';
 import { RunRecord } from '../scheduler/run.repository';
 import { ScheduledTask, ScheduleEntry } from '../scheduler/scheduler';
 import { CoveoScheduleRecord, CoveoScheduleRepository } from './coveo-schedule.repository';
@@ -41,18 +41,8 @@ export class CoveoScheduleTask extends ScheduledTask {
 
 /** The Coveo export of one period of the schedule. */
 export function coveoRequest(schedule: CoveoScheduleRecord, run: RunRecord): ExportRequest {
-  return {
+  return exportRequestOf({
     api: 'coveo',
-    dataTypes: [],
-    format: 'csv',
-    fromDay: '',
-    toDay: '',
-    history: '',
-    eventTypes: [],
-    userIds: [],
-    companyIds: [],
-    segmentId: '',
-    exclusions: false,
     emails: schedule.notificationsEmails,
     filter: joinFilters(schedule.commonFilters),
     scheduleId: schedule._id,
@@ -69,7 +59,7 @@ export function coveoRequest(schedule: CoveoScheduleRecord, run: RunRecord): Exp
       eventsFilter: joinFilters(schedule.customEventsFilters),
       searchFilters: [],
     },
-  };
+  });
 }
 
 /** Several filters joined with AND, as Coveo joins repeated `f`/`fc`. */

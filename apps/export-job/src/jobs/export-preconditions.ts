@@ -42,6 +42,31 @@ export interface AppRetention {
   aggregatesDeletedBefore: string;
 }
 
+/**
+ * A sweep's view of each app's `exportFilesDays`: read once per app per sweep (a changed policy applies at the
+ * next one); null when ingestion cannot tell, and then the app's files are kept until a sweep knows.
+ */
+export function exportFilesDaysOf(
+  preconditions: ExportPreconditions,
+  onError: (appId: string, error: Error) => void,
+): (appId: string) => Promise<number | null> {
+  const days = new Map<string, Promise<number | null>>();
+  return (appId) => {
+    let found = days.get(appId);
+    if (!found) {
+      found = preconditions.retention(appId).then(
+        (policy) => policy.exportFilesDays,
+        (error: unknown) => {
+          onError(appId, error as Error);
+          return null;
+        },
+      );
+      days.set(appId, found);
+    }
+    return found;
+  };
+}
+
 @Injectable()
 export class GrpcExportPreconditions extends ExportPreconditions implements OnApplicationShutdown {
   private readonly apps: GrpcClient<typeof tenancy.AppsServiceService>;

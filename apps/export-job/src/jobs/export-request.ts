@@ -32,6 +32,25 @@ export interface ExportRequest {
   coveo?: CoveoExportAsked;
 }
 
+/** A request of `api` with no data type, day, list or filter but those in `fields` (for callers that build one). */
+export function exportRequestOf(fields: Partial<ExportRequest> & Pick<ExportRequest, 'api'>): ExportRequest {
+  return {
+    dataTypes: [],
+    format: 'csv',
+    fromDay: '',
+    toDay: '',
+    history: '',
+    eventTypes: [],
+    userIds: [],
+    companyIds: [],
+    segmentId: '',
+    exclusions: false,
+    emails: [],
+    filter: '',
+    ...fields,
+  };
+}
+
 /**
  * The event types of a Bulk API job that names none: seed 002's six, plus this platform's `feedback`, so a
  * default export holds every tracking call and the track_feature rows derived from them. `interaction`

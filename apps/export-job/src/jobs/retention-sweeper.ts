@@ -3,7 +3,7 @@ import { Clock } from '@exportd/runtime';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
 import { ExportStorage } from '../storage/export-storage';
 import { ExportJobRepository } from './export-job.repository';
-import { ExportPreconditions } from './export-preconditions';
+import { exportFilesDaysOf, ExportPreconditions } from './export-preconditions';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -50,21 +50,9 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
    */
   async sweep(): Promise<number> {
     const now = this.clock.now().getTime();
-    const days = new Map<string, Promise<number | null>>();
-    const filesDaysOf = (appId: string) => {
-      let found = days.get(appId);
-      if (!found) {
-        found = this.preconditions.retention(appId).then(
-          (policy) => policy.exportFilesDays,
-          (error: unknown) => {
-            this.logger.warn(`retention of app ${appId} unknown, its files are kept: ${(error as Error).message}`);
-            return null;
-          },
-        );
-        days.set(appId, found);
-      }
-      return found;
-    };
+    const filesDaysOf = exportFilesDaysOf(this.preconditions, (appId, error) =>
+      this.logger.warn(`retention of app ${appId} unknown, its files are kept: ${error.message}`),
+    );
     let swept = 0;
     for (const job of await this.repo.jobsWithFiles()) {
       const keepDays = await filesDaysOf(job.appId);

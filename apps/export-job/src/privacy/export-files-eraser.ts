@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '@exportd/runtime';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
+import { lookUpEach } from '../db/records';
 import { ExportJobRecord, ExportJobRepository, FileRevisionRecord, JobEndRecord } from '../jobs/export-job.repository';
 import { currentFiles, ExportJobsService, objectKey } from '../jobs/export-jobs.service';
 import { ExportStorage } from '../storage/export-storage';
@@ -36,7 +37,7 @@ export class ExportFilesEraser {
    */
   async erase(appId: string, userId: string, requestId: string, erasedAt: Date, signal: AbortSignal): Promise<RecordCount[]> {
     const jobs = await this.jobs.appJobsWithFiles(appId);
-    const ends = await Promise.all(jobs.map((job) => this.jobs.findEnd(appId, job._id)));
+    const ends = await lookUpEach(jobs, (job) => this.jobs.findEnd(appId, job._id));
     const running = jobs.find((job, i) => !ends[i] && job.createdAt.getTime() <= erasedAt.getTime());
     if (running) throw new NotYet(`export ${running._id} may still read the user's rows; waiting for it to end`);
 

@@ -69,6 +69,7 @@ export interface PrivacyEndRecord {
   error: string | null;
   /** A completed export: its document's object key. */
   fileKey: string | null;
+  /** Set with a fileKey (false), then true once the sweeper deleted the document. */
   fileDeleted?: boolean;
 }
 
@@ -157,7 +158,7 @@ export class PrivacyRequestRepository implements OnModuleInit {
     await this.subjects.collection.createIndex({ appId: 1, userHash: 1 });
     await this.steps.collection.createIndex({ appId: 1, requestId: 1 });
     await this.open.collection.createIndex({ requestedAt: 1 });
-    await this.ends.collection.createIndex({ status: 1 });
+    await this.ends.collection.createIndex({ fileDeleted: 1 });
   }
 
   /** The subject and the queue entry first: a request is listed only once the worker can find everything. */
@@ -238,10 +239,9 @@ export class PrivacyRequestRepository implements OnModuleInit {
     return this.ends.findOne({ _id: id, appId }).lean<PrivacyEndRecord>().exec();
   }
 
-  /** Ended exports whose document is still stored, across apps (the file sweeper's candidates). */
-  async endsWithFiles(): Promise<PrivacyEndRecord[]> {
-    const ends = await this.ends.find({ status: 'completed' }).lean<PrivacyEndRecord[]>().exec();
-    return ends.filter((end) => end.fileKey && !end.fileDeleted);
+  /** Ended exports whose document is still stored, across apps (the file sweeper's candidates): one equality. */
+  endsWithFiles(): Promise<PrivacyEndRecord[]> {
+    return this.ends.find({ fileDeleted: false }).lean<PrivacyEndRecord[]>().exec();
   }
 
   async markFileDeleted(appId: string, id: string): Promise<void> {

@@ -203,7 +203,15 @@ export class PrivacyWorker implements OnApplicationBootstrap, OnApplicationShutd
     error: string | null,
     fileKey: string | null = null,
   ): Promise<void> {
-    await this.repo.insertEnd({ _id: request._id, appId: request.appId, status, at: this.clock.now(), error, fileKey });
+    await this.repo.insertEnd({
+      _id: request._id,
+      appId: request.appId,
+      status,
+      at: this.clock.now(),
+      error,
+      fileKey,
+      ...(fileKey ? { fileDeleted: false } : {}),
+    });
     // A request that ends after an erasure of its user has completed forgets the user too.
     if (await this.repo.userErased(request.appId, request.userHash))
       await this.repo.forgetUser(request.appId, request.userHash, request._id);

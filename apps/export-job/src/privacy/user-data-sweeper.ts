@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Clock } from '@exportd/runtime';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
-import { ExportPreconditions } from '../jobs/export-preconditions';
+import { exportFilesDaysOf, ExportPreconditions } from '../jobs/export-preconditions';
 import { ExportStorage } from '../storage/export-storage';
 import { PrivacyRequestRepository } from './privacy-request.repository';
 
@@ -44,18 +44,9 @@ export class UserDataSweeper implements OnApplicationBootstrap, OnApplicationShu
   /** Answers how many documents it deleted. */
   async sweep(): Promise<number> {
     const now = this.clock.now().getTime();
-    const days = new Map<string, number | null>();
-    const keepDaysOf = async (appId: string) => {
-      if (!days.has(appId))
-        days.set(
-          appId,
-          await this.preconditions.retention(appId).then(
-            (policy) => policy.exportFilesDays,
-            () => null, // retention unknown (ingestion down, app gone): kept until a sweep knows it
-          ),
-        );
-      return days.get(appId) ?? null;
-    };
+    const keepDaysOf = exportFilesDaysOf(this.preconditions, (appId, error) =>
+      this.logger.warn(`retention of app ${appId} unknown, its user data exports are kept: ${error.message}`),
+    );
     let swept = 0;
     for (const end of await this.repo.endsWithFiles()) {
       const keepDays = await keepDaysOf(end.appId);

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { ExportJobRepository } from '../jobs/export-job.repository';
 import { ExportJobsService } from '../jobs/export-jobs.service';
 import { AppRetention, ExportPreconditions } from '../jobs/export-preconditions';
-import { ExportRequest } from '../jobs/export-request';
+import { ExportRequest, exportRequestOf } from '../jobs/export-request';
 import { RetentionPolicy } from '../jobs/retention';
 import { PartitionQueueRepository } from '../queue/partition-queue.repository';
 import { ExportStorage } from '../storage/export-storage';
@@ -116,20 +116,12 @@ export async function startExportProcesses(
 
 /** A CSV export of events, `fields` replacing the defaults. */
 export function exportRequest(fields: Partial<ExportRequest>): ExportRequest {
-  return {
+  return exportRequestOf({
     api: 'bulk',
     dataTypes: ['events'],
-    format: 'csv',
     fromDay: '2026-01-01',
     toDay: '2026-01-31',
-    history: '',
-    eventTypes: [],
-    userIds: [],
-    companyIds: [],
-    segmentId: '',
-    exclusions: false,
     emails: ['ana@example.com'],
-    filter: '',
     ...fields,
-  };
+  });
 }

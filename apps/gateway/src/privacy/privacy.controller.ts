@@ -1,10 +1,8 @@
-import { BadRequestException, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { privacy } from '@exportd/contracts';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
 import { ErasureQueryDto } from './privacy.dto';
-
-const MAX_USER_ID_LENGTH = 256;
 
 const TYPE: Partial<Record<privacy.PrivacyRequestType, string>> = {
   [privacy.PrivacyRequestType.PRIVACY_REQUEST_TYPE_EXPORT]: 'export',
@@ -32,7 +30,7 @@ export class PrivacyController {
   async export(@CurrentAuth() auth: ApiKeyAuth, @Param('userId') userId: string) {
     const { request } = await this.clients.privacyRequests.createUserExport({
       appId: auth.app.id,
-      userId: checkedUserId(userId),
+      userId,
       requestedBy: auth.keyId,
     });
     return requestBody(request);
@@ -43,7 +41,7 @@ export class PrivacyController {
   async erase(@CurrentAuth() auth: ApiKeyAuth, @Param('userId') userId: string, @Query() query: ErasureQueryDto) {
     const { request } = await this.clients.privacyRequests.createErasure({
       appId: auth.app.id,
-      userId: checkedUserId(userId),
+      userId,
       suppress: query.suppress === 'true',
       requestedBy: auth.keyId,
     });
@@ -61,12 +59,6 @@ export class PrivacyController {
     const { request } = await this.clients.privacyRequests.getPrivacyRequest({ appId: auth.app.id, id });
     return requestBody(request);
   }
-}
-
-function checkedUserId(userId: string): string {
-  if (userId.length === 0 || userId.length > MAX_USER_ID_LENGTH)
-    throw new BadRequestException(`userId must be 1 to ${MAX_USER_ID_LENGTH} characters`);
-  return userId;
 }
 
 /**

@@ -21,16 +21,14 @@ export class RetentionController {
 
   @Put()
   async put(@CurrentAuth() auth: ApiKeyAuth, @Body() body: PutRetentionDto) {
-    const { policy } = await this.clients.retention.getRetention({ appId: auth.app.id });
-    const answer = await this.clients.retention.putRetention({
-      appId: auth.app.id,
-      policy: {
-        rawEventsDays: body.rawEventsDays ?? policy?.rawEventsDays ?? 0,
-        aggregatesDays: body.aggregatesDays ?? policy?.aggregatesDays ?? 0,
-        exportFilesDays: body.exportFilesDays ?? policy?.exportFilesDays ?? 0,
-      },
-    });
-    return retentionBody(answer);
+    // Ingestion keeps the current value of a field left out.
+    const { rawEventsDays, aggregatesDays, exportFilesDays } = body;
+    return retentionBody(
+      await this.clients.retention.putRetention({
+        appId: auth.app.id,
+        policy: { rawEventsDays, aggregatesDays, exportFilesDays },
+      }),
+    );
   }
 }
 

@@ -21,9 +21,15 @@ export class RetentionService {
     return { ...(await this.retentionOf(appId)), ...(await this.sweeps.sweptBefore(appId)) };
   }
 
-  async putRetention(appId: string, policy: Partial<RetentionPolicy> | undefined): Promise<AppRetention> {
-    const checked = checkPolicy(policy);
+  /**
+   * Replaces the policy with `change` over the current one (a field left out keeps its value). Concurrent PUTs:
+   * the last write wins whole, so a PUT of every field never mixes with another.
+   */
+  async putRetention(appId: string, change: Partial<RetentionPolicy> | undefined): Promise<AppRetention> {
+    if (!change) throw new InvalidRetentionPolicy('policy is required');
     await this.apps.getApp(appId);
+    const given = Object.fromEntries(Object.entries(change).filter(([, days]) => days !== undefined && days !== null));
+    const checked = checkPolicy({ ...(await this.retentionOf(appId)).policy, ...given });
     const stored = await this.repository.replace(appId, checked, this.clock.now());
     return { policy: checked, isDefault: false, updatedAt: stored.updatedAt };
   }
@@ -37,8 +43,7 @@ export class RetentionService {
   }
 }
 
-function checkPolicy(policy: Partial<RetentionPolicy> | undefined): RetentionPolicy {
-  if (!policy) throw new InvalidRetentionPolicy('policy is required');
+function checkPolicy(policy: Partial<RetentionPolicy>): RetentionPolicy {
   const problems = (Object.keys(RETENTION_BOUNDS) as (keyof RetentionPolicy)[]).flatMap((field) => {
     const [min, max] = RETENTION_BOUNDS[field];
     const value = policy[field];
