@@ -1,6 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { GatewayModule } from './app.module';
+import { installConsole } from './console/console-static';
+import { installOpenApi } from './openapi/openapi';
 import { GatewayEnv } from './config/env';
 import { HttpErrorFilter, toHttpError } from './errors/http-error.filter';
 import { createValidationPipe } from './errors/validation';
@@ -31,5 +33,7 @@ export async function createGateway(env: GatewayEnv): Promise<NestFastifyApplica
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
+  installOpenApi(app);
+  await installConsole(app);
   return app;
 }
