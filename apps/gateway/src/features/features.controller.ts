@@ -1,11 +1,19 @@
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { analytics } from '@exportd/contracts';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
 import { errorBody } from '../errors/http-error.filter';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
+import { ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
 import { CompanyAttributeConditionDto, CreateFeatureDto, UpdateFeatureDto } from './feature.dto';
+import { FeatureDocs, FeatureListDocs } from './features.docs';
+
+const FEATURE_ID = { name: 'id', description: 'The feature id.', example: 'feat_9b1e4c2d7a6f4e8b9c0d1e2f3a4b5c6d' };
 
 /** Features of the caller's app: a name and a usage rule (events, or a company attribute condition). */
+@ApiTags('Features')
+@ApiKeyAuthDocs()
+@ApiErrors(503)
 @Controller('api/v1/features')
 @UseGuards(ApiKeyGuard)
 export class FeaturesController {
@@ -13,6 +21,12 @@ export class FeaturesController {
 
   @Post()
   @RequirePrivileges('settings:write')
+  @ApiOperation({
+    summary: 'Create a feature',
+    description: 'Needs `settings:write`. The usage rule is exactly one of `events` and `companyAttribute`.',
+  })
+  @ApiCreatedResponse({ type: FeatureDocs })
+  @ApiErrors(400)
   async create(@CurrentAuth() auth: ApiKeyAuth, @Body() body: CreateFeatureDto) {
     if (!!body.events === !!body.companyAttribute) throw invalid('give exactly one of events or companyAttribute');
     const { feature } = await this.clients.features.createFeature({ appId: auth.app.id, feature: toProto('', body) });
@@ -21,6 +35,8 @@ export class FeaturesController {
 
   @Get()
   @RequirePrivileges('exports:read')
+  @ApiOperation({ summary: "List the app's features", description: 'Needs `exports:read`.' })
+  @ApiOkResponse({ type: FeatureListDocs })
   async list(@CurrentAuth() auth: ApiKeyAuth) {
     const { features } = await this.clients.features.listFeatures({ appId: auth.app.id });
     return { features: features.map(publicFeature) };
@@ -28,12 +44,23 @@ export class FeaturesController {
 
   @Get(':id')
   @RequirePrivileges('exports:read')
+  @ApiOperation({ summary: 'Read a feature', description: 'Needs `exports:read`.' })
+  @ApiParam(FEATURE_ID)
+  @ApiOkResponse({ type: FeatureDocs })
+  @ApiErrors(404)
   async get(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     return publicFeature((await this.clients.features.getFeature({ appId: auth.app.id, id })).feature);
   }
 
   @Patch(':id')
   @RequirePrivileges('settings:write')
+  @ApiOperation({
+    summary: 'Change a feature',
+    description: 'Needs `settings:write`. Fields left out keep their value; a new usage rule replaces the old one.',
+  })
+  @ApiParam(FEATURE_ID)
+  @ApiOkResponse({ type: FeatureDocs, description: 'The feature as changed.' })
+  @ApiErrors(400, 404)
   async update(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string, @Body() body: UpdateFeatureDto) {
     if (body.events && body.companyAttribute) throw invalid('give at most one of events or companyAttribute');
     const { feature } = await this.clients.features.updateFeature({ appId: auth.app.id, feature: toProto(id, body) });
@@ -43,6 +70,10 @@ export class FeaturesController {
   @Delete(':id')
   @HttpCode(204)
   @RequirePrivileges('settings:write')
+  @ApiOperation({ summary: 'Delete a feature', description: 'Needs `settings:write`.' })
+  @ApiParam(FEATURE_ID)
+  @ApiNoContentResponse({ description: 'Deleted.' })
+  @ApiErrors(404)
   async delete(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string): Promise<void> {
     await this.clients.features.deleteFeature({ appId: auth.app.id, id });
   }

@@ -1,10 +1,30 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { analytics } from '@exportd/contracts';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
-import { CreateNamedFilterDto, UpdateNamedFilterDto } from './named-filter.dto';
+import { ApiErrorBody, ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
+import { NamedFilterDocs, NamedFilterListDocs } from './filters.docs';
+import { CreateNamedFilterDto, NAMED_FILTER_NAME_PATTERN, UpdateNamedFilterDto } from './named-filter.dto';
+
+const FILTER_NAME = {
+  name: 'name',
+  description: 'The named filter (without `$`).',
+  schema: { type: 'string', pattern: NAMED_FILTER_NAME_PATTERN, example: 'EXCLUDE_BOTS' },
+};
 
 /** Named filters of the caller's app: `$NAME` in export filters, segment filters and other named filters. */
+@ApiTags('Named filters')
+@ApiKeyAuthDocs()
+@ApiErrors(503)
 @Controller('api/v1/filters')
 @UseGuards(ApiKeyGuard)
 export class FiltersController {
@@ -12,6 +32,14 @@ export class FiltersController {
 
   @Post()
   @RequirePrivileges('settings:write')
+  @ApiOperation({
+    summary: 'Create a named filter',
+    description:
+      'Needs `settings:write`. A filter that does not parse, or an unknown `$NAME` or a cycle, is a 400 `invalid_filter`.',
+  })
+  @ApiCreatedResponse({ type: NamedFilterDocs })
+  @ApiErrors(400)
+  @ApiConflictResponse({ type: ApiErrorBody, description: '`named_filter_exists`: the app already has a filter of this name.' })
   async create(@CurrentAuth() auth: ApiKeyAuth, @Body() body: CreateNamedFilterDto) {
     const { filter } = await this.clients.namedFilters.createNamedFilter({
       appId: auth.app.id,
@@ -22,6 +50,8 @@ export class FiltersController {
 
   @Get()
   @RequirePrivileges('exports:read')
+  @ApiOperation({ summary: "List the app's named filters", description: 'Needs `exports:read`.' })
+  @ApiOkResponse({ type: NamedFilterListDocs })
   async list(@CurrentAuth() auth: ApiKeyAuth) {
     const { filters } = await this.clients.namedFilters.listNamedFilters({ appId: auth.app.id });
     return { filters: filters.map(publicFilter) };
@@ -29,12 +59,23 @@ export class FiltersController {
 
   @Get(':name')
   @RequirePrivileges('exports:read')
+  @ApiOperation({ summary: 'Read a named filter', description: 'Needs `exports:read`.' })
+  @ApiParam(FILTER_NAME)
+  @ApiOkResponse({ type: NamedFilterDocs })
+  @ApiErrors(404)
   async get(@CurrentAuth() auth: ApiKeyAuth, @Param('name') name: string) {
     return publicFilter((await this.clients.namedFilters.getNamedFilter({ appId: auth.app.id, name })).filter);
   }
 
   @Put(':name')
   @RequirePrivileges('settings:write')
+  @ApiOperation({
+    summary: 'Replace a named filter',
+    description: 'Needs `settings:write`. Replaces the display name and the filter text.',
+  })
+  @ApiParam(FILTER_NAME)
+  @ApiOkResponse({ type: NamedFilterDocs, description: 'The filter as replaced.' })
+  @ApiErrors(400, 404)
   async update(@CurrentAuth() auth: ApiKeyAuth, @Param('name') name: string, @Body() body: UpdateNamedFilterDto) {
     const { filter } = await this.clients.namedFilters.updateNamedFilter({
       appId: auth.app.id,
@@ -46,6 +87,14 @@ export class FiltersController {
   @Delete(':name')
   @HttpCode(204)
   @RequirePrivileges('settings:write')
+  @ApiOperation({ summary: 'Delete a named filter', description: 'Needs `settings:write`.' })
+  @ApiParam(FILTER_NAME)
+  @ApiNoContentResponse({ description: 'Deleted.' })
+  @ApiErrors(404)
+  @ApiConflictResponse({
+    type: ApiErrorBody,
+    description: '`named_filter_in_use`: a segment or another named filter uses it (`details` names them).',
+  })
   async delete(@CurrentAuth() auth: ApiKeyAuth, @Param('name') name: string): Promise<void> {
     await this.clients.namedFilters.deleteNamedFilter({ appId: auth.app.id, name });
   }

@@ -1,0 +1,6 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class ExclusionsDocs {
+  @ApiProperty({ type: [String], example: ['user-42', 'qa-bot'] }) userIds!: string[];
+  @ApiProperty({ type: [String], example: ['internal-co'] }) companyIds!: string[];
+}
