@@ -1,0 +1,10 @@
+import { runCli } from './program';
+
+void runCli(process.argv, {
+  env: process.env,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  now: () => new Date(),
+}).then((code) => {
+  process.exitCode = code;
+});
