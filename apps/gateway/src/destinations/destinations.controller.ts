@@ -1,7 +1,20 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { destinationsV1 } from '@exportd/contracts';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
+import { ApiErrorBody, ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
+import { DESTINATION_INVALID_DESCRIPTION, DestinationCheckDocs, DestinationDocs, DestinationListDocs } from './destinations.docs';
 import { CreateDestinationDto, DestinationProviderName, UpdateDestinationDto } from './destinations.dto';
 
 const { DestinationProvider, DestinationCheckReason } = destinationsV1;
@@ -23,10 +36,18 @@ const REASONS: Partial<Record<destinationsV1.DestinationCheckReason, string>> = 
   [DestinationCheckReason.DESTINATION_CHECK_REASON_FORBIDDEN_ADDRESS]: 'forbidden_address',
 };
 
+const DESTINATION_ID = { name: 'id', description: 'The destination id.', example: 'dst_7a6b5c4d3e2f4a1b9c8d7e6f5a4b3c2d' };
+const SECRET_UNREADABLE =
+  '`destination_secret_unreadable`: the stored secret cannot be decrypted any more; give the secret access key again.';
+
 /**
  * Destinations of the caller's app: its own S3-compatible storage, checked by listing the bucket before each
  * save. The secret access key is accepted here and never answered.
  */
+@ApiTags('Destinations')
+@ApiKeyAuthDocs()
+@ApiErrors(503)
+@ApiExtraModels(DestinationCheckDocs)
 @Controller('api/v1/destinations')
 @UseGuards(ApiKeyGuard)
 export class DestinationsController {
@@ -34,6 +55,13 @@ export class DestinationsController {
 
   @Post()
   @RequirePrivileges('settings:write')
+  @ApiOperation({
+    summary: 'Create a destination',
+    description:
+      'Needs `settings:write`. Lists the bucket under the prefix with the credentials first (10 s limit); a failure saves nothing.',
+  })
+  @ApiCreatedResponse({ type: DestinationDocs })
+  @ApiBadRequestResponse({ type: ApiErrorBody, description: DESTINATION_INVALID_DESCRIPTION })
   async create(@CurrentAuth() auth: ApiKeyAuth, @Body() body: CreateDestinationDto) {
     const { destination } = await this.clients.destinations.createDestination({
       appId: auth.app.id,
@@ -54,6 +82,8 @@ export class DestinationsController {
 
   @Get()
   @RequirePrivileges('exports:read')
+  @ApiOperation({ summary: "List the app's destinations", description: 'Needs `exports:read`.' })
+  @ApiOkResponse({ type: DestinationListDocs })
   async list(@CurrentAuth() auth: ApiKeyAuth) {
     const { destinations } = await this.clients.destinations.listDestinations({ appId: auth.app.id });
     return { destinations: destinations.map(publicDestination) };
@@ -61,12 +91,26 @@ export class DestinationsController {
 
   @Get(':id')
   @RequirePrivileges('exports:read')
+  @ApiOperation({ summary: 'Read a destination', description: 'Needs `exports:read`.' })
+  @ApiParam(DESTINATION_ID)
+  @ApiOkResponse({ type: DestinationDocs })
+  @ApiErrors(404)
   async get(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     return publicDestination((await this.clients.destinations.getDestination({ appId: auth.app.id, id })).destination);
   }
 
   @Patch(':id')
   @RequirePrivileges('settings:write')
+  @ApiOperation({
+    summary: 'Change a destination',
+    description:
+      'Needs `settings:write`. The fields given replace the stored ones; the result is checked like a new destination before it is saved.',
+  })
+  @ApiParam(DESTINATION_ID)
+  @ApiOkResponse({ type: DestinationDocs, description: 'The destination as changed.' })
+  @ApiBadRequestResponse({ type: ApiErrorBody, description: DESTINATION_INVALID_DESCRIPTION })
+  @ApiErrors(404)
+  @ApiConflictResponse({ type: ApiErrorBody, description: SECRET_UNREADABLE })
   async update(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string, @Body() body: UpdateDestinationDto) {
     const { destination } = await this.clients.destinations.updateDestination({
       appId: auth.app.id,
@@ -87,6 +131,14 @@ export class DestinationsController {
   @Delete(':id')
   @HttpCode(204)
   @RequirePrivileges('settings:write')
+  @ApiOperation({ summary: 'Delete a destination', description: 'Needs `settings:write`.' })
+  @ApiParam(DESTINATION_ID)
+  @ApiNoContentResponse({ description: 'Deleted.' })
+  @ApiErrors(404)
+  @ApiConflictResponse({
+    type: ApiErrorBody,
+    description: '`destination_in_use`: an export schedule delivers to it (`details.scheduleIds` names them).',
+  })
   async delete(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string): Promise<void> {
     await this.clients.destinations.deleteDestination({ appId: auth.app.id, id });
   }
@@ -95,6 +147,18 @@ export class DestinationsController {
   @Post(':id/check')
   @HttpCode(200)
   @RequirePrivileges('settings:write')
+  @ApiOperation({
+    summary: 'Check a destination',
+    description: 'Needs `settings:write`. Lists the bucket with the stored credentials and records the outcome as `lastCheck`.',
+  })
+  @ApiParam(DESTINATION_ID)
+  @ApiOkResponse({ type: DestinationDocs, description: 'The check passed; the destination with its new `lastCheck`.' })
+  @ApiBadRequestResponse({
+    type: ApiErrorBody,
+    description: '`destination_invalid`: the check failed (recorded as `lastCheck`); `details.reason` says why.',
+  })
+  @ApiErrors(404)
+  @ApiConflictResponse({ type: ApiErrorBody, description: SECRET_UNREADABLE })
   async check(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     return publicDestination((await this.clients.destinations.checkDestination({ appId: auth.app.id, id })).destination);
   }
