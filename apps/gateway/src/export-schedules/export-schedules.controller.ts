@@ -1,4 +1,16 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { schedulesV1 } from '@exportd/contracts';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
 import {
@@ -11,13 +23,35 @@ import {
   formatOf,
 } from '../exports/export-job-contract';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
+import { ApiErrorBody, ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
+import {
+  ExportScheduleDocs,
+  ExportScheduleListDocs,
+  ExportScheduleWithSecretDocs,
+  PlanRefusalDocs,
+  ScheduleRunDocs,
+  ScheduleRunListDocs,
+  ScheduleRunStartedDocs,
+} from './export-schedules.docs';
 import { CreateExportScheduleDto, ScheduleDeliveryDto, UpdateExportScheduleDto } from './export-schedules.dto';
+
+const SCHEDULE_ID = { name: 'id', description: 'The schedule id.', example: 'sch_2f1e0d9c-8b7a-4655-9443-3b2a1f0e9d8c' };
 
 /**
  * Scheduled exports (seed 003), `Authorization: Bearer <key>`: each period's run is an on-demand export
  * (listed by GET /api/v1/exports with its `scheduleId`), delivered by signed webhook, email and/or into a
  * destination. export-job owns every rule and answers what is wrong.
  */
+@ApiTags('Export schedules')
+// Above ApiKeyAuthDocs, so that this 403 replaces its own.
+@ApiForbiddenResponse({
+  description:
+    "`missing_privilege` (the common error body), or the plan does not include exports (the Bulk Data Export API's body).",
+  schema: { oneOf: [{ $ref: getSchemaPath(ApiErrorBody) }, { $ref: getSchemaPath(PlanRefusalDocs) }] },
+})
+@ApiKeyAuthDocs()
+@ApiErrors(503)
+@ApiExtraModels(ScheduleRunDocs, PlanRefusalDocs)
 @Controller('api/v1/export-schedules')
 @UseGuards(ApiKeyGuard)
 export class ExportSchedulesController {
@@ -25,6 +59,17 @@ export class ExportSchedulesController {
 
   @Post()
   @RequirePrivileges('exports:write')
+  @ApiOperation({
+    summary: 'Create an export schedule',
+    description:
+      'Needs `exports:write`. Each period then runs once, as an on-demand export listed by `GET /api/v1/exports` with its ' +
+      '`scheduleId`, and is delivered to every target. A refused request is a 400 whose message names the field.',
+  })
+  @ApiCreatedResponse({
+    type: ExportScheduleWithSecretDocs,
+    description: 'The schedule; `webhookSecret` only with a `webhookUrl`, shown this once.',
+  })
+  @ApiErrors(400)
   async create(@CurrentAuth() auth: ApiKeyAuth, @Body() body: CreateExportScheduleDto) {
     const call = this.clients.exportSchedules.createExportSchedule({
       appId: auth.app.id,
@@ -47,6 +92,8 @@ export class ExportSchedulesController {
 
   @Get()
   @RequirePrivileges('exports:read')
+  @ApiOperation({ summary: "List the app's export schedules", description: 'Needs `exports:read`.' })
+  @ApiOkResponse({ type: ExportScheduleListDocs })
   async list(@CurrentAuth() auth: ApiKeyAuth) {
     const { schedules } = await exportJobCall(auth.app, this.clients.exportSchedules.listExportSchedules({ appId: auth.app.id }));
     return { data: schedules.map(scheduleBody) };
@@ -54,6 +101,10 @@ export class ExportSchedulesController {
 
   @Get(':id')
   @RequirePrivileges('exports:read')
+  @ApiOperation({ summary: 'Read an export schedule', description: 'Needs `exports:read`.' })
+  @ApiParam(SCHEDULE_ID)
+  @ApiOkResponse({ type: ExportScheduleDocs })
+  @ApiErrors(404)
   async get(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     const call = this.clients.exportSchedules.getExportSchedule({ appId: auth.app.id, id });
     return scheduleBody((await exportJobCall(auth.app, call)).schedule);
@@ -61,6 +112,16 @@ export class ExportSchedulesController {
 
   @Patch(':id')
   @RequirePrivileges('exports:write')
+  @ApiOperation({
+    summary: 'Change an export schedule',
+    description: 'Needs `exports:write`. The fields given replace the stored ones.',
+  })
+  @ApiParam(SCHEDULE_ID)
+  @ApiOkResponse({
+    type: ExportScheduleWithSecretDocs,
+    description: 'The schedule as changed; `webhookSecret` (a new one) only when the webhook URL changed.',
+  })
+  @ApiErrors(400, 404)
   async update(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string, @Body() body: UpdateExportScheduleDto) {
     const call = this.clients.exportSchedules.updateExportSchedule({
       appId: auth.app.id,
@@ -78,6 +139,10 @@ export class ExportSchedulesController {
   @Delete(':id')
   @HttpCode(204)
   @RequirePrivileges('exports:write')
+  @ApiOperation({ summary: 'Delete an export schedule', description: 'Needs `exports:write`.' })
+  @ApiParam(SCHEDULE_ID)
+  @ApiNoContentResponse({ description: 'Deleted.' })
+  @ApiErrors(404)
   async delete(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string): Promise<void> {
     await exportJobCall(auth.app, this.clients.exportSchedules.deleteExportSchedule({ appId: auth.app.id, id }));
   }
@@ -86,6 +151,13 @@ export class ExportSchedulesController {
   @Post(':id/run')
   @HttpCode(202)
   @RequirePrivileges('exports:write')
+  @ApiOperation({
+    summary: 'Run the latest ended period now',
+    description: 'Needs `exports:write`. Runs beside the scheduled runs; answers the export job of the run.',
+  })
+  @ApiParam(SCHEDULE_ID)
+  @ApiAcceptedResponse({ type: ScheduleRunStartedDocs })
+  @ApiErrors(404)
   async run(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     const call = this.clients.exportSchedules.runExportSchedule({ appId: auth.app.id, id });
     return { exportId: (await exportJobCall(auth.app, call)).exportId };
@@ -93,6 +165,13 @@ export class ExportSchedulesController {
 
   @Get(':id/runs')
   @RequirePrivileges('exports:read')
+  @ApiOperation({
+    summary: "List a schedule's runs",
+    description: 'Needs `exports:read`. Each run: its period, status, export id and the outcome of each delivery.',
+  })
+  @ApiParam(SCHEDULE_ID)
+  @ApiOkResponse({ type: ScheduleRunListDocs })
+  @ApiErrors(404)
   async runs(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     const call = this.clients.exportSchedules.listScheduleRuns({ appId: auth.app.id, id });
     return { data: (await exportJobCall(auth.app, call)).runs.map(runBody) };
