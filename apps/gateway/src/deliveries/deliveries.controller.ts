@@ -1,9 +1,15 @@
 import { Controller, Get, Param, UseGuards } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { notifications } from '@exportd/contracts';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
+import { ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
+import { DeliveryListDocs } from './deliveries.docs';
 
 /** The delivery log: every email and webhook delivery of an export job or of a webhook endpoint, with its attempts. */
+@ApiTags('Delivery log')
+@ApiKeyAuthDocs()
+@ApiErrors(503)
 @Controller('api/v1')
 @UseGuards(ApiKeyGuard)
 @RequirePrivileges('exports:read')
@@ -11,12 +17,26 @@ export class DeliveriesController {
   constructor(private readonly clients: ServiceClients) {}
 
   @Get('exports/:jobId/deliveries')
+  @ApiOperation({
+    summary: "An export job's deliveries",
+    description:
+      'Needs `exports:read`. Every email and webhook delivery about the job, with its attempts; empty for a job with none.',
+  })
+  @ApiParam({ name: 'jobId', description: 'The export job id.', example: '9f8e7d6c-5b4a-4321-8f0e-1d2c3b4a5f6e' })
+  @ApiOkResponse({ type: DeliveryListDocs })
   async forJob(@CurrentAuth() auth: ApiKeyAuth, @Param('jobId') jobId: string) {
     const listed = await this.clients.notifications.listDeliveries({ appId: auth.app.id, jobId, endpointId: '' });
     return { deliveries: listed.deliveries.map(publicDelivery) };
   }
 
   @Get('webhooks/:id/deliveries')
+  @ApiOperation({
+    summary: "A webhook endpoint's deliveries",
+    description: 'Needs `exports:read`. Every delivery to the endpoint, with its attempts.',
+  })
+  @ApiParam({ name: 'id', description: 'The webhook endpoint id.', example: 'whk_3c2b1a0f9e8d4c7b6a5f4e3d2c1b0a9f' })
+  @ApiOkResponse({ type: DeliveryListDocs })
+  @ApiErrors(404)
   async forEndpoint(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     // 404 for an endpoint of another app (or none), before listing.
     await this.clients.webhookEndpoints.getWebhookEndpoint({ appId: auth.app.id, id });
