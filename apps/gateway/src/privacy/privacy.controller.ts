@@ -1,8 +1,13 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { privacy } from '@exportd/contracts';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
+import { ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
+import { PrivacyRequestDocs, PrivacyRequestListDocs } from './privacy.docs';
 import { ErasureQueryDto } from './privacy.dto';
+
+const USER_ID = { name: 'userId', description: 'The tracked user id (at most 256 characters).', example: 'user-42' };
 
 const TYPE: Partial<Record<privacy.PrivacyRequestType, string>> = {
   [privacy.PrivacyRequestType.PRIVACY_REQUEST_TYPE_EXPORT]: 'export',
@@ -19,6 +24,9 @@ const STATUS: Partial<Record<privacy.PrivacyRequestStatus, string>> = {
  * Subject requests (seed 003's "User data export" and "Data deletion"), `privacy:write`: a user's data export
  * and the erasure of a user, carried out in the background; the requests are the audit log.
  */
+@ApiTags('Privacy')
+@ApiKeyAuthDocs()
+@ApiErrors(503)
 @Controller('api/v1/privacy')
 @UseGuards(ApiKeyGuard)
 @RequirePrivileges('privacy:write')
@@ -27,6 +35,15 @@ export class PrivacyController {
 
   @Post('users/:userId/export')
   @HttpCode(202)
+  @ApiOperation({
+    summary: "Export a user's data",
+    description:
+      "Needs `privacy:write`. Builds one JSON document of the user's profile, companies and raw calls in the background; " +
+      'the completed request has its `downloadUrl`.',
+  })
+  @ApiParam(USER_ID)
+  @ApiAcceptedResponse({ type: PrivacyRequestDocs, description: 'The request, carried out in the background.' })
+  @ApiErrors(400)
   async export(@CurrentAuth() auth: ApiKeyAuth, @Param('userId') userId: string) {
     const { request } = await this.clients.privacyRequests.createUserExport({
       appId: auth.app.id,
@@ -38,6 +55,15 @@ export class PrivacyController {
 
   @Delete('users/:userId')
   @HttpCode(202)
+  @ApiOperation({
+    summary: 'Erase a user',
+    description:
+      "Needs `privacy:write`. Removes the user's raw calls, profile, company links, exclusion entries and rows in the " +
+      "platform's export files, in the background.",
+  })
+  @ApiParam(USER_ID)
+  @ApiAcceptedResponse({ type: PrivacyRequestDocs, description: 'The request, carried out in the background.' })
+  @ApiErrors(400)
   async erase(@CurrentAuth() auth: ApiKeyAuth, @Param('userId') userId: string, @Query() query: ErasureQueryDto) {
     const { request } = await this.clients.privacyRequests.createErasure({
       appId: auth.app.id,
@@ -49,12 +75,18 @@ export class PrivacyController {
   }
 
   @Get('requests')
+  @ApiOperation({ summary: 'List the privacy requests (the audit log)', description: 'Needs `privacy:write`.' })
+  @ApiOkResponse({ type: PrivacyRequestListDocs })
   async list(@CurrentAuth() auth: ApiKeyAuth) {
     const { requests } = await this.clients.privacyRequests.listPrivacyRequests({ appId: auth.app.id });
     return { data: requests.map(requestBody) };
   }
 
   @Get('requests/:id')
+  @ApiOperation({ summary: 'Read a privacy request', description: 'Needs `privacy:write`.' })
+  @ApiParam({ name: 'id', description: 'The request id.', example: '6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d' })
+  @ApiOkResponse({ type: PrivacyRequestDocs })
+  @ApiErrors(404)
   async get(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     const { request } = await this.clients.privacyRequests.getPrivacyRequest({ appId: auth.app.id, id });
     return requestBody(request);

@@ -1,7 +1,13 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional } from 'class-validator';
 
 /** DELETE /api/v1/privacy/users/{userId}?suppress=true: also refuse the user's future tracking calls. */
 export class ErasureQueryDto {
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    default: 'false',
+    description: "`true`: also refuse the user's future tracking calls (they are answered but not stored).",
+  })
   @IsOptional()
   @IsIn(['true', 'false'], { message: 'suppress must be true or false' })
   suppress?: string;
@@ -12,14 +18,35 @@ export class ErasureQueryDto {
  * ingestion owns the bounds and names the field it refuses.
  */
 export class PutRetentionDto {
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 3650,
+    description: 'Raw tracking calls are deleted when their event day is older than this (default 90).',
+    example: 90,
+  })
   @IsOptional()
   @IsInt({ message: 'rawEventsDays must be an integer number of days' })
   rawEventsDays?: number;
 
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 3650,
+    description: 'Daily usage counters and company attribute days older than this are deleted (default 730).',
+    example: 730,
+  })
   @IsOptional()
   @IsInt({ message: 'aggregatesDays must be an integer number of days' })
   aggregatesDays?: number;
 
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 365,
+    description: 'Export files are deleted this many days after their job was created (default 7).',
+    example: 7,
+  })
   @IsOptional()
   @IsInt({ message: 'exportFilesDays must be an integer number of days' })
   exportFilesDays?: number;
