@@ -4,7 +4,7 @@ const nullable = (schema: Record<string, unknown>) => ({ oneOf: [schema, { type:
 const NULLABLE_STRING = nullable({ type: 'string' });
 const NULLABLE_DATE_TIME = nullable({ type: 'string', format: 'date-time' });
 const NULLABLE_DAY = nullable({ type: 'string', format: 'date' });
-const COUNTS = { type: 'object', additionalProperties: { type: 'integer' } };
+const COUNTS = { type: 'object' as const, additionalProperties: { type: 'integer' } };
 
 export class PrivacyServiceResultDocs {
   @ApiProperty({ enum: ['ingestion', 'aggregation', 'export-job'], example: 'ingestion' }) service!: string;
