@@ -11,6 +11,7 @@ step "install"
 [ -d node_modules/.bin ] || npm install --no-audit --no-fund
 bash tools/servers/install.sh
 bash tools/python/install.sh
+bash tools/browser/install.sh
 if ! command -v docker-compose >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null
@@ -27,6 +28,9 @@ npx nx run-many -t lint typecheck --parallel=2 --outputStyle=static
 
 step "docker-compose.yml"
 docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"
+
+step "console build (apps/console/dist, served at /console)"
+npm run --silent build:console
 
 step "jest: unit, integration, end-to-end"
 npx jest --ci "$@"

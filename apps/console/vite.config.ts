@@ -1,0 +1,15 @@
+import { resolve } from 'node:path';
+import { defineConfig } from 'vite';
+
+/** The web console: a static build served by the gateway at /console (apps/gateway/src/console). */
+export default defineConfig({
+  root: __dirname,
+  base: '/console/',
+  build: {
+    outDir: resolve(__dirname, 'dist'),
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: true,
+  },
+  server: { proxy: { '/api': 'http://localhost:3000', '/rest': 'http://localhost:3000' } },
+});
