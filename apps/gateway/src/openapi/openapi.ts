@@ -1,6 +1,72 @@
+import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ERROR_BODY_MODELS, SECURITY_SCHEMES } from './api-docs';
+import { toOpenApi31 } from './openapi-31';
+import { addUnsupportedSdkPaths } from './unsupported-sdk-paths';
 
-/** Serves the OpenAPI document at /openapi.json and Swagger UI at /docs. */
-export function installOpenApi(_app: NestFastifyApplication): void {
-  // Filled in by the OpenAPI work: DocumentBuilder (OpenAPI 3.1), security schemes, SwaggerModule.setup.
+/** Where the document and Swagger UI are served. */
+export const OPENAPI_JSON_PATH = '/openapi.json';
+export const DOCS_PATH = '/docs';
+
+const DESCRIPTION = [
+  'The public HTTP API of the product-analytics data export platform: tracking (the Tracking API with the',
+  "app's tracking key in the path, and Segment's HTTP Tracking API), the export APIs (Bulk Data Export API,",
+  'on-demand exports, Coveo-compatible exports and schedules, the company data export), their settings, and the',
+  'admin API.',
+  '',
+  'Errors answer `{"error": {"status", "code", "message", "details"}}` (the Bulk Data Export API and the plan',
+  'refusal every export API shares keep their own `{"errors": [...]}` body). Over a rate limit: 429',
+  '`rate_limited` with `Retry-After` (seconds).',
+].join('\n');
+
+/** The OpenAPI 3.1 document of the gateway, generated from its controllers and DTOs. */
+export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setOpenAPIVersion('3.1.0')
+    .setTitle('exportd API')
+    .setDescription(DESCRIPTION)
+    .setVersion('1.0.0')
+    .addSecurity(SECURITY_SCHEMES.bearer, {
+      type: 'http',
+      scheme: 'bearer',
+      description: "An app's API key: `Authorization: Bearer <key>`.",
+    })
+    .addSecurity(SECURITY_SCHEMES.token, {
+      type: 'apiKey',
+      in: 'header',
+      name: 'Authorization',
+      description: "An app's API key in the Bulk Data Export API's form: `Authorization: Token <key>` (the whole header value).",
+    })
+    .addSecurity(SECURITY_SCHEMES.basic, {
+      type: 'http',
+      scheme: 'basic',
+      description:
+        "The Segment write key (the app's tracking key) as the HTTP Basic user name, no password: `Authorization: Basic base64(<key>:)`. The body's `writeKey` is accepted instead.",
+    })
+    .addSecurity(SECURITY_SCHEMES.admin, {
+      type: 'http',
+      scheme: 'bearer',
+      description: "The operator's token: `Authorization: Bearer <ADMIN_TOKEN>`.",
+    })
+    .build();
+  const document = SwaggerModule.createDocument(app, config, {
+    extraModels: ERROR_BODY_MODELS,
+    operationIdFactory: (controllerKey: string, methodKey: string) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+  });
+  addUnsupportedSdkPaths(document);
+  return toOpenApi31(document);
+}
+
+/**
+ * Serves the OpenAPI document at /openapi.json and Swagger UI at /docs (call before the app is initialised).
+ * The document is built on its first request, once, from the controllers' decorators.
+ */
+export function installOpenApi(app: NestFastifyApplication): void {
+  SwaggerModule.setup(DOCS_PATH.slice(1), app, () => createOpenApiDocument(app), {
+    jsonDocumentUrl: OPENAPI_JSON_PATH,
+    raw: ['json'],
+    customSiteTitle: 'exportd API',
+    swaggerOptions: { persistAuthorization: false, tagsSorter: 'alpha', operationsSorter: 'alpha' },
+  });
 }

@@ -1,5 +1,6 @@
 import { BadRequestException, Body, Controller, Headers, HttpCode, Post, UnauthorizedException } from '@nestjs/common';
 import { tenancy } from '@exportd/contracts';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Clock } from '@exportd/runtime';
 import { errorBody } from '../errors/http-error.filter';
 import { TrackingRateLimiter } from '../rate-limit/rate-limiters';
@@ -7,6 +8,15 @@ import { TrackingBatcher } from '../tracking/tracking.batcher';
 import { TrackingKeyResolver } from '../tracking/tracking-key.resolver';
 import { aliasNotSupported, mapSegmentBatch, mapSegmentCall, SegmentCallType, SegmentProblem } from './segment-call.mapper';
 import { writeKeyOf } from './segment-write-key';
+import {
+  SegmentAliasDocs,
+  SegmentBatchDocs,
+  SegmentCallDocs,
+  SegmentGroupDocs,
+  SegmentIdentifyDocs,
+  SegmentPageDocs,
+  SegmentTrackDocs,
+} from './segment.docs';
 
 /** What Segment's HTTP API answers a call it accepted. */
 export interface SegmentAccepted {
@@ -22,6 +32,7 @@ export interface SegmentAccepted {
  * every item (nothing stored); 401 for a missing or unknown write key; `alias` is 400 (not supported).
  * Body sizes (32 KB a call, 500 KB a batch) are checked before parsing, see segment-body-limits.ts.
  */
+@ApiTags('Segment-compatible tracking')
 @Controller('v1')
 export class SegmentController {
   constructor(
@@ -32,6 +43,11 @@ export class SegmentController {
   ) {}
 
   @Post('batch')
+  @ApiOperation({
+    summary: 'Send a batch of Segment calls',
+    description: "Segment's batch: all or nothing; the batch's context and integrations apply to each item.",
+  })
+  @SegmentCallDocs(SegmentBatchDocs)
   @HttpCode(200)
   async batch(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<SegmentAccepted> {
     const receivedAt = this.clock.now();
@@ -45,30 +61,46 @@ export class SegmentController {
   }
 
   @Post('identify')
+  @ApiOperation({ summary: 'Segment identify', description: 'A user call: `traits` are the attributes.' })
+  @SegmentCallDocs(SegmentIdentifyDocs)
   @HttpCode(200)
   identify(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<SegmentAccepted> {
     return this.single('identify', authorization, body);
   }
 
   @Post('group')
+  @ApiOperation({ summary: 'Segment group', description: 'A company call: `groupId` is the company, the user its user.' })
+  @SegmentCallDocs(SegmentGroupDocs)
   @HttpCode(200)
   group(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<SegmentAccepted> {
     return this.single('group', authorization, body);
   }
 
   @Post('track')
+  @ApiOperation({
+    summary: 'Segment track',
+    description: 'An event call: `properties` are the attributes, `context.groupId` the company.',
+  })
+  @SegmentCallDocs(SegmentTrackDocs)
   @HttpCode(200)
   track(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<SegmentAccepted> {
     return this.single('track', authorization, body);
   }
 
   @Post('page')
+  @ApiOperation({
+    summary: 'Segment page',
+    description: 'A page view (`url`, `path`, `title`, `referrer` from properties or context.page).',
+  })
+  @SegmentCallDocs(SegmentPageDocs)
   @HttpCode(200)
   page(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<SegmentAccepted> {
     return this.single('page', authorization, body);
   }
 
   @Post('screen')
+  @ApiOperation({ summary: 'Segment screen', description: 'A page view; the `name` is the title.' })
+  @SegmentCallDocs(SegmentPageDocs)
   @HttpCode(200)
   screen(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<SegmentAccepted> {
     return this.single('screen', authorization, body);
@@ -76,6 +108,11 @@ export class SegmentController {
 
   /** Authenticated like the others (401 first), then refused: identities are not merged here. */
   @Post('alias')
+  @ApiOperation({
+    summary: 'Segment alias (not supported)',
+    description: 'Always refused: this platform does not merge user identities.',
+  })
+  @SegmentCallDocs(SegmentAliasDocs, true)
   @HttpCode(200)
   async alias(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<SegmentAccepted> {
     await this.authenticate(authorization, body);

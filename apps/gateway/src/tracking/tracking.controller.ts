@@ -1,4 +1,5 @@
 import { BadRequestException, Body, Controller, HttpCode, Inject, Param, PayloadTooLargeException, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Clock } from '@exportd/runtime';
 import { errorBody } from '../errors/http-error.filter';
 import { TrackingRateLimiter } from '../rate-limit/rate-limiters';
@@ -6,6 +7,16 @@ import { TrackingBatcher } from './tracking.batcher';
 import { TrackingKeyResolver } from './tracking-key.resolver';
 import { assignFeedbackId, CallKind, FieldProblem, summarize, validateBulk, validateCall } from './tracking-call.validation';
 import { TRACKING_CONFIG, TrackingConfig } from './tracking.config';
+import {
+  BulkCallDocs,
+  CompanyCallDocs,
+  EventCallDocs,
+  FeedbackAcceptedDocs,
+  FeedbackCallDocs,
+  PageCallDocs,
+  TrackingCallDocs,
+  UserCallDocs,
+} from './tracking.docs';
 
 /** The small body of every successful tracking call. */
 export interface TrackingAccepted {
@@ -27,6 +38,7 @@ export interface FeedbackAccepted extends TrackingAccepted {
  * Bodies are checked by hand rather than by class-validator DTOs: numeric ids become strings, attribute keys
  * such as `__proto__` must survive, and this is the hottest path of the gateway.
  */
+@ApiTags('Tracking')
 @Controller()
 export class TrackingController {
   constructor(
@@ -38,12 +50,19 @@ export class TrackingController {
   ) {}
 
   @Post(':trackingKey/user')
+  @ApiOperation({ summary: 'Identify a user', description: 'A user call: the user and its attributes.' })
+  @TrackingCallDocs(UserCallDocs)
   @HttpCode(200)
   user(@Param('trackingKey') trackingKey: string, @Body() body: unknown): Promise<TrackingAccepted> {
     return this.single('user', trackingKey, body);
   }
 
   @Post(':trackingKey/company')
+  @ApiOperation({
+    summary: 'Identify a company',
+    description: 'A company call: the company and its attributes; with `userId`, the user is associated with the company.',
+  })
+  @TrackingCallDocs(CompanyCallDocs)
   @HttpCode(200)
   company(@Param('trackingKey') trackingKey: string, @Body() body: unknown): Promise<TrackingAccepted> {
     return this.single('company', trackingKey, body);
@@ -51,6 +70,8 @@ export class TrackingController {
 
   /** The seed's introduction names the method `events` while its example posts to `event`: both work. */
   @Post([':trackingKey/event', ':trackingKey/events'])
+  @ApiOperation({ summary: 'Track an event', description: 'An event call (`/event` and `/events` are the same route).' })
+  @TrackingCallDocs(EventCallDocs)
   @HttpCode(200)
   event(@Param('trackingKey') trackingKey: string, @Body() body: unknown): Promise<TrackingAccepted> {
     return this.single('event', trackingKey, body);
@@ -58,6 +79,12 @@ export class TrackingController {
 
   /** A feedbackId sent before updates that feedback (see assignFeedbackId and ingestion's TrackingService). */
   @Post(':trackingKey/feedback')
+  @ApiOperation({
+    summary: 'Send feedback',
+    description:
+      'A feedback call (score and/or comment on a feature). Answers the `feedbackId`: a later call with it updates that feedback.',
+  })
+  @TrackingCallDocs(FeedbackCallDocs, FeedbackAcceptedDocs)
   @HttpCode(200)
   async feedback(@Param('trackingKey') trackingKey: string, @Body() body: unknown): Promise<FeedbackAccepted> {
     const feedbackId = await this.store('feedback', trackingKey, body);
@@ -66,12 +93,19 @@ export class TrackingController {
 
   /** A page (or screen) view: `{userId, url, path, title, referrer, companyId, attributes, context, timestamp, messageId}`. */
   @Post(':trackingKey/page')
+  @ApiOperation({ summary: 'Track a page view', description: 'A page (or screen) view: `page_view` in exports.' })
+  @TrackingCallDocs(PageCallDocs)
   @HttpCode(200)
   page(@Param('trackingKey') trackingKey: string, @Body() body: unknown): Promise<TrackingAccepted> {
     return this.single('page', trackingKey, body);
   }
 
   @Post(':trackingKey/bulk')
+  @ApiOperation({
+    summary: 'Send calls in bulk',
+    description: 'Mixed calls in one request (at most 2,500 calls, 500 KB), stored all or nothing.',
+  })
+  @BulkCallDocs()
   @HttpCode(200)
   async bulk(@Param('trackingKey') trackingKey: string, @Body() body: unknown): Promise<TrackingAccepted & { calls: number }> {
     const app = await this.keys.resolve(trackingKey);
