@@ -134,7 +134,10 @@ export function unreachable(address: string, error: unknown): CliError {
   const err = error as Error & { cause?: { code?: string; message?: string } };
   if (err.name === 'TimeoutError') return new NetworkError(`no answer from ${url} in time`, true);
   const code = err.cause?.code;
-  return new NetworkError(`cannot reach ${url}: ${code ?? err.cause?.message ?? err.message}`, code !== undefined && TRANSIENT_CAUSES.has(code));
+  return new NetworkError(
+    `cannot reach ${url}: ${code ?? err.cause?.message ?? err.message}`,
+    code !== undefined && TRANSIENT_CAUSES.has(code),
+  );
 }
 
 /** The platform's error body (`{"error": {"status", "code", "message", "details"}}`) of a non-2xx answer. */

@@ -85,9 +85,7 @@ Examples:
     return { globals, config, client: new HttpClient({ baseUrl: config.url }) };
   };
 
-  const exportsCommand = program
-    .command('exports')
-    .description('on-demand exports (POST/GET/DELETE /api/v1/exports)');
+  const exportsCommand = program.command('exports').description('on-demand exports (POST/GET/DELETE /api/v1/exports)');
 
   exportsCommand
     .command('create')
@@ -105,7 +103,10 @@ Examples:
     )
     .option('--user-ids <list>', 'only these users (comma-separated)')
     .option('--company-ids <list>', 'only these companies (comma-separated)')
-    .option('--event-types <list>', 'events only of these types: identify_user, identify_company, page_view, track, track_feature, feedback')
+    .option(
+      '--event-types <list>',
+      'events only of these types: identify_user, identify_company, page_view, track, track_feature, feedback',
+    )
     .option('--exclusions', "leave out the users and companies on the app's exclusion list")
     .option('--json', 'print the whole job body (JSON) instead of its id')
     .action(async (options: CreateExportOptions & { json?: boolean }, command: Command) => {
@@ -119,7 +120,9 @@ Examples:
 
   exportsCommand
     .command('wait')
-    .description('wait for an export to end, with its progress on stderr; exit 0 when it completed, non-zero when it failed or was cancelled')
+    .description(
+      'wait for an export to end, with its progress on stderr; exit 0 when it completed, non-zero when it failed or was cancelled',
+    )
     .argument('<id>', 'the export job id')
     .option('--interval <ms>', 'poll interval in milliseconds', integer(100, 600_000), 1000)
     .option('--timeout <seconds>', 'give up after this long (0: never)', integer(0, 30 * 86_400), 0)
@@ -222,7 +225,9 @@ Examples:
 
   program
     .command('track')
-    .description('upload a JSON Lines file of tracking calls (one call per line, as in POST /{trackingKey}/bulk) in bulk requests')
+    .description(
+      'upload a JSON Lines file of tracking calls (one call per line, as in POST /{trackingKey}/bulk) in bulk requests',
+    )
     .argument('<file>', 'the .jsonl file')
     .option('--key <trackingKey>', "the app's tracking key (env EXPORTD_TRACKING_KEY), not the API key")
     .option('--type <type>', `type of the lines that have none: ${CALL_TYPES.join(', ')}`)

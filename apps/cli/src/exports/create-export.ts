@@ -57,7 +57,8 @@ export function listOf(value: string | undefined): string[] {
  */
 export function createExportBody(options: CreateExportOptions, now: Date): CreateExportBody {
   const dataTypes = listOf(options.dataTypes);
-  if (dataTypes.length === 0) throw new CliError('--data-types needs at least one data type (events, users, companies, feedback, company_features)');
+  if (dataTypes.length === 0)
+    throw new CliError('--data-types needs at least one data type (events, users, companies, feedback, company_features)');
   const body: CreateExportBody = { dataTypes, format: options.format.trim().toLowerCase() };
   if (options.history !== undefined) {
     if (options.from !== undefined || options.to !== undefined) {

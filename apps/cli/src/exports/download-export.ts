@@ -48,14 +48,21 @@ const SAFE_FILENAME = /^(?!\.{1,2}$)[A-Za-z0-9._-]+$/;
 export async function downloadExport(client: HttpClient, options: DownloadOptions): Promise<DownloadResult> {
   const job = await readJob(client, options.id, options.apiKey);
   if (job.status !== 'completed') {
+    const running = job.status === 'pending' || job.status === 'in_progress';
+    const state = running ? `is still ${job.status}` : job.status === 'cancelled' ? 'was cancelled' : 'failed';
     throw new CliError(
-      `export ${job.id} is ${job.status}${job.error ? ` (${job.error})` : ''}: only a completed export has files (exportd exports wait ${job.id})`,
+      `export ${job.id} ${state}${job.error ? ` (${job.error})` : ''}: only a completed export has files${
+        running ? ` (exportd exports wait ${job.id})` : ''
+      }`,
     );
   }
   for (const file of job.files) {
-    if (!SAFE_FILENAME.test(file.filename)) throw new CliError(`export ${job.id} lists a file name this CLI will not write: "${file.filename}"`);
+    if (!SAFE_FILENAME.test(file.filename))
+      throw new CliError(`export ${job.id} lists a file name this CLI will not write: "${file.filename}"`);
     if (!file.url) {
-      throw new CliError(`the download links of export ${job.id} expired${job.expiresAt ? ` at ${job.expiresAt}` : ''}: create the export again`);
+      throw new CliError(
+        `the download links of export ${job.id} expired${job.expiresAt ? ` at ${job.expiresAt}` : ''}: create the export again`,
+      );
     }
   }
   mkdirSync(options.outDir, { recursive: true });

@@ -32,7 +32,11 @@ export function derivedMessageId(source: string, line: number, text: string): st
  * key order and spacing are sent as written); `type` (from `defaultType`) and `messageId` are inserted
  * in front when absent. A line that is not a JSON object, or has no type, is a CliError naming the line.
  */
-export function callOfLine(text: string, line: number, options: { source: string; label: string; defaultType?: string }): LineCall | undefined {
+export function callOfLine(
+  text: string,
+  line: number,
+  options: { source: string; label: string; defaultType?: string },
+): LineCall | undefined {
   const trimmed = text.trim();
   if (trimmed.length === 0) return undefined;
   const where = `${options.label}:${line}`;

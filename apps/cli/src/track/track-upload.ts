@@ -147,7 +147,8 @@ export function describeRefusal(failure: ApiError, batch: readonly LineCall[], l
     const what = Array.isArray(problem.problems) ? problem.problems.join(', ') : 'is wrong';
     return [`${label}:${call.line}: ${match[2] ? `${match[2]}: ` : ''}${what}`];
   });
-  if (named.length === 0) return new CliError(`lines ${batch[0]?.line}-${batch[batch.length - 1]?.line} of ${label}: ${failure.message}`);
+  if (named.length === 0)
+    return new CliError(`lines ${batch[0]?.line}-${batch[batch.length - 1]?.line} of ${label}: ${failure.message}`);
   const more = named.length > SHOWN_PROBLEMS ? `; and ${named.length - SHOWN_PROBLEMS} more` : '';
   return new CliError(
     `the platform refused lines ${batch[0]?.line}-${batch[batch.length - 1]?.line} (nothing of them stored): ${named.slice(0, SHOWN_PROBLEMS).join('; ')}${more}`,
