@@ -42,6 +42,12 @@ const stackEnvSchema = {
   LOCAL_POSTGRES_PORT: variable.int('port of the local PostgreSQL (FerretDB backend)', 54320, 1, 65535),
   LOCAL_S3_PORT: variable.int('port of the local S3 server', 9000, 1, 65535),
   LOCAL_SMTP_PORT: variable.int('port of the local SMTP capture server', 2525, 1, 65535),
+  METRICS_BASE_PORT: variable.int(
+    'GET /metrics of ingestion, aggregation, export-job and notification: this port and the next three (0 = none)',
+    9464,
+    0,
+    65532,
+  ),
   STACK_RESTART_DELAY_MS: variable.int('first wait before restarting a process that exited (doubles each time)', 500, 1),
 };
 
@@ -123,6 +129,10 @@ function supervisionMessage(event: SupervisionEvent): string {
   }
 }
 
+function metricsPorts(base: number): Record<(typeof SERVICE_NAMES)[number], number> {
+  return Object.fromEntries(SERVICE_NAMES.map((name, i) => [name, base + i])) as Record<(typeof SERVICE_NAMES)[number], number>;
+}
+
 async function main(): Promise<void> {
   const config = loadEnvOrExit(stackEnvSchema, 'stack');
   const dataDir = resolve(REPO_ROOT, config.DATA_DIR);
@@ -131,6 +141,8 @@ async function main(): Promise<void> {
   const secrets = localSecrets(dataDir);
   const env: NodeJS.ProcessEnv = {
     NODE_ENV: 'development',
+    // Readable lines in the terminal; the log files get the same. LOG_FORMAT=json for one object per line.
+    LOG_FORMAT: 'pretty',
     OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
     S3_REGION: 'us-east-1',
     S3_BUCKET: 'exports',
@@ -211,6 +223,7 @@ async function main(): Promise<void> {
       echo: true,
       skip,
       ports: { gateway: config.PORT },
+      metricsPorts: config.METRICS_BASE_PORT ? metricsPorts(config.METRICS_BASE_PORT) : undefined,
       addresses: {
         ingestion: config.INGESTION_GRPC_ADDR,
         aggregation: config.AGGREGATION_GRPC_ADDR,
@@ -231,7 +244,11 @@ async function main(): Promise<void> {
       const at = name === 'gateway' ? platform.gatewayUrl : platform.env[GRPC_ADDR_VARS[name]];
       say(`${name.padEnd(12)} pid ${proc.child.pid} on ${at}, log ${proc.logFile}`);
     }
-    if (platform.processes.has('gateway')) say(`gateway on ${platform.gatewayUrl} (GET /healthz)`);
+    if (platform.processes.has('gateway')) say(`gateway on ${platform.gatewayUrl} (GET /healthz, GET /metrics)`);
+    if (config.METRICS_BASE_PORT) {
+      const at = Object.entries(metricsPorts(config.METRICS_BASE_PORT)).map(([name, port]) => `${name} :${port}`);
+      say(`service metrics (GET /metrics on 127.0.0.1): ${at.join(', ')}`);
+    }
     if (!process.env.ADMIN_TOKEN)
       say(`admin token (generated, kept in ${join(dataDir, 'local-secrets.json')}): ${env.ADMIN_TOKEN}`);
     say('ready; Ctrl-C stops everything');

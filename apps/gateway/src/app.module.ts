@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { loggerModule } from '@exportd/observability';
 import { AdminController } from './admin/admin.controller';
 import { DeliveriesController } from './deliveries/deliveries.controller';
 import { DestinationsController } from './destinations/destinations.controller';
@@ -27,7 +28,15 @@ export class GatewayModule {
   static forRoot(env: GatewayEnv): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [GrpcClientsModule.forRoot(env), RateLimitModule, TrackingModule, DataExportModule, CoveoModule, SegmentModule],
+      imports: [
+        loggerModule({ service: 'gateway', level: env.LOG_LEVEL, format: env.LOG_FORMAT }),
+        GrpcClientsModule.forRoot(env),
+        RateLimitModule,
+        TrackingModule,
+        DataExportModule,
+        CoveoModule,
+        SegmentModule,
+      ],
       controllers: [
         HealthController,
         AdminController,

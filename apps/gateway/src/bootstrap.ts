@@ -1,26 +1,32 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { initMetrics } from '@exportd/observability';
+import { Logger } from 'nestjs-pino';
 import { GatewayModule } from './app.module';
 import { installConsole } from './console/console-static';
 import { installOpenApi } from './openapi/openapi';
 import { GatewayEnv } from './config/env';
 import { HttpErrorFilter, toHttpError } from './errors/http-error.filter';
 import { createValidationPipe } from './errors/validation';
+import { genRequestId, installHttpObservability } from './observability/http-observability';
 import { installPublicCors } from './tracking/public-cors';
 import { installJsonBodyParser } from './tracking/tracking-body';
 import { installUnsupportedSdkRoutes } from './tracking/unsupported-sdk-routes';
 import { trackingConfig } from './tracking/tracking.config';
 
-/** Builds the HTTP gateway (Fastify): validation, error mapping and routes. */
+/** Builds the HTTP gateway (Fastify): validation, error mapping, logs, metrics and routes. */
 export async function createGateway(env: GatewayEnv): Promise<NestFastifyApplication> {
+  initMetrics('gateway');
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot(env),
     // ignoreTrailingSlash: the Bulk Data Export API documents its URLs with a trailing slash.
-    new FastifyAdapter({ bodyLimit: 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } }),
+    new FastifyAdapter({ bodyLimit: 1024 * 1024, routerOptions: { ignoreTrailingSlash: true }, genReqId: genRequestId }),
     // The JSON parser is ours (per-route limits, clear 400/413/415 bodies): see installJsonBodyParser.
-    { bufferLogs: false, bodyParser: false },
+    { bufferLogs: true, bodyParser: false },
   );
+  app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
+  installHttpObservability(fastify, env.METRICS_TOKEN);
   installJsonBodyParser(fastify, trackingConfig());
   // Browsers call the tracking routes (and the Segment-compatible ones) directly: CORS on those only.
   installPublicCors(fastify);

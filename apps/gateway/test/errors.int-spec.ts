@@ -37,6 +37,7 @@ describe('errors across the wire (real gRPC and HTTP)', () => {
       bindHost: '127.0.0.1',
       address,
       internalToken: TOKEN,
+      observability: { LOG_LEVEL: 'warn', LOG_FORMAT: 'json', METRICS_PORT: 0, METRICS_BIND_HOST: '127.0.0.1' },
     });
     const client = createGrpcClient(health.HealthService, { address, internalToken: TOKEN });
 

@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     bindHost: env.GRPC_BIND_HOST,
     address: env.NOTIFICATION_GRPC_ADDR,
     internalToken: env.INTERNAL_TOKEN,
+    observability: env,
   });
 }
 

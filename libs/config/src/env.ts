@@ -131,11 +131,24 @@ export const env = {
   },
 };
 
+/** Logs, for the gateway and every service. */
+export const loggingEnv = {
+  LOG_LEVEL: env.oneOf(
+    'lowest level of log line written',
+    ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const,
+    'info',
+  ),
+  LOG_FORMAT: env.oneOf('json (one object per line) or pretty (for a terminal)', ['json', 'pretty'] as const, 'json'),
+};
+
 /** Variables every internal service shares. */
 export const internalServiceEnv = {
   NODE_ENV: env.oneOf('runtime mode', ['development', 'test', 'production'] as const, 'development'),
   INTERNAL_TOKEN: env.secret('shared token internal gRPC calls must carry (metadata x-internal-token)', 16),
   GRPC_BIND_HOST: env.string('address the gRPC server binds to', '127.0.0.1'),
+  ...loggingEnv,
+  METRICS_PORT: env.int("port of the service's Prometheus GET /metrics (0 = not served)", 0, 0, 65535),
+  METRICS_BIND_HOST: env.string('address the /metrics endpoint binds to', '127.0.0.1'),
 };
 
 export const serviceAddressEnv = {

@@ -8,6 +8,7 @@ import {
   Metadata,
   ServiceError,
 } from '@grpc/grpc-js';
+import { currentRequestId, REQUEST_ID_HEADER } from '@exportd/observability';
 import { INTERNAL_TOKEN_METADATA } from './internal-token.guard';
 import { MAX_GRPC_MESSAGE_BYTES } from './server';
 
@@ -75,5 +76,8 @@ export function createGrpcClient<S extends ServiceDefinitionLike>(definition: S,
 function tokenMetadata(options: GrpcClientOptions): Metadata {
   const metadata = new Metadata({ waitForReady: options.waitForReady ?? false });
   metadata.set(INTERNAL_TOKEN_METADATA, options.internalToken);
+  // The request this call is part of, so every service's log lines of it share one id.
+  const requestId = currentRequestId();
+  if (requestId !== undefined) metadata.set(REQUEST_ID_HEADER, requestId);
   return metadata;
 }

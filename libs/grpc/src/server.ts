@@ -1,8 +1,11 @@
-import { DynamicModule, INestMicroservice, Logger, Type } from '@nestjs/common';
+import { DynamicModule, INestMicroservice, Logger as NestLogger, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { initMetrics, LogFormat, loggerModule, LogLevel, startMetricsServer } from '@exportd/observability';
+import { Logger } from 'nestjs-pino';
 import { join } from 'node:path';
 import { DomainErrorFilter } from './domain-error.filter';
+import { GrpcCallInterceptor } from './grpc-call.interceptor';
 import { InternalTokenGuard } from './internal-token.guard';
 import { PROTO_PACKAGES, PROTO_ROOT, ProtoPackageName } from './proto-files';
 
@@ -17,14 +20,28 @@ export interface GrpcServiceOptions {
   /** host:port the service is reached at; the port is the one it listens on. */
   address: string;
   internalToken: string;
+  /** LOG_LEVEL, LOG_FORMAT, METRICS_PORT (0: no /metrics) and METRICS_BIND_HOST. */
+  observability: { LOG_LEVEL: LogLevel; LOG_FORMAT: LogFormat; METRICS_PORT: number; METRICS_BIND_HOST: string };
 }
 
-/** Starts a NestJS gRPC service: health service, internal-token guard and error mapping included. */
+@Module({})
+class ServiceRootModule {}
+
+/**
+ * Starts a NestJS gRPC service: health service, internal-token guard, error mapping, structured logs (pino),
+ * request ids and call metrics included, and GET /metrics on METRICS_PORT when set.
+ */
 export async function startGrpcService(options: GrpcServiceOptions): Promise<INestMicroservice> {
+  const { LOG_LEVEL, LOG_FORMAT, METRICS_PORT, METRICS_BIND_HOST } = options.observability;
+  initMetrics(options.name);
   const served = (['health', ...options.packages] as ProtoPackageName[]).map((name) => PROTO_PACKAGES[name]);
   const port = options.address.slice(options.address.lastIndexOf(':') + 1);
   const url = `${options.bindHost.includes(':') ? `[${options.bindHost}]` : options.bindHost}:${port}`;
-  const app = await NestFactory.createMicroservice<MicroserviceOptions>(options.module, {
+  const root: DynamicModule = {
+    module: ServiceRootModule,
+    imports: [loggerModule({ service: options.name, level: LOG_LEVEL, format: LOG_FORMAT }), options.module],
+  };
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(root, {
     transport: Transport.GRPC,
     options: {
       url,
@@ -34,12 +51,19 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<INe
       maxReceiveMessageLength: MAX_GRPC_MESSAGE_BYTES,
       maxSendMessageLength: MAX_GRPC_MESSAGE_BYTES,
     },
-    bufferLogs: false,
+    bufferLogs: true,
   });
+  app.useLogger(app.get(Logger));
   app.useGlobalGuards(new InternalTokenGuard(options.internalToken));
   app.useGlobalFilters(new DomainErrorFilter());
+  app.useGlobalInterceptors(new GrpcCallInterceptor());
   app.enableShutdownHooks();
   await app.listen();
-  new Logger(options.name).log(`gRPC listening on ${url}`);
+  const logger = new NestLogger(options.name);
+  logger.log(`gRPC listening on ${url}`);
+  if (METRICS_PORT > 0) {
+    await startMetricsServer(METRICS_PORT, METRICS_BIND_HOST);
+    logger.log(`metrics on http://${METRICS_BIND_HOST}:${METRICS_PORT}/metrics`);
+  }
   return app;
 }

@@ -40,6 +40,8 @@ export interface PlatformOptions {
   /** Fixed gRPC addresses (host:port): each service binds the port on GRPC_BIND_HOST and is dialled at the address. */
   addresses?: Partial<Record<ServiceName, string>>;
   logDir: string;
+  /** Each service's METRICS_PORT (GET /metrics on METRICS_BIND_HOST); a service left out serves none. */
+  metricsPorts?: Partial<Record<ServiceName, number>>;
   echo?: boolean;
   /** Processes not to start (a developer runs them with `nx serve`). */
   skip?: ProcessName[];
@@ -163,8 +165,9 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   /** Spawns one process and resolves once it is ready; fails when it (or one of `alsoWatched`) exits first. */
   const launch = async (name: ProcessName, alsoWatched: () => ManagedProcess[]): Promise<ManagedProcess> => {
     if (halted()) throw new Error('the platform is stopping');
+    const metricsPort = name === 'gateway' ? undefined : options.metricsPorts?.[name];
     const proc = startProcess(name, process.execPath, nodeArgsFor(entryOf(name)), {
-      env,
+      env: metricsPort === undefined ? env : { ...env, METRICS_PORT: String(metricsPort) },
       cwd: REPO_ROOT,
       logFile: logFile(name),
       echo: options.echo,

@@ -3,7 +3,8 @@ export * from './test-platform';
 export * from './http';
 export * from './builders/usage-records';
 // Process helpers end-to-end tests use directly.
-export { entryOf, freePort, nodeArgsFor, REPO_ROOT, startS3Server, startSmtpCapture } from '@exportd/local-stack';
+export { entryOf, freePort, nodeArgsFor, REPO_ROOT, SERVICE_NAMES, startS3Server, startSmtpCapture } from '@exportd/local-stack';
+export type { ServiceName } from '@exportd/local-stack';
 export * from './builders/tracking-calls';
 export * from './webhook-receiver';
 export * from './notification-capture';

@@ -1,4 +1,4 @@
-import { ProcessName, RunningPlatform, startPlatform } from '@exportd/local-stack';
+import { PlatformOptions, ProcessName, RunningPlatform, startPlatform } from '@exportd/local-stack';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,10 @@ export interface TestPlatform extends RunningPlatform {
  * The five real processes for an end-to-end test, with a database and bucket of their own, against the
  * servers of the run. Call `stop()` in afterAll.
  */
-export async function startTestPlatform(extraEnv: NodeJS.ProcessEnv = {}): Promise<TestPlatform> {
+export async function startTestPlatform(
+  extraEnv: NodeJS.ProcessEnv = {},
+  options: Pick<PlatformOptions, 'metricsPorts'> = {},
+): Promise<TestPlatform> {
   const servers = testServers();
   const adminToken = `adm_${randomBytes(16).toString('hex')}`;
   const internalToken = randomBytes(16).toString('hex');
@@ -41,7 +44,7 @@ export async function startTestPlatform(extraEnv: NodeJS.ProcessEnv = {}): Promi
   const platform = await startWithFreshPorts(async () => {
     const logDir = join(servers.tmpDir, 'logs', uniqueName('platform'));
     mkdirSync(logDir, { recursive: true });
-    return startPlatform({ logDir, env });
+    return startPlatform({ logDir, env, ...options });
   });
   return { ...platform, adminToken, internalToken, bucket, mongoUrl };
 }

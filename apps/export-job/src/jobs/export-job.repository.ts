@@ -50,6 +50,8 @@ export interface ExportJobRecord {
   /** Part of the days was past the app's retention when the job was created: rows from `retainedFrom` on. */
   retentionTruncated?: boolean;
   retainedFrom?: string;
+  /** The id of the request that created the job (`x-request-id`): the job's log lines in every service carry it. */
+  requestId?: string;
   partitionKeys: string[];
   /**
    * The job's slot: a Bulk API job claims the app's next numbered slot (one Bulk API job in progress per

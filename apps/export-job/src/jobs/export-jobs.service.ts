@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { currentRequestId } from '@exportd/observability';
 import { Clock } from '@exportd/runtime';
 import { randomUUID } from 'node:crypto';
 import { lookUpEach } from '../db/records';
@@ -160,6 +161,7 @@ export class ExportJobsService {
       ...(coveo ? { coveo } : {}),
       retentionTruncated: retained.truncated,
       retainedFrom: retained.retainedFrom,
+      requestId: currentRequestId(),
       partitionKeys: [],
       slotId,
       createdAt: now,
@@ -172,6 +174,7 @@ export class ExportJobsService {
       // The job first: a worker that claims a partition always finds its job.
       if (!(await this.repo.insertJob(job))) return this.get(appId, jobId, api);
       await this.queue.insertPartitions(partitions);
+      this.logger.log({ msg: 'export created', appId, jobId, api, format: job.format, partitions: partitions.length });
     } catch (error) {
       await this.end(job, 'failed', `creating the job failed: ${(error as Error).message}`).catch(() => undefined);
       throw error;

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { notifications } from '@exportd/contracts';
 import { createGrpcClient, GrpcClient } from '@exportd/grpc';
+import { withRequestId } from '@exportd/observability';
 import { Clock } from '@exportd/runtime';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -110,18 +111,21 @@ export class ExportNotifierLoop implements OnApplicationBootstrap, OnApplication
     }
     const view = await this.jobs.viewOf(job);
     try {
-      await this.notifier.notify({
-        appId: job.appId,
-        jobId: job._id,
-        eventType: end.status === 'completed' ? 'export.completed' : 'export.failed',
-        emails: job.emails,
-        files: view.files.map((f) => ({ filename: f.filename, url: f.url, bytes: f.bytes, rows: f.rows })),
-        linksExpireAt: view.linksExpireAt ?? undefined,
-        error: end.error ?? '',
-        jobJson: JSON.stringify(publicJobJson(view)),
-        // A scheduled run's job also reaches its schedule's own webhook endpoint.
-        scheduleId: job.scheduleId ?? '',
-      });
+      // Under the id of the request that created the job, so its deliveries are found with its other lines.
+      await withRequestId(job.requestId || job._id, () =>
+        this.notifier.notify({
+          appId: job.appId,
+          jobId: job._id,
+          eventType: end.status === 'completed' ? 'export.completed' : 'export.failed',
+          emails: job.emails,
+          files: view.files.map((f) => ({ filename: f.filename, url: f.url, bytes: f.bytes, rows: f.rows })),
+          linksExpireAt: view.linksExpireAt ?? undefined,
+          error: end.error ?? '',
+          jobJson: JSON.stringify(publicJobJson(view)),
+          // A scheduled run's job also reaches its schedule's own webhook endpoint.
+          scheduleId: job.scheduleId ?? '',
+        }),
+      );
       await this.repo.setNotifyState(end.appId, end._id, { notifyPending: false, notifyNextAt: null, notifyAttempts: attempt });
     } catch (error) {
       const delay = Math.min(this.env.EXPORT_NOTIFY_RETRY_BASE_MS * 2 ** (attempt - 1), this.env.EXPORT_NOTIFY_RETRY_MAX_MS);

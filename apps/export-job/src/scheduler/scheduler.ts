@@ -1,9 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { withRequestId } from '@exportd/observability';
 import { Clock } from '@exportd/runtime';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
+import { scheduledRunAttempts, schedulerLag } from '../metrics';
 import { FinishedNotifier } from '../notify/export-notifier';
 import { Cadence, duePeriods, Period, periodAfter, PeriodZone } from './periods';
 import { RunAttemptRecord, RunEndRecord, runId, RunRecord, RunRepository } from './run.repository';
@@ -137,6 +139,8 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
     const number = (latest?.attempt ?? 0) + 1;
     const claim = await this.runs.claimAttempt(entry.appId, run._id, number, this.owner, now, this.env.SCHEDULE_LEASE_MS);
     if (!claim) return; // another process holds it
+    scheduledRunAttempts.inc();
+    if (number === 1) schedulerLag.set(Math.max(0, now.getTime() - run.periodEnd.getTime() - (entry.dueDelayMs ?? 0)) / 1000);
     if (latest?.outcome === 'running') this.logger.warn(`run ${run._id}: attempt ${latest.attempt} was abandoned; redoing it`);
 
     const abort = new AbortController();
@@ -159,7 +163,8 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
       Math.max(100, Math.floor(this.env.SCHEDULE_LEASE_MS / 3)),
     );
     try {
-      const { exportId } = await task.run(entry, run, abort.signal);
+      // The run's export job and deliveries are logged under the run's id.
+      const { exportId } = await withRequestId(`run:${run._id}`, () => task.run(entry, run, abort.signal));
       clearInterval(heartbeat);
       await beating;
       if (superseded) return;

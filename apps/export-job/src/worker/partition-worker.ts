@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { secondsSince, withRequestId } from '@exportd/observability';
 import { Clock } from '@exportd/runtime';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -9,6 +10,7 @@ import { RowBatchLike, writeExportFile, WrittenFile } from '../formats/export-fi
 import { coveoRowRequest } from '../jobs/coveo-export';
 import { ExportJobRecord, ExportJobRepository } from '../jobs/export-job.repository';
 import { ExportJobsService } from '../jobs/export-jobs.service';
+import { exportBytes, exportRows, partitionAttempts, partitionDuration } from '../metrics';
 import { PartitionClaim, PartitionQueueRepository, PartitionRecord } from '../queue/partition-queue.repository';
 import { ExportStorage } from '../storage/export-storage';
 import { RowSource } from './row-source';
@@ -85,9 +87,15 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
    * supersedes it; the result is appended once per partition, and the job's end is a unique-insert claim.
    */
   async run(claim: PartitionClaim): Promise<void> {
+    const { appId, jobId } = claim.partition;
+    const job = await this.repo.findJob(appId, jobId);
+    // Log lines and row-stream calls of the partition carry the id of the request that created the job.
+    return withRequestId(job?.requestId || jobId, () => this.runFor(claim, job));
+  }
+
+  private async runFor(claim: PartitionClaim, job: ExportJobRecord | null): Promise<void> {
     const { partition, attempt } = claim;
     const { appId, jobId } = partition;
-    const job = await this.repo.findJob(appId, jobId);
     if (!job || !(await this.jobs.isActive(appId, jobId))) {
       // The job ended (cancelled, or failed elsewhere): this partition stops with it.
       const done = await this.queue.hasResult(appId, partition._id);
@@ -134,12 +142,18 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
     };
 
     const { filename, key } = this.jobs.fileFor(job, partition.key);
+    const startedAt = process.hrtime.bigint();
+    const format = job.coveo ? 'coveo_zip' : job.format;
     try {
       const onBatch = () => (lastProgress = performance.now());
       const written = job.coveo
         ? await this.writeZip(job, key, onBatch, abort.signal)
         : await this.writeFile(job, partition, key, onBatch, abort.signal);
       await stopBeating();
+      exportRows.inc({ format }, written.rows);
+      exportBytes.inc({ format }, written.bytes);
+      partitionDuration.observe({ format }, secondsSince(startedAt));
+      partitionAttempts.inc({ format, outcome: 'done' });
       const file = { partition: partition.key, filename, key, ...written };
       // Append-only: the first result of a partition counts; a second finisher (after a lease ran out) wrote
       // the same object with the same bytes and is told 11000.
@@ -164,10 +178,12 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
       const cause = stalled ? `no progress for ${this.env.EXPORT_STALL_TIMEOUT_MS} ms` : (error as Error).message;
       const message = `partition ${partition.key}: ${cause}`;
       if (attempt >= this.env.EXPORT_MAX_ATTEMPTS) {
+        partitionAttempts.inc({ format, outcome: 'failed' });
         const text = `${message} (gave up after ${attempt} attempts)`;
         await this.queue.settleAttempt(claim, 'failed', this.clock.now(), { error: text });
         await this.jobs.failJob(appId, jobId, text);
       } else {
+        partitionAttempts.inc({ format, outcome: 'retry' });
         const backoff = this.env.EXPORT_RETRY_BASE_MS * 2 ** (attempt - 1);
         this.logger.warn(`${message}; retrying in ${backoff} ms (attempt ${attempt} of ${this.env.EXPORT_MAX_ATTEMPTS})`);
         const now = this.clock.now();

@@ -1,4 +1,4 @@
-import { env, EnvOf, internalServiceEnv, loadEnvOrExit, serviceAddressEnv } from '@exportd/config';
+import { env, EnvOf, internalServiceEnv, loadEnvOrExit, loggingEnv, serviceAddressEnv } from '@exportd/config';
 import { rateLimitEnvSchema } from '../rate-limit/rate-limit.config';
 import { trackingEnvSchema } from '../tracking/tracking.config';
 
@@ -9,6 +9,8 @@ export const gatewayEnvSchema = {
   PORT: env.int('HTTP port of the public API', 3000, 1, 65535),
   HOST: env.string('address the HTTP server binds to', '0.0.0.0'),
   ADMIN_TOKEN: env.secret('Bearer token of the admin API; required outside development', 16, ''),
+  ...loggingEnv,
+  METRICS_TOKEN: env.secret('when set, GET /metrics needs Authorization: Bearer <METRICS_TOKEN>', 16, ''),
   // Validated with the rest, so one report lists every bad variable.
   ...trackingEnvSchema,
   ...rateLimitEnvSchema,

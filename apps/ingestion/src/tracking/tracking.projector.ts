@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { TrackingCallRecord, unescapeAttributeKey as unescape } from '@exportd/records';
 import { Clock } from '@exportd/runtime';
+import { projectorBacklog } from '../metrics';
 import { companyAttributeDays, profileChanges, usageIncrements } from './tracking.mapping';
 import { ProfileChange, TrackingRepository, UsageIncrement } from './tracking.repository';
 import { IngestionBusy } from './tracking.errors';
@@ -99,6 +100,7 @@ export class TrackingProjector implements OnApplicationBootstrap, OnApplicationS
     }
     this.journalRemaining.set(journalId, { appId, remaining: records.length });
     for (const r of records) this.journalOf.set(r._id, journalId);
+    projectorBacklog.set(this.journalOf.size);
     const backlog = this.backlogOf(appId);
     for (const r of records) {
       backlog.records.push(r);
@@ -173,6 +175,7 @@ export class TrackingProjector implements OnApplicationBootstrap, OnApplicationS
           if (r.type === 'company' && r.userId && r.companyId) backlog.pendingLinks.get(r.userId)?.delete(r.companyId);
           this.settle(appId, r._id);
         }
+        projectorBacklog.set(this.journalOf.size);
         if (backlog.records.length < MAX_BACKLOG_RECORDS) backlog.waiters.splice(0).forEach((wake) => wake());
       } catch (error) {
         this.logger.error(`applying calls of ${appId} failed; retrying: ${(error as Error).message}`);

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { TrackingCallRecord, utcDay } from '@exportd/records';
 import { Clock, newId } from '@exportd/runtime';
+import { trackingCalls } from '../metrics';
 import { IngestionBusy, InvalidTrackingCall, StoreFailed, StoreOutcomeUnknown } from './tracking.errors';
 import { SuppressionList } from './suppression-list';
 import { TrackingInput, TrackResult } from './tracking.model';
@@ -113,7 +114,11 @@ export class TrackingService {
     if (calls.length === 0) return { stored: 0, duplicates: 0, suppressed: 0 };
     const outcomes = await this.enqueue(appId, calls, deadline);
     const count = (outcome: CallOutcome) => outcomes.filter((o) => o === outcome).length;
-    return { stored: count('stored'), duplicates: count('duplicate'), suppressed: count('suppressed') };
+    const result = { stored: count('stored'), duplicates: count('duplicate'), suppressed: count('suppressed') };
+    trackingCalls.inc({ outcome: 'stored' }, result.stored);
+    trackingCalls.inc({ outcome: 'deduplicated' }, result.duplicates);
+    trackingCalls.inc({ outcome: 'suppressed' }, result.suppressed);
+    return result;
   }
 
   /**

@@ -272,6 +272,11 @@ export class DeliveryRepository implements OnModuleInit {
    * worker moves the delivery on. A claim document left by a worker that died between the two steps is
    * removed once it is older than a lease, so the delivery is not stuck.
    */
+  /** Deliveries still to be sent (their first attempt or a retry), for the outbox backlog metric. */
+  countPending(): Promise<number> {
+    return this.deliveries.countDocuments({ status: 'pending' }).exec();
+  }
+
   async claimDue(now: Date, leaseUntil: Date, leaseToken: string, leaseMs: number): Promise<DeliveryDoc | null> {
     const candidates = await this.deliveries
       .find({ status: 'pending', nextAttemptAt: { $lte: now } }, { _id: 1, appId: 1, attemptCount: 1, nextAttemptAt: 1 })

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Clock, randomToken } from '@exportd/runtime';
 import { Mailer } from '../email/mailer';
+import { countOutboxBacklogWith, deliveryAttempts } from '../metrics';
 import { OutboundHttp } from '../outbound/outbound-http';
 import { OUTBOX_OPTIONS, OutboxOptions, RETRY_SCHEDULE } from '../outbound/outbound.tokens';
 import { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service';
@@ -50,6 +51,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
   ) {}
 
   onApplicationBootstrap(): void {
+    countOutboxBacklogWith(() => this.deliveries.countPending());
     this.schedulePoll(0);
   }
 
@@ -146,6 +148,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
         : nextAttemptAt(this.schedule, attemptsMade, finished, outcome.retryAfterMs, this.jitter);
     const status = outcome.success ? 'delivered' : next ? 'pending' : 'failed';
     const after = await this.deliveries.recordAttempt(delivery, token, { attempt, status, nextAttemptAt: next });
+    deliveryAttempts.inc({ channel: delivery.channel, outcome: status === 'pending' ? 'retry' : status });
     if (status === 'failed' && after.status === 'failed') {
       this.logger.warn(
         `delivery ${delivery._id} (${delivery.channel}) failed for good after ${after.attemptCount} attempts: ${outcome.error}`,
@@ -161,6 +164,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
       { attempt: { at, statusCode: null, error: reason, durationMs: 0 }, status: 'failed', nextAttemptAt: null },
       true,
     );
+    deliveryAttempts.inc({ channel: delivery.channel, outcome: 'abandoned' });
   }
 
   private async sendEmail(delivery: DeliveryDoc): Promise<Outcome> {
