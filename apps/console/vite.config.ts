@@ -3,10 +3,10 @@ import { defineConfig } from 'vite';
 
 /** The web console: a static build served by the gateway at /console (apps/gateway/src/console). */
 export default defineConfig({
-  root: __dirname,
+  root: import.meta.dirname,
   base: '/console/',
   build: {
-    outDir: resolve(__dirname, 'dist'),
+    outDir: resolve(import.meta.dirname, 'dist'),
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: true,

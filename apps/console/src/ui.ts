@@ -86,9 +86,15 @@ export function secretBox(title: string, secret: string): HTMLElement {
 }
 
 export function card(title: string, ...children: (Node | null)[]): HTMLElement {
-  return h('section', { class: 'card' }, h('h2', {}, title), ...children);
+  return h('section', { class: 'card', 'aria-label': title }, h('h2', {}, title), ...children);
 }
 
 export function emptyRow(columns: number, text: string): HTMLTableRowElement {
   return h('tr', {}, h('td', { colspan: columns, class: 'empty' }, text));
+}
+
+/** Ids are long (UUIDs): a table shows their start, the title the whole id. */
+export function idCode(id: string): HTMLElement {
+  const short = id.length > 16 ? `${id.slice(0, id.indexOf('_') + 9)}…` : id;
+  return h('code', { class: 'id', title: id }, short);
 }

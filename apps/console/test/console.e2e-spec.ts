@@ -129,11 +129,11 @@ describe('the web console', () => {
       const expected = Buffer.from(await response.arrayBuffer());
       expect(downloaded.length).toBeGreaterThan(200);
       expect(downloaded.equals(expected)).toBe(true);
-      expect(await textOf('.alert.success')).toContain(`companies-${history}.csv`);
+      expect(await textOf('section[aria-label="Manual export"] .alert.success')).toContain(`companies-${history}.csv`);
     }
   });
 
-  it('saves the automatic export: a wrong secret shows the storage error and saves nothing; the right one shows the status', async () => {
+  it('saves the automatic export: a wrong secret shows the storage error and saves nothing; the right one shows the status; Run now writes the file', async () => {
     const bucket = await customer.createBucket();
     await page.locator('label.switch').click();
     await page.locator('select[name="cadence"]').selectOption('weekly');
@@ -150,10 +150,11 @@ describe('the web console', () => {
     expect(refused).toContain('HTTP 400');
     expect(refused).toContain('reason: signature_mismatch');
     expect((await call('GET', '/api/v1/data-export/automatic')).body).toMatchObject({ enabled: false, destination: null });
+    await screenshot('data-export-refused');
 
     await page.locator('input[name="secretAccessKey"]').fill(customer.secretAccessKey);
     await page.getByRole('button', { name: 'Save' }).click();
-    expect(await textOf('.alert.success')).toContain('Saved');
+    expect(await textOf('section[aria-label="Automatic export"] .alert.success')).toContain('Saved');
     const saved = (await call('GET', '/api/v1/data-export/automatic')).body;
     expect(saved).toMatchObject({
       enabled: true,
@@ -171,15 +172,23 @@ describe('the web console', () => {
     expect(await page.locator('input[name="secretAccessKey"]').inputValue()).toBe('');
     await page.locator('select[name="cadence"]').selectOption('daily');
     await page.getByRole('button', { name: 'Save' }).click();
-    expect(await textOf('.alert.success')).toContain('Saved');
+    expect(await textOf('section[aria-label="Automatic export"] .alert.success')).toContain('Saved');
     expect((await call('GET', '/api/v1/data-export/automatic')).body).toMatchObject({
       enabled: true,
       cadence: 'daily',
       destination: { bucket },
     });
+
+    // Run now: the latest ended period is written into the bucket, and the status says so.
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.locator('dl.status [data-status="successful"]').waitFor({ timeout: 60_000 });
+    expect(await textOf('dl.status')).not.toContain('never ran before');
+    const [written] = await customer.listKeys(bucket);
+    expect(written).toMatch(/^exports\/companies\/companies-\d{4}-\d{2}-\d{2}\.csv$/);
+    expect((await customer.readObject(bucket, written))?.toString('utf8')).toMatch(/^Company ID,Company Name,Feature Name/);
     const path = await screenshot('data-export');
     copyFileSync(path, join(REPO_ROOT, 'docs', 'console-data-export.png'));
-  });
+  }, 120_000);
 
   it('lists the jobs of every export API with status, progress and links, and creates an on-demand export', async () => {
     const bulk = await call('POST', '/api/v1/analytics/exports/', { from: day(-2), to: day(0) });

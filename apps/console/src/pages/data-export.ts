@@ -243,7 +243,7 @@ function automaticExport(section: HTMLElement, saved: AutomaticExport): void {
       const answer = await api<AutomaticExport>('PUT', '/api/v1/data-export/automatic', body);
       automaticExport(section, answer);
       const message = answer.enabled
-        ? `Saved. The storage answered; the first export runs ${utcTime(answer.status.nextRunAt)}.`
+        ? `Saved: the bucket answered with these credentials. Next export ${utcTime(answer.status.nextRunAt)}.`
         : 'Saved. Automatic export is off.';
       section.querySelector('.result')?.append(notice(message));
     }).catch((error: unknown) => fill(result, errorBox(error)));
@@ -268,7 +268,37 @@ function automaticExport(section: HTMLElement, saved: AutomaticExport): void {
     ),
     status,
     form,
-    h('div', { class: 'actions' }, save),
+    h('div', { class: 'actions' }, save, saved.enabled && destination ? runNow(section, saved) : null),
     result,
   );
+}
+
+/** Runs the latest ended period now, then follows the status until that run has ended. */
+function runNow(section: HTMLElement, saved: AutomaticExport): HTMLButtonElement {
+  const button = h('button', { type: 'button', class: 'ghost' }, 'Run now');
+  button.addEventListener('click', () => {
+    const result = section.querySelector('.result') as HTMLElement;
+    fill(result);
+    busy(button, 'Running…', async () => {
+      const { period } = await api<{ period: { from: string; to: string } }>('POST', '/api/v1/data-export/automatic/run');
+      fill(result, notice(`Exporting the period ${period.from} → ${period.to}…`, 'info'));
+      const deadline = Date.now() + 120_000;
+      while (section.isConnected && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        const now = await api<AutomaticExport>('GET', '/api/v1/data-export/automatic');
+        if (now.status.lastRunAt !== saved.status.lastRunAt || now.status.lastStatus !== saved.status.lastStatus) {
+          automaticExport(section, now);
+          section
+            .querySelector('.result')
+            ?.append(
+              notice(
+                `The export of ${period.from} → ${period.to} ${now.status.lastStatus === 'successful' ? 'succeeded' : 'failed'}.`,
+              ),
+            );
+          return;
+        }
+      }
+    }).catch((error: unknown) => fill(result, errorBox(error)));
+  });
+  return button;
 }

@@ -1,7 +1,7 @@
 import { api } from '../api';
 import { busy, bytes, checkedValues, fill, h, labelled, utcTime } from '../dom';
 import type { Page } from '../main';
-import { badge, card, emptyRow, errorBox, notice, progressBar } from '../ui';
+import { badge, card, emptyRow, errorBox, idCode, notice, progressBar } from '../ui';
 
 /** GET /api/v1/exports items. */
 interface OnDemandExport {
@@ -61,6 +61,8 @@ interface JobRow {
   total: number;
   links: { label: string; url: string }[];
   note: string | null;
+  /** What the Files column says when it has no link. */
+  fileNote: string | null;
   error: string | null;
   cancellable: boolean;
 }
@@ -84,6 +86,7 @@ function onDemandRow(job: OnDemandExport): JobRow {
     total: job.progress.totalPartitions,
     links,
     note: job.scheduleId ? `schedule ${job.scheduleId}` : null,
+    fileNote: null,
     error: job.error,
     cancellable: RUNNING.has(job.status),
   };
@@ -101,6 +104,7 @@ function bulkRow(item: BulkListItem, job: BulkJob | undefined): JobRow {
     total,
     links: (job?.presigned_urls ?? []).map((file) => ({ label: file.filename, url: file.url })),
     note: null,
+    fileNote: null,
     error: job?.error ?? null,
     cancellable: false,
   };
@@ -117,10 +121,11 @@ function coveoRow(item: CoveoExport): JobRow {
     done: item.status === 'PENDING' ? 0 : 1,
     total: 1,
     links: [],
-    // The zip's link needs the API key (a 303 to it): browsers cannot follow it with the key.
-    note:
+    // The zip's link is a 303 from an API-key route: a browser cannot follow it with the key.
+    note: null,
+    fileNote:
       item.status === 'AVAILABLE'
-        ? `${item.filename || item.id}.zip, ${bytes(item.size)}: GET /rest/ua/v15/exports/${item.id}?redirect=true`
+        ? `zip, ${bytes(item.size)}: GET /rest/ua/v15/exports/${item.id}?redirect=true with the API key`
         : null,
     error: item.error,
     cancellable: false,
@@ -168,9 +173,9 @@ function jobsTable(rows: JobRow[], onCancel: (row: JobRow) => Promise<void>): HT
         'tr',
         { 'data-job': row.id },
         h('td', {}, h('span', { class: 'api-tag' }, row.api)),
-        h('td', {}, h('code', { class: 'id' }, row.id), row.note ? h('div', { class: 'hint' }, row.note) : null),
+        h('td', {}, idCode(row.id), row.note ? h('div', { class: 'hint' }, row.note) : null),
         h('td', { class: 'nowrap' }, utcTime(row.createdAt)),
-        h('td', {}, row.what, row.error ? h('div', { class: 'error-text' }, row.error) : null),
+        h('td', { class: 'what' }, row.what, row.error ? h('div', { class: 'error-text' }, row.error) : null),
         h('td', {}, badge(row.status)),
         h('td', {}, progressBar(row.done, row.total)),
         h(
@@ -180,6 +185,7 @@ function jobsTable(rows: JobRow[], onCancel: (row: JobRow) => Promise<void>): HT
             'div',
             { class: 'links' },
             ...row.links.map((link) => h('a', { href: link.url, rel: 'noopener noreferrer', target: '_blank' }, link.label)),
+            row.fileNote ? h('span', { class: 'hint' }, row.fileNote) : null,
             row.cancellable
               ? h('button', { type: 'button', class: 'ghost small', onclick: () => onCancel(row) }, 'Cancel')
               : null,

@@ -1,7 +1,7 @@
 import { api } from '../api';
 import { busy, checkedValues, fill, h, labelled, utcTime } from '../dom';
 import type { Page } from '../main';
-import { badge, emptyRow, errorBox, notice, secretBox } from '../ui';
+import { badge, emptyRow, errorBox, idCode, notice, secretBox } from '../ui';
 
 /** GET /api/v1/export-schedules items. */
 interface Schedule {
@@ -90,7 +90,7 @@ async function schedulesCard(): Promise<HTMLElement> {
         h(
           'tr',
           { 'data-schedule': schedule.id },
-          h('td', {}, h('code', { class: 'id' }, schedule.id)),
+          h('td', {}, idCode(schedule.id)),
           h('td', {}, `${schedule.frequency} · ${schedule.mode}`),
           h(
             'td',
