@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Req, UseGuards } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { exportsV1, schedulesV1 } from '@exportd/contracts';
 import type { FastifyRequest } from 'fastify';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
@@ -7,6 +8,9 @@ import { CoveoOrgGuard } from '../coveo/coveo-org.guard';
 import { COVEO_CONFIG, CoveoConfig, publicBaseUrl } from '../coveo/coveo.config';
 import { cadenceName, cadenceOf, exportJobCall, requiredJob } from '../exports/export-job-contract';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
+import { ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
+import { CoveoExportListDocs, CoveoOrgDocs } from '../coveo/coveo.docs';
+import { CoveoScheduleDocs } from './coveo-schedules.docs';
 import { CoveoScheduleDto } from './coveo-schedule.dto';
 
 /**
@@ -14,8 +18,11 @@ import { CoveoScheduleDto } from './coveo-schedule.dto';
  * previous period in the schedule's time zone, with its `scheduleId`, emailed to `notificationsEmails` when
  * it is AVAILABLE. Changing needs exports:write (Coveo's Edit privilege), reading exports:read.
  */
+@ApiTags('Coveo-compatible API')
 @Controller('rest/ua/v15/exports/schedules')
 @UseGuards(ApiKeyGuard, CoveoOrgGuard)
+@CoveoOrgDocs()
+@ApiErrors(503)
 export class CoveoSchedulesController {
   constructor(
     private readonly clients: ServiceClients,
@@ -25,6 +32,16 @@ export class CoveoSchedulesController {
   @Post()
   @HttpCode(201)
   @RequirePrivileges('exports:write')
+  @ApiOperation({
+    summary: 'Create an export schedule',
+    description: 'Each run is an export of the previous period in the time zone.',
+  })
+  @ApiKeyAuthDocs({ privileges: ['exports:write'], plan: true })
+  @ApiCreatedResponse({ type: CoveoScheduleDocs, description: 'The schedule.' })
+  @ApiErrors({
+    status: 400,
+    description: '`invalid_request` or `invalid_filter` naming the field (tables, dimensions, filters, emails, time zone).',
+  })
   async create(@CurrentAuth() auth: ApiKeyAuth, @Body() body: CoveoScheduleDto) {
     const call = this.clients.coveoSchedules.createCoveoSchedule({ appId: auth.app.id, schedule: scheduleInput(body) });
     return scheduleBody((await exportJobCall(auth.app, call)).schedule);
@@ -32,6 +49,9 @@ export class CoveoSchedulesController {
 
   @Get()
   @RequirePrivileges('exports:read')
+  @ApiOperation({ summary: 'List export schedules' })
+  @ApiKeyAuthDocs({ privileges: ['exports:read'], plan: true })
+  @ApiOkResponse({ type: CoveoScheduleDocs, isArray: true, description: 'The schedules.' })
   async list(@CurrentAuth() auth: ApiKeyAuth) {
     const call = this.clients.coveoSchedules.listCoveoSchedules({ appId: auth.app.id });
     return (await exportJobCall(auth.app, call)).schedules.map(scheduleBody);
@@ -39,6 +59,10 @@ export class CoveoSchedulesController {
 
   @Get(':id')
   @RequirePrivileges('exports:read')
+  @ApiOperation({ summary: 'Get an export schedule' })
+  @ApiParam({ name: 'id', description: "The schedule's id." })
+  @ApiKeyAuthDocs({ privileges: ['exports:read'], plan: true })
+  @ApiOkResponse({ type: CoveoScheduleDocs, description: 'The schedule.' })
   async get(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     const call = this.clients.coveoSchedules.getCoveoSchedule({ appId: auth.app.id, id });
     return scheduleBody((await exportJobCall(auth.app, call)).schedule);
@@ -46,6 +70,14 @@ export class CoveoSchedulesController {
 
   @Put(':id')
   @RequirePrivileges('exports:write')
+  @ApiOperation({ summary: 'Replace an export schedule', description: 'Replaces it whole.' })
+  @ApiParam({ name: 'id', description: "The schedule's id." })
+  @ApiKeyAuthDocs({ privileges: ['exports:write'], plan: true })
+  @ApiOkResponse({ type: CoveoScheduleDocs, description: 'The schedule.' })
+  @ApiErrors({
+    status: 400,
+    description: '`invalid_request` or `invalid_filter` naming the field (tables, dimensions, filters, emails, time zone).',
+  })
   async replace(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string, @Body() body: CoveoScheduleDto) {
     const call = this.clients.coveoSchedules.replaceCoveoSchedule({ appId: auth.app.id, id, schedule: scheduleInput(body) });
     return scheduleBody((await exportJobCall(auth.app, call)).schedule);
@@ -54,6 +86,10 @@ export class CoveoSchedulesController {
   @Delete(':id')
   @HttpCode(204)
   @RequirePrivileges('exports:write')
+  @ApiOperation({ summary: 'Delete an export schedule' })
+  @ApiParam({ name: 'id', description: "The schedule's id." })
+  @ApiKeyAuthDocs({ privileges: ['exports:write'], plan: true })
+  @ApiNoContentResponse({ description: 'Deleted.' })
   async delete(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string): Promise<void> {
     await exportJobCall(auth.app, this.clients.coveoSchedules.deleteCoveoSchedule({ appId: auth.app.id, id }));
   }
@@ -61,6 +97,10 @@ export class CoveoSchedulesController {
   /** The exports the schedule's runs made, newest period first, as GET /rest/ua/v15/exports shows them. */
   @Get(':id/exports')
   @RequirePrivileges('exports:read')
+  @ApiOperation({ summary: "List a schedule's exports", description: 'The exports its runs made, newest period first.' })
+  @ApiParam({ name: 'id', description: "The schedule's id." })
+  @ApiKeyAuthDocs({ privileges: ['exports:read'], plan: true })
+  @ApiOkResponse({ type: CoveoExportListDocs, description: 'The exports.' })
   async exports(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string, @Req() request: FastifyRequest) {
     const call = this.clients.coveoSchedules.listCoveoScheduleExports({ appId: auth.app.id, id });
     const { exportIds } = await exportJobCall(auth.app, call);

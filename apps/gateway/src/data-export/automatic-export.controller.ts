@@ -1,10 +1,13 @@
 import { Body, Controller, Get, HttpCode, Post, Put, UseGuards } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { schedulesV1 } from '@exportd/contracts';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
 import { providerOf, publicDestination } from '../destinations/destinations.controller';
 import { cadenceName, cadenceOf, exportJobCall } from '../exports/export-job-contract';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
+import { ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
 import { PutAutomaticExportDto } from './automatic-export.dto';
+import { AutomaticExportDocs, AutomaticExportRunDocs } from './data-export.docs';
 
 const STATUSES: Partial<Record<schedulesV1.RunStatus, string>> = {
   [schedulesV1.RunStatus.RUN_STATUS_NEVER_RAN]: 'never_ran',
@@ -16,6 +19,7 @@ const STATUSES: Partial<Record<schedulesV1.RunStatus, string>> = {
  * The automatic company export (seed 000, Enterprise plan): a daily or weekly company CSV written into the
  * app's own S3-compatible storage. Other plans get the Bulk API's 403 body; export-job owns every rule.
  */
+@ApiTags('Company data export')
 @Controller('api/v1/data-export/automatic')
 @UseGuards(ApiKeyGuard)
 export class AutomaticExportController {
@@ -23,6 +27,13 @@ export class AutomaticExportController {
 
   @Get()
   @RequirePrivileges('exports:read')
+  @ApiOperation({
+    summary: 'Get the automatic company export',
+    description: 'Its settings and the state of its runs (Enterprise plan).',
+  })
+  @ApiKeyAuthDocs({ privileges: ['exports:read'], plan: true })
+  @ApiOkResponse({ type: AutomaticExportDocs, description: 'The settings and status.' })
+  @ApiErrors(503)
   async get(@CurrentAuth() auth: ApiKeyAuth) {
     const call = this.clients.automaticExports.getAutomaticExport({ appId: auth.app.id });
     return automaticExportBody((await exportJobCall(auth.app, call)).automaticExport);
@@ -31,6 +42,20 @@ export class AutomaticExportController {
   /** Checks the storage by listing the bucket (400 `destination_invalid` with its reason), then saves. */
   @Put()
   @RequirePrivileges('settings:write')
+  @ApiOperation({
+    summary: 'Set the automatic company export',
+    description: 'The toggle, cadence and storage; the storage is checked by listing the bucket first.',
+  })
+  @ApiKeyAuthDocs({ privileges: ['settings:write'], plan: true })
+  @ApiOkResponse({ type: AutomaticExportDocs, description: 'The saved settings and status.' })
+  @ApiErrors(
+    {
+      status: 400,
+      description:
+        '`invalid_request` naming the field, or `destination_invalid` with `details.reason` (the storage check failed); nothing saved.',
+    },
+    503,
+  )
   async put(@CurrentAuth() auth: ApiKeyAuth, @Body() body: PutAutomaticExportDto) {
     const destination =
       body.provider === undefined
@@ -59,6 +84,13 @@ export class AutomaticExportController {
   @Post('run')
   @HttpCode(202)
   @RequirePrivileges('settings:write')
+  @ApiOperation({
+    summary: 'Run the automatic company export now',
+    description: 'Writes the latest ended period (the same object as its scheduled run).',
+  })
+  @ApiKeyAuthDocs({ privileges: ['settings:write'], plan: true })
+  @ApiAcceptedResponse({ type: AutomaticExportRunDocs, description: 'The run is started.' })
+  @ApiErrors({ status: 400, description: '`invalid_request`: the automatic export is not configured.' }, 503)
   async run(@CurrentAuth() auth: ApiKeyAuth) {
     const call = this.clients.automaticExports.runAutomaticExport({ appId: auth.app.id });
     const { fromDay, toDay } = await exportJobCall(auth.app, call);

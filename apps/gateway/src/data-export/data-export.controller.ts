@@ -1,4 +1,5 @@
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { analytics, rowFilter } from '@exportd/contracts';
 import { COMPANY_FEATURE_LIST_COLUMNS, CsvWriter } from '@exportd/csv';
 import { COMPANY_FEATURE_COLUMNS } from '@exportd/records';
@@ -7,9 +8,11 @@ import { Readable } from 'node:stream';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
 import { assertPlanIncludesExports } from '../auth/plan';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
+import { ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
 import { CompanyExportQueryDto } from './data-export.dto';
 
 /** Manual data export: the company data model as a CSV download (Pro and Enterprise plans). */
+@ApiTags('Company data export')
 @Controller('api/v1/data-export')
 @UseGuards(ApiKeyGuard)
 export class DataExportController {
@@ -22,6 +25,17 @@ export class DataExportController {
    */
   @Get('companies')
   @RequirePrivileges('exports:read')
+  @ApiOperation({
+    summary: 'Download the company data export',
+    description:
+      'A CSV with the 18 columns of the company data model, one row per company, feature and date (Pro and Enterprise plans).',
+  })
+  @ApiKeyAuthDocs({ privileges: ['exports:read'], plan: true })
+  @ApiOkResponse({
+    description: 'The CSV (attachment `companies-<history>.csv`), streamed.',
+    content: { 'text/csv': { schema: { type: 'string', description: 'RFC 4180 CSV with a header row.' } } },
+  })
+  @ApiErrors({ status: 400, description: '`invalid_request`: history must be one of the options.' }, 503)
   async companies(
     @CurrentAuth() auth: ApiKeyAuth,
     @Query() query: CompanyExportQueryDto,

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
 
@@ -7,11 +8,13 @@ export const HISTORIES = ['today', '30d-daily', '3m-weekly', '6m-weekly'];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export class ExportFiltersDto {
+  @ApiPropertyOptional({ type: [String], description: 'Only these users.' })
   @IsOptional()
   @IsArray()
   @IsString({ each: true })
   userIds?: string[];
 
+  @ApiPropertyOptional({ type: [String], description: 'Only these companies.' })
   @IsOptional()
   @IsArray()
   @IsString({ each: true })
@@ -21,6 +24,11 @@ export class ExportFiltersDto {
    * Export event types for the events data type (the Bulk API's, but `interaction`, which has no source here).
    * None: every tracking call (no derived track_feature rows).
    */
+  @ApiPropertyOptional({
+    type: [String],
+    enum: ['identify_user', 'identify_company', 'page_view', 'track', 'track_feature', 'feedback'],
+    description: 'Export event types of the events data type; none: every tracking call (no derived track_feature rows).',
+  })
   @IsOptional()
   @IsArray()
   @IsIn(['identify_user', 'identify_company', 'page_view', 'track', 'track_feature', 'feedback'], { each: true })
@@ -33,22 +41,37 @@ export class ExportFiltersDto {
  */
 export class CreateExportDto {
   /** Required, except for company_features alone given a `history`. */
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date',
+    description: 'The first day (UTC); required but for company_features alone with a `history`.',
+    example: '2024-06-01',
+  })
   @IsOptional()
   @Matches(DAY, { message: 'startDate must be a date in YYYY-MM-DD format' })
   startDate?: string;
 
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date',
+    description: 'The last day, included (at most 30 days).',
+    example: '2024-06-30',
+  })
   @IsOptional()
   @Matches(DAY, { message: 'endDate must be a date in YYYY-MM-DD format' })
   endDate?: string;
 
+  @ApiProperty({ type: [String], enum: DATA_TYPES, minItems: 1, example: ['events', 'users'] })
   @IsArray()
   @ArrayNotEmpty()
   @IsIn(DATA_TYPES, { each: true, message: `dataTypes values must be among ${DATA_TYPES.join(', ')}` })
   dataTypes!: string[];
 
+  @ApiProperty({ enum: ['jsonl', 'csv'] })
   @IsIn(['jsonl', 'csv'], { message: 'format must be jsonl or csv' })
   format!: string;
 
+  @ApiPropertyOptional({ type: ExportFiltersDto })
   @IsOptional()
   @ValidateNested()
   @Type(() => ExportFiltersDto)
@@ -58,12 +81,19 @@ export class CreateExportDto {
    * A row filter in the filter language over the data types' columns and `attributes.<key>`, e.g.
    * `event_name == 'Opened report' AND attributes.plan IN ['pro', 'enterprise']`; `$NAME` for a named filter.
    */
+  @ApiPropertyOptional({
+    type: String,
+    maxLength: 10_000,
+    description: 'A row filter in the filter language; `$NAME` inlines a named filter.',
+    example: "event_name == 'Opened report' AND attributes.plan IN ['pro', 'enterprise']",
+  })
   @IsOptional()
   @IsString()
   @Length(1, 10_000)
   filter?: string;
 
   /** Leave out the rows of the users and companies on the app's exclusion list. */
+  @ApiPropertyOptional({ type: Boolean, description: "Leave out the rows of the app's excluded users and companies." })
   @IsOptional()
   @IsBoolean()
   exclusions?: boolean;
@@ -72,6 +102,10 @@ export class CreateExportDto {
    * company_features alone, instead of startDate and endDate: the rows of a history option (as the company
    * data export has them) rather than one row per company, feature and day of the range.
    */
+  @ApiPropertyOptional({
+    enum: HISTORIES,
+    description: 'company_features alone, instead of startDate and endDate: the rows of a history option.',
+  })
   @IsOptional()
   @IsIn(HISTORIES, { message: `history must be one of ${HISTORIES.join(', ')}` })
   history?: string;

@@ -1,8 +1,11 @@
 import { BadRequestException, Controller, Get, NotFoundException, Param, Query, UseGuards } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
 import { assertPlanIncludesExports } from '../auth/plan';
 import { errorBody } from '../errors/http-error.filter';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
+import { ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
+import { LookupResponseDocs } from './lookups.docs';
 
 /** Lookups answered as a plain JSON array. */
 const ARRAY_LOOKUPS = ['user_properties', 'company_properties', 'features_events', 'event_types'];
@@ -10,6 +13,7 @@ const ARRAY_LOOKUPS = ['user_properties', 'company_properties', 'features_events
 const PAGED_LOOKUPS = ['events_properties', 'segments'];
 
 /** The Lookups of the Bulk Data Export API (seed 002) that fit this platform's data, served by aggregation. */
+@ApiTags('Bulk Data Export API')
 @Controller('api/v1/analytics/exports/lookups')
 @UseGuards(ApiKeyGuard)
 export class LookupsController {
@@ -17,6 +21,25 @@ export class LookupsController {
 
   @Get(':lookup')
   @RequirePrivileges('exports:read')
+  @ApiOperation({
+    summary: 'Read a lookup',
+    description: "The Bulk API's lookups that fit this platform's data: properties, events, event types and segments.",
+  })
+  @ApiParam({ name: 'lookup', enum: [...ARRAY_LOOKUPS, ...PAGED_LOOKUPS] })
+  @ApiQuery({ name: 'after_cursor', required: false, description: 'events_properties, segments: the page after this cursor.' })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+    description: 'events_properties, segments: items per page.',
+  })
+  @ApiKeyAuthDocs({ privileges: ['exports:read'], plan: true })
+  @LookupResponseDocs()
+  @ApiErrors(
+    { status: 400, description: '`invalid_request`: a bad limit or cursor.' },
+    { status: 404, description: '`lookup_not_found`: no lookup of that name.' },
+    503,
+  )
   async lookup(
     @CurrentAuth() auth: ApiKeyAuth,
     @Param('lookup') lookup: string,

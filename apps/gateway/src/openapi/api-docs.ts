@@ -17,7 +17,14 @@ export class ApiErrorDetail {
   @ApiProperty({ example: 400 }) status!: number;
   @ApiProperty({ example: 'invalid_request', description: 'A stable, machine-readable code.' }) code!: string;
   @ApiProperty({ example: 'from must be a date (YYYY-MM-DD)' }) message!: string;
-  @ApiPropertyOptional({ description: 'Per-field problems of a 400, or other structured details.' }) details?: unknown;
+  @ApiPropertyOptional({
+    description: 'Per-field problems of a 400 (`[{field, problems}]`), or other structured details.',
+    anyOf: [
+      { type: 'array', items: {} },
+      { type: 'object', additionalProperties: true },
+    ],
+  })
+  details?: unknown;
 }
 
 /** Every error answer of the API: `{ error: { status, code, message, details? } }`. */
