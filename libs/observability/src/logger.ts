@@ -52,7 +52,16 @@ export function createLogger(options: LoggingOptions): pino.Logger {
   };
   const logger =
     options.format === 'pretty'
-      ? pino(settings, pretty({ sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }))
+      ? pino(
+          settings,
+          pretty({
+            sync: true,
+            singleLine: true,
+            ignore: 'pid,hostname,service,context',
+            messageFormat: '{if context}{context}: {end}{msg}',
+            translateTime: 'SYS:HH:MM:ss.l',
+          }),
+        )
       : // Level names rather than numbers, so `grep '"level":"error"'` works.
         pino({ ...settings, formatters: { level: (label) => ({ level: label }) } });
   // Node's own warnings (deprecations, a library's runtime notice) become log lines too, not bare text on stderr.
