@@ -8,6 +8,6 @@ COPY tools/codegen ./tools/codegen
 COPY proto ./proto
 RUN npm install --no-audit --no-fund
 COPY . .
-RUN node tools/codegen/generate-contracts.mjs
+RUN node tools/codegen/generate-contracts.mjs && npm run build:console
 USER node
 CMD ["sh", "-c", "exec node --enable-source-maps -r @swc-node/register apps/${SERVICE}/src/main.ts"]
