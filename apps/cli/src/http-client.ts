@@ -13,6 +13,8 @@ export interface RequestOptions {
   retry?: RetryPolicy;
   /** Per attempt, the body's reading included; 0: none (long downloads). */
   timeoutMs?: number;
+  /** Stops the request (Ctrl-C); the fetch then fails with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface HttpClientOptions {
@@ -96,14 +98,20 @@ export class HttpClient {
     let body: string | undefined = options.rawBody;
     if (options.body !== undefined) body = JSON.stringify(options.body);
     if (body !== undefined) headers['content-type'] = 'application/json';
+    const signals = [
+      options.signal,
+      options.timeoutMs === 0 ? undefined : AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+    ];
+    const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
     try {
       return await this.fetch(this.url(path), {
         method,
         headers,
         body,
-        signal: options.timeoutMs === 0 ? undefined : AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+        signal: present.length > 1 ? AbortSignal.any(present) : present[0],
       });
     } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
       throw unreachable(this.url(path), error);
     }
   }

@@ -5,6 +5,7 @@ void runCli(process.argv, {
   stdout: process.stdout,
   stderr: process.stderr,
   now: () => new Date(),
+  signals: process,
 }).then((code) => {
   process.exitCode = code;
 });

@@ -11,7 +11,7 @@ import { completedSummary, jobPath, readJob, waitForExport } from './exports/wai
 import { HttpClient, isRecord } from './http-client';
 import { progressBar } from './progress';
 import { API_BULK_LIMITS, CALL_TYPES } from './track/jsonl-calls';
-import { uploadTrackingFile } from './track/track-upload';
+import { INTERRUPTED_EXIT_CODE, uploadTrackingFile } from './track/track-upload';
 
 /** What the CLI talks to: the environment and the two output streams (stdout for results, stderr for the rest). */
 export interface CliContext {
@@ -19,6 +19,8 @@ export interface CliContext {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   now: () => Date;
+  /** Where SIGINT is heard (the process); absent: not handled. */
+  signals?: Pick<NodeJS.Process, 'once' | 'off'>;
 }
 
 interface Globals extends GlobalOptions {
@@ -253,14 +255,24 @@ The tracking key is the app's public trackingKey (admin API: GET /admin/v1/apps/
           throw new CliError(`--type must be one of ${CALL_TYPES.join(', ')}, got "${options.type}"`);
         }
         const quiet = globals.quiet === true;
-        const result = await uploadTrackingFile(client, {
-          file,
-          trackingKey: requiredTrackingKey(options.key, context.env),
-          limits: { maxCalls: options.batchSize, maxBytes: options.maxBytes },
-          source: options.source,
-          defaultType: options.type,
-          progress: progressBar({ format: 'track {bar} {percentage}% | {calls} calls sent', stream: stderr, quiet }),
-        });
+        const trackingKey = requiredTrackingKey(options.key, context.env);
+        const stop = new AbortController();
+        const onInterrupt = () => stop.abort(new CliError('interrupted', INTERRUPTED_EXIT_CODE));
+        context.signals?.once('SIGINT', onInterrupt);
+        let result;
+        try {
+          result = await uploadTrackingFile(client, {
+            file,
+            trackingKey,
+            limits: { maxCalls: options.batchSize, maxBytes: options.maxBytes },
+            source: options.source,
+            defaultType: options.type,
+            progress: progressBar({ format: 'track {bar} {percentage}% | {calls} calls sent', stream: stderr, quiet }),
+            signal: stop.signal,
+          });
+        } finally {
+          context.signals?.off('SIGINT', onInterrupt);
+        }
         if (!quiet) {
           stderr.write(
             `sent ${result.calls} calls from ${file} in ${result.requests} requests (${result.assignedMessageIds} given a messageId)\n`,

@@ -1,4 +1,4 @@
-import { CliError } from '../cli-error';
+import { ApiError, CliError, NetworkError } from '../cli-error';
 import { HttpClient } from '../http-client';
 import type { Progress } from '../progress';
 import { ENDED, ExportJob, exportJobOf, totalBytes, totalRows } from './export-job';
@@ -14,6 +14,15 @@ export interface WaitOptions {
   statusLine?: (line: string) => void;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** How long polls may keep failing (network, 5xx) before the wait gives up. */
+  outageMs?: number;
+}
+
+const DEFAULT_OUTAGE_MS = 120_000;
+
+/** A failure of one poll that a later poll may not have: the gateway restarting, a dropped connection. */
+function passing(error: unknown): boolean {
+  return (error instanceof NetworkError && error.transient) || (error instanceof ApiError && error.status >= 500);
 }
 
 export function jobPath(id: string): string {
@@ -36,8 +45,19 @@ export async function waitForExport(client: HttpClient, options: WaitOptions): P
   let shown = '';
   let barStarted = false;
   try {
+    let failingSince: number | undefined;
     for (;;) {
-      const job = await readJob(client, options.id, options.apiKey);
+      let job: ExportJob;
+      try {
+        job = await readJob(client, options.id, options.apiKey);
+        failingSince = undefined;
+      } catch (error) {
+        failingSince ??= now();
+        if (!passing(error) || now() - failingSince >= (options.outageMs ?? DEFAULT_OUTAGE_MS)) throw error;
+        options.statusLine?.(`export ${options.id}: ${(error as Error).message}; polling again`);
+        await sleep(options.intervalMs);
+        continue;
+      }
       const { completedPartitions, totalPartitions } = job.progress;
       const ended = ENDED.has(job.status);
       const rows = job.status === 'completed' ? String(totalRows(job)) : '-';

@@ -17,6 +17,8 @@ export interface TrackUploadOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Attempts of one batch after 502/503/504 or a network failure. */
   maxAttempts?: number;
+  /** Ctrl-C: stops the upload (the batch in flight may or may not be stored; a re-run sends it again). */
+  signal?: AbortSignal;
 }
 
 export interface TrackUploadResult {
@@ -59,8 +61,9 @@ export async function uploadTrackingFile(client: HttpClient, options: TrackUploa
     for (let attempt = 1; ; ) {
       let response: Response;
       try {
-        response = await client.send('POST', path, { rawBody: bulkBody(batch) });
+        response = await client.send('POST', path, { rawBody: bulkBody(batch), signal: options.signal });
       } catch (error) {
+        if (options.signal?.aborted) throw interrupted(result, label);
         if (attempt >= maxAttempts || !(error instanceof NetworkError && error.transient)) throw error;
         await sleep(backoffMs(attempt++));
         continue;
@@ -91,6 +94,7 @@ export async function uploadTrackingFile(client: HttpClient, options: TrackUploa
 
   const send = async (batch: LineCall[] | undefined, bytes: number): Promise<void> => {
     if (!batch) return;
+    if (options.signal?.aborted) throw interrupted(result, label);
     await post(batch);
     result.calls += batch.length;
     result.assignedMessageIds += batch.filter((c) => c.assignedMessageId).length;
@@ -129,6 +133,16 @@ export async function uploadTrackingFile(client: HttpClient, options: TrackUploa
     input.destroy();
   }
   return result;
+}
+
+/** Exit code of a run stopped by SIGINT (128 + 2, as shells report it). */
+export const INTERRUPTED_EXIT_CODE = 130;
+
+function interrupted(result: TrackUploadResult, label: string): CliError {
+  return new CliError(
+    `interrupted: ${result.calls} calls of ${label} were stored before; run the same command again to send the rest (the platform stores each messageId once)`,
+    INTERRUPTED_EXIT_CODE,
+  );
 }
 
 /**
