@@ -8,7 +8,7 @@ import { DeliveryListDocs } from './deliveries.docs';
 
 /** The delivery log: every email and webhook delivery of an export job or of a webhook endpoint, with its attempts. */
 @ApiTags('Delivery log')
-@ApiKeyAuthDocs()
+@ApiKeyAuthDocs({ privileges: ['exports:read'] })
 @ApiErrors(503)
 @Controller('api/v1')
 @UseGuards(ApiKeyGuard)
@@ -19,8 +19,7 @@ export class DeliveriesController {
   @Get('exports/:jobId/deliveries')
   @ApiOperation({
     summary: "An export job's deliveries",
-    description:
-      'Needs `exports:read`. Every email and webhook delivery about the job, with its attempts; empty for a job with none.',
+    description: 'Every email and webhook delivery about the job, with its attempts; empty for a job with none.',
   })
   @ApiParam({ name: 'jobId', description: 'The export job id.', example: '9f8e7d6c-5b4a-4321-8f0e-1d2c3b4a5f6e' })
   @ApiOkResponse({ type: DeliveryListDocs })
@@ -32,7 +31,7 @@ export class DeliveriesController {
   @Get('webhooks/:id/deliveries')
   @ApiOperation({
     summary: "A webhook endpoint's deliveries",
-    description: 'Needs `exports:read`. Every delivery to the endpoint, with its attempts.',
+    description: 'Every delivery to the endpoint, with its attempts.',
   })
   @ApiParam({ name: 'id', description: 'The webhook endpoint id.', example: 'whk_3c2b1a0f9e8d4c7b6a5f4e3d2c1b0a9f' })
   @ApiOkResponse({ type: DeliveryListDocs })

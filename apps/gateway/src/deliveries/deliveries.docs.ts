@@ -1,13 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-const nullable = (schema: Record<string, unknown>) => ({ oneOf: [schema, { type: 'null' }] });
-const NULLABLE_STRING = nullable({ type: 'string' });
-const NULLABLE_DATE_TIME = nullable({ type: 'string', format: 'date-time' });
+const NULLABLE_STRING = { type: 'string', nullable: true } as const;
+const NULLABLE_DATE_TIME = { type: 'string', format: 'date-time', nullable: true } as const;
 
 export class DeliveryAttemptDocs {
   @ApiProperty(NULLABLE_DATE_TIME) at!: string | null;
   @ApiProperty({
-    ...nullable({ type: 'integer' }),
+    type: 'integer',
+    nullable: true,
     description: 'The HTTP status a webhook answered; null when there was no answer, and for email.',
     example: 200,
   })
@@ -31,7 +31,7 @@ export class DeliveryDocs {
   @ApiProperty({ example: 'export.completed' }) eventType!: string;
   @ApiProperty({ enum: ['pending', 'delivered', 'failed'], example: 'delivered' }) status!: string;
   @ApiProperty({ type: DeliveryAttemptsDocs }) attempts!: DeliveryAttemptsDocs;
-  @ApiProperty({ ...nullable({ type: 'integer' }), example: 200 }) lastStatusCode!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, example: 200 }) lastStatusCode!: number | null;
   @ApiProperty(NULLABLE_STRING) lastError!: string | null;
   @ApiProperty({ ...NULLABLE_DATE_TIME, description: 'When the next retry is due; null when none is.' }) nextAttemptAt!:
     | string

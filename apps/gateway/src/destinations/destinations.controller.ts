@@ -1,20 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiExtraModels,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { destinationsV1 } from '@exportd/contracts';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
-import { ApiErrorBody, ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
-import { DESTINATION_INVALID_DESCRIPTION, DestinationCheckDocs, DestinationDocs, DestinationListDocs } from './destinations.docs';
+import { ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
+import { DESTINATION_INVALID_DESCRIPTION, DestinationDocs, DestinationListDocs } from './destinations.docs';
 import { CreateDestinationDto, DestinationProviderName, UpdateDestinationDto } from './destinations.dto';
 
 const { DestinationProvider, DestinationCheckReason } = destinationsV1;
@@ -45,9 +35,7 @@ const SECRET_UNREADABLE =
  * save. The secret access key is accepted here and never answered.
  */
 @ApiTags('Destinations')
-@ApiKeyAuthDocs()
 @ApiErrors(503)
-@ApiExtraModels(DestinationCheckDocs)
 @Controller('api/v1/destinations')
 @UseGuards(ApiKeyGuard)
 export class DestinationsController {
@@ -55,13 +43,13 @@ export class DestinationsController {
 
   @Post()
   @RequirePrivileges('settings:write')
+  @ApiKeyAuthDocs({ privileges: ['settings:write'] })
   @ApiOperation({
     summary: 'Create a destination',
-    description:
-      'Needs `settings:write`. Lists the bucket under the prefix with the credentials first (10 s limit); a failure saves nothing.',
+    description: 'Lists the bucket under the prefix with the credentials first (10 s limit); a failure saves nothing.',
   })
   @ApiCreatedResponse({ type: DestinationDocs })
-  @ApiBadRequestResponse({ type: ApiErrorBody, description: DESTINATION_INVALID_DESCRIPTION })
+  @ApiErrors({ status: 400, description: DESTINATION_INVALID_DESCRIPTION })
   async create(@CurrentAuth() auth: ApiKeyAuth, @Body() body: CreateDestinationDto) {
     const { destination } = await this.clients.destinations.createDestination({
       appId: auth.app.id,
@@ -82,7 +70,8 @@ export class DestinationsController {
 
   @Get()
   @RequirePrivileges('exports:read')
-  @ApiOperation({ summary: "List the app's destinations", description: 'Needs `exports:read`.' })
+  @ApiKeyAuthDocs({ privileges: ['exports:read'] })
+  @ApiOperation({ summary: "List the app's destinations" })
   @ApiOkResponse({ type: DestinationListDocs })
   async list(@CurrentAuth() auth: ApiKeyAuth) {
     const { destinations } = await this.clients.destinations.listDestinations({ appId: auth.app.id });
@@ -91,7 +80,8 @@ export class DestinationsController {
 
   @Get(':id')
   @RequirePrivileges('exports:read')
-  @ApiOperation({ summary: 'Read a destination', description: 'Needs `exports:read`.' })
+  @ApiKeyAuthDocs({ privileges: ['exports:read'] })
+  @ApiOperation({ summary: 'Read a destination' })
   @ApiParam(DESTINATION_ID)
   @ApiOkResponse({ type: DestinationDocs })
   @ApiErrors(404)
@@ -101,16 +91,16 @@ export class DestinationsController {
 
   @Patch(':id')
   @RequirePrivileges('settings:write')
+  @ApiKeyAuthDocs({ privileges: ['settings:write'] })
   @ApiOperation({
     summary: 'Change a destination',
-    description:
-      'Needs `settings:write`. The fields given replace the stored ones; the result is checked like a new destination before it is saved.',
+    description: 'The fields given replace the stored ones; the result is checked like a new destination before it is saved.',
   })
   @ApiParam(DESTINATION_ID)
   @ApiOkResponse({ type: DestinationDocs, description: 'The destination as changed.' })
-  @ApiBadRequestResponse({ type: ApiErrorBody, description: DESTINATION_INVALID_DESCRIPTION })
+  @ApiErrors({ status: 400, description: DESTINATION_INVALID_DESCRIPTION })
   @ApiErrors(404)
-  @ApiConflictResponse({ type: ApiErrorBody, description: SECRET_UNREADABLE })
+  @ApiErrors({ status: 409, description: SECRET_UNREADABLE })
   async update(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string, @Body() body: UpdateDestinationDto) {
     const { destination } = await this.clients.destinations.updateDestination({
       appId: auth.app.id,
@@ -131,12 +121,13 @@ export class DestinationsController {
   @Delete(':id')
   @HttpCode(204)
   @RequirePrivileges('settings:write')
-  @ApiOperation({ summary: 'Delete a destination', description: 'Needs `settings:write`.' })
+  @ApiKeyAuthDocs({ privileges: ['settings:write'] })
+  @ApiOperation({ summary: 'Delete a destination' })
   @ApiParam(DESTINATION_ID)
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiErrors(404)
-  @ApiConflictResponse({
-    type: ApiErrorBody,
+  @ApiErrors({
+    status: 409,
     description: '`destination_in_use`: an export schedule delivers to it (`details.scheduleIds` names them).',
   })
   async delete(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string): Promise<void> {
@@ -147,18 +138,19 @@ export class DestinationsController {
   @Post(':id/check')
   @HttpCode(200)
   @RequirePrivileges('settings:write')
+  @ApiKeyAuthDocs({ privileges: ['settings:write'] })
   @ApiOperation({
     summary: 'Check a destination',
-    description: 'Needs `settings:write`. Lists the bucket with the stored credentials and records the outcome as `lastCheck`.',
+    description: 'Lists the bucket with the stored credentials and records the outcome as `lastCheck`.',
   })
   @ApiParam(DESTINATION_ID)
   @ApiOkResponse({ type: DestinationDocs, description: 'The check passed; the destination with its new `lastCheck`.' })
-  @ApiBadRequestResponse({
-    type: ApiErrorBody,
+  @ApiErrors({
+    status: 400,
     description: '`destination_invalid`: the check failed (recorded as `lastCheck`); `details.reason` says why.',
   })
   @ApiErrors(404)
-  @ApiConflictResponse({ type: ApiErrorBody, description: SECRET_UNREADABLE })
+  @ApiErrors({ status: 409, description: SECRET_UNREADABLE })
   async check(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     return publicDestination((await this.clients.destinations.checkDestination({ appId: auth.app.id, id })).destination);
   }

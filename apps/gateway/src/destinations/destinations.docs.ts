@@ -1,4 +1,4 @@
-import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { DESTINATION_PROVIDERS } from './destinations.dto';
 
 /** `details.reason` of a `destination_invalid` error, and `lastCheck.reason`. */
@@ -12,8 +12,7 @@ export const DESTINATION_CHECK_REASONS = [
   'forbidden_address',
 ];
 
-const nullable = (schema: Record<string, unknown>) => ({ oneOf: [schema, { type: 'null' }] });
-const NULLABLE_DATE_TIME = nullable({ type: 'string', format: 'date-time' });
+const NULLABLE_DATE_TIME = { type: 'string', format: 'date-time', nullable: true } as const;
 
 export const DESTINATION_INVALID_DESCRIPTION =
   '`destination_invalid`: listing the bucket with the credentials failed (nothing saved); `details.reason` is one of ' +
@@ -24,17 +23,16 @@ export class DestinationCheckDocs {
   @ApiProperty({ ...NULLABLE_DATE_TIME, description: 'When the storage was last checked.' }) at!: string | null;
   @ApiProperty({ example: true }) ok!: boolean;
   @ApiProperty({
-    ...nullable({ type: 'string', enum: DESTINATION_CHECK_REASONS }),
+    type: 'string',
+    enum: DESTINATION_CHECK_REASONS,
+    nullable: true,
     description: 'Why the check failed; null when ok.',
   })
   reason!: string | null;
-  @ApiProperty({ ...nullable({ type: 'string' }), description: 'What to fix; null when ok.' }) message!: string | null;
+  @ApiProperty({ type: 'string', nullable: true, description: 'What to fix; null when ok.' }) message!: string | null;
 }
 
-/**
- * A destination as answered: the secret access key is never part of it. `lastCheck` refers to
- * DestinationCheckDocs, registered by the destinations controller (`@ApiExtraModels`).
- */
+/** A destination as answered: the secret access key is never part of it. */
 export class DestinationDocs {
   @ApiProperty({ example: 'dst_7a6b5c4d3e2f4a1b9c8d7e6f5a4b3c2d' }) id!: string;
   @ApiProperty({ example: 'Data lake' }) name!: string;
@@ -47,7 +45,8 @@ export class DestinationDocs {
   @ApiProperty(NULLABLE_DATE_TIME) createdAt!: string | null;
   @ApiProperty(NULLABLE_DATE_TIME) updatedAt!: string | null;
   @ApiProperty({
-    oneOf: [{ $ref: getSchemaPath(DestinationCheckDocs) }, { type: 'null' }],
+    type: () => DestinationCheckDocs,
+    nullable: true,
     description: 'The outcome of the latest check (at each create and change, and by `POST .../check`).',
   })
   lastCheck!: DestinationCheckDocs | null;

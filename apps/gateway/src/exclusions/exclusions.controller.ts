@@ -9,7 +9,6 @@ import { PutExclusionsDto } from './exclusions.dto';
 
 /** The app's exclusion list: users and companies exports leave out when asked (`exclusions: true`). */
 @ApiTags('Exclusions')
-@ApiKeyAuthDocs()
 @ApiErrors(503)
 @Controller('api/v1/exclusions')
 @UseGuards(ApiKeyGuard)
@@ -18,7 +17,8 @@ export class ExclusionsController {
 
   @Get()
   @RequirePrivileges('exports:read')
-  @ApiOperation({ summary: "Read the app's exclusion list", description: 'Needs `exports:read`.' })
+  @ApiKeyAuthDocs({ privileges: ['exports:read'] })
+  @ApiOperation({ summary: "Read the app's exclusion list" })
   @ApiOkResponse({ type: ExclusionsDocs })
   async get(@CurrentAuth() auth: ApiKeyAuth) {
     return publicExclusions((await this.clients.exclusions.getExclusions({ appId: auth.app.id })).exclusions);
@@ -26,9 +26,10 @@ export class ExclusionsController {
 
   @Put()
   @RequirePrivileges('settings:write')
+  @ApiKeyAuthDocs({ privileges: ['settings:write'] })
   @ApiOperation({
     summary: 'Replace the exclusion list',
-    description: 'Needs `settings:write`. The lists given replace the previous ones.',
+    description: 'The lists given replace the previous ones.',
   })
   @ApiOkResponse({ type: ExclusionsDocs, description: 'The list as stored.' })
   @ApiErrors(400)

@@ -2,14 +2,11 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards 
 import {
   ApiAcceptedResponse,
   ApiCreatedResponse,
-  ApiExtraModels,
-  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiTags,
-  getSchemaPath,
 } from '@nestjs/swagger';
 import { schedulesV1 } from '@exportd/contracts';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
@@ -23,13 +20,11 @@ import {
   formatOf,
 } from '../exports/export-job-contract';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
-import { ApiErrorBody, ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
+import { ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
 import {
   ExportScheduleDocs,
   ExportScheduleListDocs,
   ExportScheduleWithSecretDocs,
-  PlanRefusalDocs,
-  ScheduleRunDocs,
   ScheduleRunListDocs,
   ScheduleRunStartedDocs,
 } from './export-schedules.docs';
@@ -43,15 +38,7 @@ const SCHEDULE_ID = { name: 'id', description: 'The schedule id.', example: 'sch
  * destination. export-job owns every rule and answers what is wrong.
  */
 @ApiTags('Export schedules')
-// Above ApiKeyAuthDocs, so that this 403 replaces its own.
-@ApiForbiddenResponse({
-  description:
-    "`missing_privilege` (the common error body), or the plan does not include exports (the Bulk Data Export API's body).",
-  schema: { oneOf: [{ $ref: getSchemaPath(ApiErrorBody) }, { $ref: getSchemaPath(PlanRefusalDocs) }] },
-})
-@ApiKeyAuthDocs()
 @ApiErrors(503)
-@ApiExtraModels(ScheduleRunDocs, PlanRefusalDocs)
 @Controller('api/v1/export-schedules')
 @UseGuards(ApiKeyGuard)
 export class ExportSchedulesController {
@@ -59,10 +46,11 @@ export class ExportSchedulesController {
 
   @Post()
   @RequirePrivileges('exports:write')
+  @ApiKeyAuthDocs({ privileges: ['exports:write'], plan: true })
   @ApiOperation({
     summary: 'Create an export schedule',
     description:
-      'Needs `exports:write`. Each period then runs once, as an on-demand export listed by `GET /api/v1/exports` with its ' +
+      'Each period then runs once, as an on-demand export listed by `GET /api/v1/exports` with its ' +
       '`scheduleId`, and is delivered to every target. A refused request is a 400 whose message names the field.',
   })
   @ApiCreatedResponse({
@@ -92,7 +80,8 @@ export class ExportSchedulesController {
 
   @Get()
   @RequirePrivileges('exports:read')
-  @ApiOperation({ summary: "List the app's export schedules", description: 'Needs `exports:read`.' })
+  @ApiKeyAuthDocs({ privileges: ['exports:read'], plan: true })
+  @ApiOperation({ summary: "List the app's export schedules" })
   @ApiOkResponse({ type: ExportScheduleListDocs })
   async list(@CurrentAuth() auth: ApiKeyAuth) {
     const { schedules } = await exportJobCall(auth.app, this.clients.exportSchedules.listExportSchedules({ appId: auth.app.id }));
@@ -101,7 +90,8 @@ export class ExportSchedulesController {
 
   @Get(':id')
   @RequirePrivileges('exports:read')
-  @ApiOperation({ summary: 'Read an export schedule', description: 'Needs `exports:read`.' })
+  @ApiKeyAuthDocs({ privileges: ['exports:read'], plan: true })
+  @ApiOperation({ summary: 'Read an export schedule' })
   @ApiParam(SCHEDULE_ID)
   @ApiOkResponse({ type: ExportScheduleDocs })
   @ApiErrors(404)
@@ -112,9 +102,10 @@ export class ExportSchedulesController {
 
   @Patch(':id')
   @RequirePrivileges('exports:write')
+  @ApiKeyAuthDocs({ privileges: ['exports:write'], plan: true })
   @ApiOperation({
     summary: 'Change an export schedule',
-    description: 'Needs `exports:write`. The fields given replace the stored ones.',
+    description: 'The fields given replace the stored ones.',
   })
   @ApiParam(SCHEDULE_ID)
   @ApiOkResponse({
@@ -139,7 +130,8 @@ export class ExportSchedulesController {
   @Delete(':id')
   @HttpCode(204)
   @RequirePrivileges('exports:write')
-  @ApiOperation({ summary: 'Delete an export schedule', description: 'Needs `exports:write`.' })
+  @ApiKeyAuthDocs({ privileges: ['exports:write'], plan: true })
+  @ApiOperation({ summary: 'Delete an export schedule' })
   @ApiParam(SCHEDULE_ID)
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiErrors(404)
@@ -151,9 +143,10 @@ export class ExportSchedulesController {
   @Post(':id/run')
   @HttpCode(202)
   @RequirePrivileges('exports:write')
+  @ApiKeyAuthDocs({ privileges: ['exports:write'], plan: true })
   @ApiOperation({
     summary: 'Run the latest ended period now',
-    description: 'Needs `exports:write`. Runs beside the scheduled runs; answers the export job of the run.',
+    description: 'Runs beside the scheduled runs; answers the export job of the run.',
   })
   @ApiParam(SCHEDULE_ID)
   @ApiAcceptedResponse({ type: ScheduleRunStartedDocs })
@@ -165,9 +158,10 @@ export class ExportSchedulesController {
 
   @Get(':id/runs')
   @RequirePrivileges('exports:read')
+  @ApiKeyAuthDocs({ privileges: ['exports:read'], plan: true })
   @ApiOperation({
     summary: "List a schedule's runs",
-    description: 'Needs `exports:read`. Each run: its period, status, export id and the outcome of each delivery.',
+    description: 'Each run: its period, status, export id and the outcome of each delivery.',
   })
   @ApiParam(SCHEDULE_ID)
   @ApiOkResponse({ type: ScheduleRunListDocs })

@@ -1,10 +1,9 @@
-import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DATA_TYPES } from '../exports/create-export.dto';
 import { FREQUENCIES, SCHEDULE_EVENT_TYPES, SCHEDULE_FORMATS, SCHEDULE_MODES } from './export-schedules.dto';
 
-const nullable = (schema: Record<string, unknown>) => ({ oneOf: [schema, { type: 'null' }] });
-const NULLABLE_STRING = nullable({ type: 'string' });
-const NULLABLE_DATE_TIME = nullable({ type: 'string', format: 'date-time' });
+const NULLABLE_STRING = { type: 'string', nullable: true } as const;
+const NULLABLE_DATE_TIME = { type: 'string', format: 'date-time', nullable: true } as const;
 
 export class ScheduleRunDeliveryDocs {
   @ApiProperty({ enum: ['webhook', 'email', 'destination'], example: 'webhook' }) channel!: string;
@@ -42,7 +41,7 @@ export class ScheduleDeliveryDocs {
   @ApiProperty({ ...NULLABLE_STRING, example: 'dst_7a6b5c4d3e2f4a1b9c8d7e6f5a4b3c2d' }) destinationId!: string | null;
 }
 
-/** A schedule as answered. `lastRun` refers to ScheduleRunDocs (registered by the controller's `@ApiExtraModels`). */
+/** A schedule as answered. */
 export class ExportScheduleDocs {
   @ApiProperty({ example: 'sch_2f1e0d9c-8b7a-4655-9443-3b2a1f0e9d8c' }) id!: string;
   @ApiProperty({ enum: FREQUENCIES, example: 'daily' }) frequency!: string;
@@ -53,7 +52,7 @@ export class ExportScheduleDocs {
   @ApiProperty({ enum: SCHEDULE_MODES, example: 'period' }) mode!: string;
   @ApiProperty({ type: ScheduleDeliveryDocs }) delivery!: ScheduleDeliveryDocs;
   @ApiProperty(NULLABLE_DATE_TIME) nextRunAt!: string | null;
-  @ApiProperty({ oneOf: [{ $ref: getSchemaPath(ScheduleRunDocs) }, { type: 'null' }], description: 'The latest run, if any.' })
+  @ApiProperty({ type: () => ScheduleRunDocs, nullable: true, description: 'The latest run, if any.' })
   lastRun!: ScheduleRunDocs | null;
   @ApiProperty(NULLABLE_DATE_TIME) createdAt!: string | null;
 }
@@ -77,20 +76,4 @@ export class ScheduleRunListDocs {
 
 export class ScheduleRunStartedDocs {
   @ApiProperty({ description: 'The on-demand export of the run (`GET /api/v1/exports/{id}`).' }) exportId!: string;
-}
-
-export class PlanRefusalItemDocs {
-  @ApiProperty({
-    example:
-      'Your current plan for application app_0f6c1c4e9b3a4d2f8e7a6b5c4d3e2f1a does not support the feature you are trying to access.',
-  })
-  details!: string;
-  @ApiProperty({ example: 'Unauthorized' }) error!: string;
-  @ApiProperty({ example: '401' }) error_code!: string;
-  @ApiProperty({ example: 'You are not authorized to perform the requested action.' }) message!: string;
-}
-
-/** The Bulk Data Export API's 403 body, which every export API answers when the plan excludes exports. */
-export class PlanRefusalDocs {
-  @ApiProperty({ type: [PlanRefusalItemDocs] }) errors!: PlanRefusalItemDocs[];
 }

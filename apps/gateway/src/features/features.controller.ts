@@ -12,7 +12,6 @@ const FEATURE_ID = { name: 'id', description: 'The feature id.', example: 'feat_
 
 /** Features of the caller's app: a name and a usage rule (events, or a company attribute condition). */
 @ApiTags('Features')
-@ApiKeyAuthDocs()
 @ApiErrors(503)
 @Controller('api/v1/features')
 @UseGuards(ApiKeyGuard)
@@ -21,9 +20,10 @@ export class FeaturesController {
 
   @Post()
   @RequirePrivileges('settings:write')
+  @ApiKeyAuthDocs({ privileges: ['settings:write'] })
   @ApiOperation({
     summary: 'Create a feature',
-    description: 'Needs `settings:write`. The usage rule is exactly one of `events` and `companyAttribute`.',
+    description: 'The usage rule is exactly one of `events` and `companyAttribute`.',
   })
   @ApiCreatedResponse({ type: FeatureDocs })
   @ApiErrors(400)
@@ -35,7 +35,8 @@ export class FeaturesController {
 
   @Get()
   @RequirePrivileges('exports:read')
-  @ApiOperation({ summary: "List the app's features", description: 'Needs `exports:read`.' })
+  @ApiKeyAuthDocs({ privileges: ['exports:read'] })
+  @ApiOperation({ summary: "List the app's features" })
   @ApiOkResponse({ type: FeatureListDocs })
   async list(@CurrentAuth() auth: ApiKeyAuth) {
     const { features } = await this.clients.features.listFeatures({ appId: auth.app.id });
@@ -44,7 +45,8 @@ export class FeaturesController {
 
   @Get(':id')
   @RequirePrivileges('exports:read')
-  @ApiOperation({ summary: 'Read a feature', description: 'Needs `exports:read`.' })
+  @ApiKeyAuthDocs({ privileges: ['exports:read'] })
+  @ApiOperation({ summary: 'Read a feature' })
   @ApiParam(FEATURE_ID)
   @ApiOkResponse({ type: FeatureDocs })
   @ApiErrors(404)
@@ -54,9 +56,10 @@ export class FeaturesController {
 
   @Patch(':id')
   @RequirePrivileges('settings:write')
+  @ApiKeyAuthDocs({ privileges: ['settings:write'] })
   @ApiOperation({
     summary: 'Change a feature',
-    description: 'Needs `settings:write`. Fields left out keep their value; a new usage rule replaces the old one.',
+    description: 'Fields left out keep their value; a new usage rule replaces the old one.',
   })
   @ApiParam(FEATURE_ID)
   @ApiOkResponse({ type: FeatureDocs, description: 'The feature as changed.' })
@@ -70,7 +73,8 @@ export class FeaturesController {
   @Delete(':id')
   @HttpCode(204)
   @RequirePrivileges('settings:write')
-  @ApiOperation({ summary: 'Delete a feature', description: 'Needs `settings:write`.' })
+  @ApiKeyAuthDocs({ privileges: ['settings:write'] })
+  @ApiOperation({ summary: 'Delete a feature' })
   @ApiParam(FEATURE_ID)
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiErrors(404)

@@ -1,17 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
-import {
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { analytics } from '@exportd/contracts';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
-import { ApiErrorBody, ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
+import { ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
 import { NamedFilterDocs, NamedFilterListDocs } from './filters.docs';
 import { CreateNamedFilterDto, NAMED_FILTER_NAME_PATTERN, UpdateNamedFilterDto } from './named-filter.dto';
 
@@ -23,7 +15,6 @@ const FILTER_NAME = {
 
 /** Named filters of the caller's app: `$NAME` in export filters, segment filters and other named filters. */
 @ApiTags('Named filters')
-@ApiKeyAuthDocs()
 @ApiErrors(503)
 @Controller('api/v1/filters')
 @UseGuards(ApiKeyGuard)
@@ -32,14 +23,14 @@ export class FiltersController {
 
   @Post()
   @RequirePrivileges('settings:write')
+  @ApiKeyAuthDocs({ privileges: ['settings:write'] })
   @ApiOperation({
     summary: 'Create a named filter',
-    description:
-      'Needs `settings:write`. A filter that does not parse, or an unknown `$NAME` or a cycle, is a 400 `invalid_filter`.',
+    description: 'A filter that does not parse, or an unknown `$NAME` or a cycle, is a 400 `invalid_filter`.',
   })
   @ApiCreatedResponse({ type: NamedFilterDocs })
   @ApiErrors(400)
-  @ApiConflictResponse({ type: ApiErrorBody, description: '`named_filter_exists`: the app already has a filter of this name.' })
+  @ApiErrors({ status: 409, description: '`named_filter_exists`: the app already has a filter of this name.' })
   async create(@CurrentAuth() auth: ApiKeyAuth, @Body() body: CreateNamedFilterDto) {
     const { filter } = await this.clients.namedFilters.createNamedFilter({
       appId: auth.app.id,
@@ -50,7 +41,8 @@ export class FiltersController {
 
   @Get()
   @RequirePrivileges('exports:read')
-  @ApiOperation({ summary: "List the app's named filters", description: 'Needs `exports:read`.' })
+  @ApiKeyAuthDocs({ privileges: ['exports:read'] })
+  @ApiOperation({ summary: "List the app's named filters" })
   @ApiOkResponse({ type: NamedFilterListDocs })
   async list(@CurrentAuth() auth: ApiKeyAuth) {
     const { filters } = await this.clients.namedFilters.listNamedFilters({ appId: auth.app.id });
@@ -59,7 +51,8 @@ export class FiltersController {
 
   @Get(':name')
   @RequirePrivileges('exports:read')
-  @ApiOperation({ summary: 'Read a named filter', description: 'Needs `exports:read`.' })
+  @ApiKeyAuthDocs({ privileges: ['exports:read'] })
+  @ApiOperation({ summary: 'Read a named filter' })
   @ApiParam(FILTER_NAME)
   @ApiOkResponse({ type: NamedFilterDocs })
   @ApiErrors(404)
@@ -69,9 +62,10 @@ export class FiltersController {
 
   @Put(':name')
   @RequirePrivileges('settings:write')
+  @ApiKeyAuthDocs({ privileges: ['settings:write'] })
   @ApiOperation({
     summary: 'Replace a named filter',
-    description: 'Needs `settings:write`. Replaces the display name and the filter text.',
+    description: 'Replaces the display name and the filter text.',
   })
   @ApiParam(FILTER_NAME)
   @ApiOkResponse({ type: NamedFilterDocs, description: 'The filter as replaced.' })
@@ -87,12 +81,13 @@ export class FiltersController {
   @Delete(':name')
   @HttpCode(204)
   @RequirePrivileges('settings:write')
-  @ApiOperation({ summary: 'Delete a named filter', description: 'Needs `settings:write`.' })
+  @ApiKeyAuthDocs({ privileges: ['settings:write'] })
+  @ApiOperation({ summary: 'Delete a named filter' })
   @ApiParam(FILTER_NAME)
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiErrors(404)
-  @ApiConflictResponse({
-    type: ApiErrorBody,
+  @ApiErrors({
+    status: 409,
     description: '`named_filter_in_use`: a segment or another named filter uses it (`details` names them).',
   })
   async delete(@CurrentAuth() auth: ApiKeyAuth, @Param('name') name: string): Promise<void> {

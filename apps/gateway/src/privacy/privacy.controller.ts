@@ -25,7 +25,7 @@ const STATUS: Partial<Record<privacy.PrivacyRequestStatus, string>> = {
  * and the erasure of a user, carried out in the background; the requests are the audit log.
  */
 @ApiTags('Privacy')
-@ApiKeyAuthDocs()
+@ApiKeyAuthDocs({ privileges: ['privacy:write'] })
 @ApiErrors(503)
 @Controller('api/v1/privacy')
 @UseGuards(ApiKeyGuard)
@@ -38,7 +38,7 @@ export class PrivacyController {
   @ApiOperation({
     summary: "Export a user's data",
     description:
-      "Needs `privacy:write`. Builds one JSON document of the user's profile, companies and raw calls in the background; " +
+      "Builds one JSON document of the user's profile, companies and raw calls in the background; " +
       'the completed request has its `downloadUrl`.',
   })
   @ApiParam(USER_ID)
@@ -58,7 +58,7 @@ export class PrivacyController {
   @ApiOperation({
     summary: 'Erase a user',
     description:
-      "Needs `privacy:write`. Removes the user's raw calls, profile, company links, exclusion entries and rows in the " +
+      "Removes the user's raw calls, profile, company links, exclusion entries and rows in the " +
       "platform's export files, in the background.",
   })
   @ApiParam(USER_ID)
@@ -75,7 +75,7 @@ export class PrivacyController {
   }
 
   @Get('requests')
-  @ApiOperation({ summary: 'List the privacy requests (the audit log)', description: 'Needs `privacy:write`.' })
+  @ApiOperation({ summary: 'List the privacy requests (the audit log)' })
   @ApiOkResponse({ type: PrivacyRequestListDocs })
   async list(@CurrentAuth() auth: ApiKeyAuth) {
     const { requests } = await this.clients.privacyRequests.listPrivacyRequests({ appId: auth.app.id });
@@ -83,7 +83,7 @@ export class PrivacyController {
   }
 
   @Get('requests/:id')
-  @ApiOperation({ summary: 'Read a privacy request', description: 'Needs `privacy:write`.' })
+  @ApiOperation({ summary: 'Read a privacy request' })
   @ApiParam({ name: 'id', description: 'The request id.', example: '6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d' })
   @ApiOkResponse({ type: PrivacyRequestDocs })
   @ApiErrors(404)

@@ -1,9 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-const nullable = (schema: Record<string, unknown>) => ({ oneOf: [schema, { type: 'null' }] });
-const NULLABLE_STRING = nullable({ type: 'string' });
-const NULLABLE_DATE_TIME = nullable({ type: 'string', format: 'date-time' });
-const NULLABLE_DAY = nullable({ type: 'string', format: 'date' });
+const NULLABLE_STRING = { type: 'string', nullable: true } as const;
+const NULLABLE_DATE_TIME = { type: 'string', format: 'date-time', nullable: true } as const;
+const NULLABLE_DAY = { type: 'string', format: 'date', nullable: true } as const;
 const COUNTS = { type: 'object' as const, additionalProperties: { type: 'integer' } };
 
 export class PrivacyServiceResultDocs {
@@ -54,9 +53,9 @@ export class PrivacyRequestListDocs {
 }
 
 export class RetentionDocs {
-  @ApiProperty({ ...nullable({ type: 'integer' }), example: 90 }) rawEventsDays!: number | null;
-  @ApiProperty({ ...nullable({ type: 'integer' }), example: 730 }) aggregatesDays!: number | null;
-  @ApiProperty({ ...nullable({ type: 'integer' }), example: 7 }) exportFilesDays!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, example: 90 }) rawEventsDays!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, example: 730 }) aggregatesDays!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, example: 7 }) exportFilesDays!: number | null;
   @ApiProperty({ description: 'No policy stored: the defaults (90, 730 and 7 days).', example: true }) isDefault!: boolean;
   @ApiProperty(NULLABLE_DATE_TIME) updatedAt!: string | null;
   @ApiProperty({ ...NULLABLE_DAY, description: 'A sweep has deleted the raw calls of every day before this one.' })

@@ -12,7 +12,7 @@ import { PutRetentionDto } from './privacy.dto';
  * user profiles until deletion), `settings:write`. Sweepers delete what falls outside it.
  */
 @ApiTags('Retention')
-@ApiKeyAuthDocs()
+@ApiKeyAuthDocs({ privileges: ['settings:write'] })
 @ApiErrors(503)
 @Controller('api/v1/retention')
 @UseGuards(ApiKeyGuard)
@@ -21,7 +21,7 @@ export class RetentionController {
   constructor(private readonly clients: ServiceClients) {}
 
   @Get()
-  @ApiOperation({ summary: "Read the app's retention policy", description: 'Needs `settings:write`.' })
+  @ApiOperation({ summary: "Read the app's retention policy" })
   @ApiOkResponse({ type: RetentionDocs })
   async get(@CurrentAuth() auth: ApiKeyAuth) {
     return retentionBody(await this.clients.retention.getRetention({ appId: auth.app.id }));
@@ -30,8 +30,7 @@ export class RetentionController {
   @Put()
   @ApiOperation({
     summary: 'Change the retention policy',
-    description:
-      'Needs `settings:write`. A field left out keeps its current value; sweepers delete what falls outside the policy.',
+    description: 'A field left out keeps its current value; sweepers delete what falls outside the policy.',
   })
   @ApiOkResponse({ type: RetentionDocs, description: 'The policy as stored.' })
   @ApiErrors(400)

@@ -11,7 +11,6 @@ const SEGMENT_ID = { name: 'id', description: 'The segment id.', example: 'seg_4
 
 /** Segments of the caller's app: a name and a filter over company attributes. */
 @ApiTags('Segments')
-@ApiKeyAuthDocs()
 @ApiErrors(503)
 @Controller('api/v1/segments')
 @UseGuards(ApiKeyGuard)
@@ -20,10 +19,10 @@ export class SegmentsController {
 
   @Post()
   @RequirePrivileges('settings:write')
+  @ApiKeyAuthDocs({ privileges: ['settings:write'] })
   @ApiOperation({
     summary: 'Create a segment',
-    description:
-      'Needs `settings:write`. A filter that does not parse, or an unknown `$NAME` or a cycle, is a 400 naming the position or the name.',
+    description: 'A filter that does not parse, or an unknown `$NAME` or a cycle, is a 400 naming the position or the name.',
   })
   @ApiCreatedResponse({ type: SegmentDocs })
   @ApiErrors(400)
@@ -37,7 +36,8 @@ export class SegmentsController {
 
   @Get()
   @RequirePrivileges('exports:read')
-  @ApiOperation({ summary: "List the app's segments", description: 'Needs `exports:read`.' })
+  @ApiKeyAuthDocs({ privileges: ['exports:read'] })
+  @ApiOperation({ summary: "List the app's segments" })
   @ApiOkResponse({ type: SegmentListDocs })
   async list(@CurrentAuth() auth: ApiKeyAuth) {
     const { segments } = await this.clients.segments.listSegments({ appId: auth.app.id });
@@ -46,7 +46,8 @@ export class SegmentsController {
 
   @Get(':id')
   @RequirePrivileges('exports:read')
-  @ApiOperation({ summary: 'Read a segment', description: 'Needs `exports:read`.' })
+  @ApiKeyAuthDocs({ privileges: ['exports:read'] })
+  @ApiOperation({ summary: 'Read a segment' })
   @ApiParam(SEGMENT_ID)
   @ApiOkResponse({ type: SegmentDocs })
   @ApiErrors(404)
@@ -56,7 +57,8 @@ export class SegmentsController {
 
   @Patch(':id')
   @RequirePrivileges('settings:write')
-  @ApiOperation({ summary: 'Change a segment', description: 'Needs `settings:write`. Fields left out keep their value.' })
+  @ApiKeyAuthDocs({ privileges: ['settings:write'] })
+  @ApiOperation({ summary: 'Change a segment', description: 'Fields left out keep their value.' })
   @ApiParam(SEGMENT_ID)
   @ApiOkResponse({ type: SegmentDocs, description: 'The segment as changed.' })
   @ApiErrors(400, 404)
@@ -71,7 +73,8 @@ export class SegmentsController {
   @Delete(':id')
   @HttpCode(204)
   @RequirePrivileges('settings:write')
-  @ApiOperation({ summary: 'Delete a segment', description: 'Needs `settings:write`.' })
+  @ApiKeyAuthDocs({ privileges: ['settings:write'] })
+  @ApiOperation({ summary: 'Delete a segment' })
   @ApiParam(SEGMENT_ID)
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiErrors(404)

@@ -1,17 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { notifications } from '@exportd/contracts';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
-import { ApiErrorBody, ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
+import { ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
 import { WebhookEndpointDocs, WebhookEndpointListDocs, WebhookEndpointWithSecretDocs } from './webhooks.docs';
 import { CreateWebhookDto, UpdateWebhookDto } from './webhooks.dto';
 
@@ -24,7 +16,7 @@ const URL_REFUSED =
  * names a schedule, so the endpoints export-job keeps for scheduled exports are neither listed nor found (404).
  */
 @ApiTags('Webhooks')
-@ApiKeyAuthDocs()
+@ApiKeyAuthDocs({ privileges: ['settings:write'] })
 @ApiErrors(503)
 @Controller('api/v1/webhooks')
 @UseGuards(ApiKeyGuard)
@@ -36,14 +28,14 @@ export class WebhooksController {
   @ApiOperation({
     summary: 'Register a webhook endpoint',
     description:
-      'Needs `settings:write`. Each request to it is signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, ' +
+      'Each request to it is signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, ' +
       '`webhook-signature`); 2xx is success, other answers and timeouts (15 s) are retried, 410 disables the endpoint.',
   })
   @ApiCreatedResponse({
     type: WebhookEndpointWithSecretDocs,
     description: 'The endpoint, with its signing secret shown this once.',
   })
-  @ApiBadRequestResponse({ type: ApiErrorBody, description: URL_REFUSED })
+  @ApiErrors({ status: 400, description: URL_REFUSED })
   async create(@CurrentAuth() auth: ApiKeyAuth, @Body() body: CreateWebhookDto) {
     const created = await this.clients.webhookEndpoints.createWebhookEndpoint({
       appId: auth.app.id,
@@ -54,7 +46,7 @@ export class WebhooksController {
   }
 
   @Get()
-  @ApiOperation({ summary: "List the app's webhook endpoints", description: 'Needs `settings:write`.' })
+  @ApiOperation({ summary: "List the app's webhook endpoints" })
   @ApiOkResponse({ type: WebhookEndpointListDocs })
   async list(@CurrentAuth() auth: ApiKeyAuth) {
     const listed = await this.clients.webhookEndpoints.listWebhookEndpoints({ appId: auth.app.id });
@@ -62,7 +54,7 @@ export class WebhooksController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Read a webhook endpoint', description: 'Needs `settings:write`.' })
+  @ApiOperation({ summary: 'Read a webhook endpoint' })
   @ApiParam(WEBHOOK_ID)
   @ApiOkResponse({ type: WebhookEndpointDocs })
   @ApiErrors(404)
@@ -73,11 +65,11 @@ export class WebhooksController {
   @Patch(':id')
   @ApiOperation({
     summary: 'Change a webhook endpoint',
-    description: 'Needs `settings:write`. Fields left out keep their value; `disabled: false` re-enables the endpoint.',
+    description: 'Fields left out keep their value; `disabled: false` re-enables the endpoint.',
   })
   @ApiParam(WEBHOOK_ID)
   @ApiOkResponse({ type: WebhookEndpointDocs, description: 'The endpoint as changed.' })
-  @ApiBadRequestResponse({ type: ApiErrorBody, description: URL_REFUSED })
+  @ApiErrors({ status: 400, description: URL_REFUSED })
   @ApiErrors(404)
   async update(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string, @Body() body: UpdateWebhookDto) {
     const updated = await this.clients.webhookEndpoints.updateWebhookEndpoint({
@@ -92,7 +84,7 @@ export class WebhooksController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a webhook endpoint', description: 'Needs `settings:write`.' })
+  @ApiOperation({ summary: 'Delete a webhook endpoint' })
   @ApiParam(WEBHOOK_ID)
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiErrors(404)
@@ -104,8 +96,7 @@ export class WebhooksController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Rotate the signing secret',
-    description:
-      'Needs `settings:write`. For 24 h after a rotation each request carries two signatures, by the old and the new secret.',
+    description: 'For 24 h after a rotation each request carries two signatures, by the old and the new secret.',
   })
   @ApiParam(WEBHOOK_ID)
   @ApiOkResponse({

@@ -1,8 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { WEBHOOK_EVENT_TYPES } from './webhooks.dto';
 
-const nullable = (schema: Record<string, unknown>) => ({ oneOf: [schema, { type: 'null' }] });
-const NULLABLE_DATE_TIME = nullable({ type: 'string', format: 'date-time' });
+const NULLABLE_DATE_TIME = { type: 'string', format: 'date-time', nullable: true } as const;
 
 /** A webhook endpoint as answered: the signing secret is shown at creation and rotation only. */
 export class WebhookEndpointDocs {
@@ -11,7 +10,7 @@ export class WebhookEndpointDocs {
   @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, isArray: true, example: ['export.completed', 'export.failed'] })
   eventTypes!: string[];
   @ApiProperty({ description: 'A disabled endpoint gets no deliveries.', example: false }) disabled!: boolean;
-  @ApiProperty({ ...nullable({ type: 'string' }), description: 'Why it was disabled (e.g. it answered 410).' })
+  @ApiProperty({ type: 'string', nullable: true, description: 'Why it was disabled (e.g. it answered 410).' })
   disabledReason!: string | null;
   @ApiProperty(NULLABLE_DATE_TIME) disabledAt!: string | null;
   @ApiProperty({ ...NULLABLE_DATE_TIME, description: 'The latest rotation: the previous secret also signs for 24 h after it.' })
