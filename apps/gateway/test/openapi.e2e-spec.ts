@@ -1,4 +1,8 @@
-import { Logger } from '@nestjs/common';
+import { Logger, RequestMethod, Type } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
+import { INestApplication } from '@nestjs/common/interfaces';
+import { ModulesContainer } from '@nestjs/core';
 import { readEnv } from '@exportd/config';
 import { createApp, CreatedApp, REPO_ROOT, requestJson, startTestPlatform, TestPlatform } from '@exportd/testing';
 import type { RouteOptions } from 'fastify';
@@ -54,6 +58,32 @@ function openApiPath(url: string): string {
     .replace(/\/\*$/, '/{path}')
     .replace(/(.)\/+$/, '$1');
   return path || '/';
+}
+
+/** The controller routes (method and OpenAPI path) that take a `@Body()`. */
+function routesWithBody(app: INestApplication): string[] {
+  const routes: string[] = [];
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const controller = wrapper.metatype as Type | null;
+      if (!controller) continue;
+      const prefixes = [(Reflect.getMetadata(PATH_METADATA, controller) as string | string[] | undefined) ?? ''].flat();
+      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+        const handler = (controller.prototype as Record<string, unknown>)[name];
+        if (name === 'constructor' || typeof handler !== 'function') continue;
+        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+        if (method === undefined) continue;
+        const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, name) ?? {}) as Record<string, unknown>;
+        if (!Object.keys(args).some((key) => key.split(':')[0] === String(RouteParamtypes.BODY))) continue;
+        for (const prefix of prefixes) {
+          for (const path of [(Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined) ?? ''].flat()) {
+            routes.push(`${RequestMethod[method]} ${openApiPath(`/${prefix}/${path}`.replace(/\/+/g, '/'))}`);
+          }
+        }
+      }
+    }
+  }
+  return routes;
 }
 
 function operations(document: Json): { method: string; path: string; operation: Json; pathItem: Json }[] {
@@ -161,6 +191,7 @@ describe('OpenAPI document (GET /openapi.json, /docs)', () => {
   let platform: TestPlatform;
   let document: Json;
   let registered: { method: string; path: string }[];
+  let bodyRoutes: string[];
 
   beforeAll(async () => {
     platform = await startTestPlatform();
@@ -175,6 +206,7 @@ describe('OpenAPI document (GET /openapi.json, /docs)', () => {
     try {
       await gateway.init();
       await gateway.getHttpAdapter().getInstance().ready();
+      bodyRoutes = routesWithBody(gateway);
     } finally {
       await gateway.close();
     }
@@ -299,6 +331,17 @@ describe('OpenAPI document (GET /openapi.json, /docs)', () => {
         if (!(response as Json).description) problems.push(`${where} ${status}: no description`);
       }
     }
+    expect(problems).toEqual([]);
+  });
+
+  it('documents the request body of every route that reads one', () => {
+    expect(bodyRoutes.length).toBeGreaterThan(20);
+    const problems = bodyRoutes.filter((route) => {
+      const [method, path] = route.split(' ') as [string, string];
+      const body = (document.paths as Json)[path]?.[method.toLowerCase()]?.requestBody as Json | undefined;
+      const schema = body?.content?.['application/json']?.schema as Json | undefined;
+      return !schema || Object.keys(schema).length === 0 || (schema.type === 'object' && !schema.properties && !schema.$ref);
+    });
     expect(problems).toEqual([]);
   });
 
@@ -508,12 +551,16 @@ describe('OpenAPI document (GET /openapi.json, /docs)', () => {
         200,
       );
       expect((await answerFits('GET', '/rest/ua/v15/exports/{id}', `/rest/ua/v15/exports/${created.body.id}`)).status).toBe(200);
-      const notReady = await answerFits(
-        'GET',
-        '/rest/ua/v15/exports/{id}',
-        `/rest/ua/v15/exports/${created.body.id}?redirect=true`,
-      );
-      expect([303, 409]).toContain(notReady.status);
+      // Not followed: the answer of the gateway itself (a 303 to the zip, or a 409 while it is being built).
+      const download = await fetch(`${platform.gatewayUrl}/rest/ua/v15/exports/${created.body.id}?redirect=true`, {
+        headers: { authorization: `Bearer ${app.apiKey}` },
+        redirect: 'manual',
+      });
+      expect([303, 409]).toContain(download.status);
+      const downloadResponses = (document.paths as Json)['/rest/ua/v15/exports/{id}'].get.responses as Json;
+      expect(Object.keys(downloadResponses)).toContain(String(download.status));
+      if (download.status === 303) expect(download.headers.get('location')).toMatch(/^https?:\/\//);
+      else expect(mismatches(document, { $ref: '#/components/schemas/ApiErrorBody' }, await download.json())).toEqual([]);
       expect((await answerFits('DELETE', '/rest/ua/v15/exports/{id}', `/rest/ua/v15/exports/${created.body.id}`)).status).toBe(
         204,
       );
