@@ -28,7 +28,7 @@ export class AdminController {
   @Get(':id')
   @ApiOperation({ summary: 'Read an app' })
   @ApiParam({ name: 'id', description: 'The app id.', example: 'app_0f6c1c4e9b3a4d2f8e7a6b5c4d3e2f1a' })
-  @ApiOkResponse({ type: AppDocs })
+  @ApiOkResponse({ type: AppDocs, description: 'The app.' })
   @ApiErrors(404)
   async getApp(@Param('id') id: string) {
     return publicApp((await this.clients.apps.getApp({ appId: id })).app);
@@ -46,7 +46,7 @@ export class AdminController {
   @Post(':id/keys')
   @ApiOperation({ summary: 'Issue an API key', description: 'The key is shown once; it is stored only as a hash.' })
   @ApiParam({ name: 'id', description: 'The app id.' })
-  @ApiCreatedResponse({ type: CreatedApiKeyDocs })
+  @ApiCreatedResponse({ type: CreatedApiKeyDocs, description: 'The key, shown this once, with its privileges.' })
   @ApiErrors(400, 404)
   async createKey(@Param('id') id: string, @Body() body: CreateApiKeyDto) {
     return this.clients.apps.createApiKey({ appId: id, privileges: body.privileges });

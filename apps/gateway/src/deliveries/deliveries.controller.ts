@@ -22,7 +22,7 @@ export class DeliveriesController {
     description: 'Every email and webhook delivery about the job, with its attempts; empty for a job with none.',
   })
   @ApiParam({ name: 'jobId', description: 'The export job id.', example: '9f8e7d6c-5b4a-4321-8f0e-1d2c3b4a5f6e' })
-  @ApiOkResponse({ type: DeliveryListDocs })
+  @ApiOkResponse({ type: DeliveryListDocs, description: 'The deliveries, with their attempts.' })
   async forJob(@CurrentAuth() auth: ApiKeyAuth, @Param('jobId') jobId: string) {
     const listed = await this.clients.notifications.listDeliveries({ appId: auth.app.id, jobId, endpointId: '' });
     return { deliveries: listed.deliveries.map(publicDelivery) };
@@ -34,7 +34,7 @@ export class DeliveriesController {
     description: 'Every delivery to the endpoint, with its attempts.',
   })
   @ApiParam({ name: 'id', description: 'The webhook endpoint id.', example: 'whk_3c2b1a0f9e8d4c7b6a5f4e3d2c1b0a9f' })
-  @ApiOkResponse({ type: DeliveryListDocs })
+  @ApiOkResponse({ type: DeliveryListDocs, description: 'The deliveries, with their attempts.' })
   @ApiErrors(404)
   async forEndpoint(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     // 404 for an endpoint of another app (or none), before listing.

@@ -48,7 +48,7 @@ export class DestinationsController {
     summary: 'Create a destination',
     description: 'Lists the bucket under the prefix with the credentials first (10 s limit); a failure saves nothing.',
   })
-  @ApiCreatedResponse({ type: DestinationDocs })
+  @ApiCreatedResponse({ type: DestinationDocs, description: 'The destination, checked and saved (without the secret).' })
   @ApiErrors({ status: 400, description: DESTINATION_INVALID_DESCRIPTION })
   async create(@CurrentAuth() auth: ApiKeyAuth, @Body() body: CreateDestinationDto) {
     const { destination } = await this.clients.destinations.createDestination({
@@ -72,7 +72,7 @@ export class DestinationsController {
   @RequirePrivileges('exports:read')
   @ApiKeyAuthDocs({ privileges: ['exports:read'] })
   @ApiOperation({ summary: "List the app's destinations" })
-  @ApiOkResponse({ type: DestinationListDocs })
+  @ApiOkResponse({ type: DestinationListDocs, description: "The app's destinations." })
   async list(@CurrentAuth() auth: ApiKeyAuth) {
     const { destinations } = await this.clients.destinations.listDestinations({ appId: auth.app.id });
     return { destinations: destinations.map(publicDestination) };
@@ -83,7 +83,7 @@ export class DestinationsController {
   @ApiKeyAuthDocs({ privileges: ['exports:read'] })
   @ApiOperation({ summary: 'Read a destination' })
   @ApiParam(DESTINATION_ID)
-  @ApiOkResponse({ type: DestinationDocs })
+  @ApiOkResponse({ type: DestinationDocs, description: 'The destination.' })
   @ApiErrors(404)
   async get(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     return publicDestination((await this.clients.destinations.getDestination({ appId: auth.app.id, id })).destination);

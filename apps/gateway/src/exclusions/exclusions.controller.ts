@@ -19,7 +19,7 @@ export class ExclusionsController {
   @RequirePrivileges('exports:read')
   @ApiKeyAuthDocs({ privileges: ['exports:read'] })
   @ApiOperation({ summary: "Read the app's exclusion list" })
-  @ApiOkResponse({ type: ExclusionsDocs })
+  @ApiOkResponse({ type: ExclusionsDocs, description: 'The users and companies on the list.' })
   async get(@CurrentAuth() auth: ApiKeyAuth) {
     return publicExclusions((await this.clients.exclusions.getExclusions({ appId: auth.app.id })).exclusions);
   }

@@ -82,7 +82,7 @@ export class ExportSchedulesController {
   @RequirePrivileges('exports:read')
   @ApiKeyAuthDocs({ privileges: ['exports:read'], plan: true })
   @ApiOperation({ summary: "List the app's export schedules" })
-  @ApiOkResponse({ type: ExportScheduleListDocs })
+  @ApiOkResponse({ type: ExportScheduleListDocs, description: "The app's export schedules." })
   async list(@CurrentAuth() auth: ApiKeyAuth) {
     const { schedules } = await exportJobCall(auth.app, this.clients.exportSchedules.listExportSchedules({ appId: auth.app.id }));
     return { data: schedules.map(scheduleBody) };
@@ -93,7 +93,7 @@ export class ExportSchedulesController {
   @ApiKeyAuthDocs({ privileges: ['exports:read'], plan: true })
   @ApiOperation({ summary: 'Read an export schedule' })
   @ApiParam(SCHEDULE_ID)
-  @ApiOkResponse({ type: ExportScheduleDocs })
+  @ApiOkResponse({ type: ExportScheduleDocs, description: 'The schedule.' })
   @ApiErrors(404)
   async get(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     const call = this.clients.exportSchedules.getExportSchedule({ appId: auth.app.id, id });
@@ -149,7 +149,7 @@ export class ExportSchedulesController {
     description: 'Runs beside the scheduled runs; answers the export job of the run.',
   })
   @ApiParam(SCHEDULE_ID)
-  @ApiAcceptedResponse({ type: ScheduleRunStartedDocs })
+  @ApiAcceptedResponse({ type: ScheduleRunStartedDocs, description: 'The run is started; its export job.' })
   @ApiErrors(404)
   async run(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     const call = this.clients.exportSchedules.runExportSchedule({ appId: auth.app.id, id });
@@ -164,7 +164,7 @@ export class ExportSchedulesController {
     description: 'Each run: its period, status, export id and the outcome of each delivery.',
   })
   @ApiParam(SCHEDULE_ID)
-  @ApiOkResponse({ type: ScheduleRunListDocs })
+  @ApiOkResponse({ type: ScheduleRunListDocs, description: "The schedule's runs." })
   @ApiErrors(404)
   async runs(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     const call = this.clients.exportSchedules.listScheduleRuns({ appId: auth.app.id, id });

@@ -25,7 +25,7 @@ export class FeaturesController {
     summary: 'Create a feature',
     description: 'The usage rule is exactly one of `events` and `companyAttribute`.',
   })
-  @ApiCreatedResponse({ type: FeatureDocs })
+  @ApiCreatedResponse({ type: FeatureDocs, description: 'The feature as stored.' })
   @ApiErrors(400)
   async create(@CurrentAuth() auth: ApiKeyAuth, @Body() body: CreateFeatureDto) {
     if (!!body.events === !!body.companyAttribute) throw invalid('give exactly one of events or companyAttribute');
@@ -37,7 +37,7 @@ export class FeaturesController {
   @RequirePrivileges('exports:read')
   @ApiKeyAuthDocs({ privileges: ['exports:read'] })
   @ApiOperation({ summary: "List the app's features" })
-  @ApiOkResponse({ type: FeatureListDocs })
+  @ApiOkResponse({ type: FeatureListDocs, description: "The app's features." })
   async list(@CurrentAuth() auth: ApiKeyAuth) {
     const { features } = await this.clients.features.listFeatures({ appId: auth.app.id });
     return { features: features.map(publicFeature) };
@@ -48,7 +48,7 @@ export class FeaturesController {
   @ApiKeyAuthDocs({ privileges: ['exports:read'] })
   @ApiOperation({ summary: 'Read a feature' })
   @ApiParam(FEATURE_ID)
-  @ApiOkResponse({ type: FeatureDocs })
+  @ApiOkResponse({ type: FeatureDocs, description: 'The feature.' })
   @ApiErrors(404)
   async get(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     return publicFeature((await this.clients.features.getFeature({ appId: auth.app.id, id })).feature);

@@ -28,7 +28,7 @@ export class FiltersController {
     summary: 'Create a named filter',
     description: 'A filter that does not parse, or an unknown `$NAME` or a cycle, is a 400 `invalid_filter`.',
   })
-  @ApiCreatedResponse({ type: NamedFilterDocs })
+  @ApiCreatedResponse({ type: NamedFilterDocs, description: 'The named filter as stored.' })
   @ApiErrors(400)
   @ApiErrors({ status: 409, description: '`named_filter_exists`: the app already has a filter of this name.' })
   async create(@CurrentAuth() auth: ApiKeyAuth, @Body() body: CreateNamedFilterDto) {
@@ -43,7 +43,7 @@ export class FiltersController {
   @RequirePrivileges('exports:read')
   @ApiKeyAuthDocs({ privileges: ['exports:read'] })
   @ApiOperation({ summary: "List the app's named filters" })
-  @ApiOkResponse({ type: NamedFilterListDocs })
+  @ApiOkResponse({ type: NamedFilterListDocs, description: "The app's named filters." })
   async list(@CurrentAuth() auth: ApiKeyAuth) {
     const { filters } = await this.clients.namedFilters.listNamedFilters({ appId: auth.app.id });
     return { filters: filters.map(publicFilter) };
@@ -54,7 +54,7 @@ export class FiltersController {
   @ApiKeyAuthDocs({ privileges: ['exports:read'] })
   @ApiOperation({ summary: 'Read a named filter' })
   @ApiParam(FILTER_NAME)
-  @ApiOkResponse({ type: NamedFilterDocs })
+  @ApiOkResponse({ type: NamedFilterDocs, description: 'The named filter.' })
   @ApiErrors(404)
   async get(@CurrentAuth() auth: ApiKeyAuth, @Param('name') name: string) {
     return publicFilter((await this.clients.namedFilters.getNamedFilter({ appId: auth.app.id, name })).filter);

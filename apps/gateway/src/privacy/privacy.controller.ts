@@ -76,7 +76,7 @@ export class PrivacyController {
 
   @Get('requests')
   @ApiOperation({ summary: 'List the privacy requests (the audit log)' })
-  @ApiOkResponse({ type: PrivacyRequestListDocs })
+  @ApiOkResponse({ type: PrivacyRequestListDocs, description: 'The requests, newest first.' })
   async list(@CurrentAuth() auth: ApiKeyAuth) {
     const { requests } = await this.clients.privacyRequests.listPrivacyRequests({ appId: auth.app.id });
     return { data: requests.map(requestBody) };
@@ -85,7 +85,7 @@ export class PrivacyController {
   @Get('requests/:id')
   @ApiOperation({ summary: 'Read a privacy request' })
   @ApiParam({ name: 'id', description: 'The request id.', example: '6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d' })
-  @ApiOkResponse({ type: PrivacyRequestDocs })
+  @ApiOkResponse({ type: PrivacyRequestDocs, description: 'The request.' })
   @ApiErrors(404)
   async get(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     const { request } = await this.clients.privacyRequests.getPrivacyRequest({ appId: auth.app.id, id });

@@ -22,7 +22,7 @@ export class RetentionController {
 
   @Get()
   @ApiOperation({ summary: "Read the app's retention policy" })
-  @ApiOkResponse({ type: RetentionDocs })
+  @ApiOkResponse({ type: RetentionDocs, description: 'The policy, and what the sweeps have deleted.' })
   async get(@CurrentAuth() auth: ApiKeyAuth) {
     return retentionBody(await this.clients.retention.getRetention({ appId: auth.app.id }));
   }

@@ -24,7 +24,7 @@ export class SegmentsController {
     summary: 'Create a segment',
     description: 'A filter that does not parse, or an unknown `$NAME` or a cycle, is a 400 naming the position or the name.',
   })
-  @ApiCreatedResponse({ type: SegmentDocs })
+  @ApiCreatedResponse({ type: SegmentDocs, description: 'The segment as stored.' })
   @ApiErrors(400)
   async create(@CurrentAuth() auth: ApiKeyAuth, @Body() body: CreateSegmentDto) {
     const { segment } = await this.clients.segments.createSegment({
@@ -38,7 +38,7 @@ export class SegmentsController {
   @RequirePrivileges('exports:read')
   @ApiKeyAuthDocs({ privileges: ['exports:read'] })
   @ApiOperation({ summary: "List the app's segments" })
-  @ApiOkResponse({ type: SegmentListDocs })
+  @ApiOkResponse({ type: SegmentListDocs, description: "The app's segments." })
   async list(@CurrentAuth() auth: ApiKeyAuth) {
     const { segments } = await this.clients.segments.listSegments({ appId: auth.app.id });
     return { segments: segments.map(publicSegment) };
@@ -49,7 +49,7 @@ export class SegmentsController {
   @ApiKeyAuthDocs({ privileges: ['exports:read'] })
   @ApiOperation({ summary: 'Read a segment' })
   @ApiParam(SEGMENT_ID)
-  @ApiOkResponse({ type: SegmentDocs })
+  @ApiOkResponse({ type: SegmentDocs, description: 'The segment.' })
   @ApiErrors(404)
   async get(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     return publicSegment((await this.clients.segments.getSegment({ appId: auth.app.id, id })).segment);

@@ -47,7 +47,7 @@ export class WebhooksController {
 
   @Get()
   @ApiOperation({ summary: "List the app's webhook endpoints" })
-  @ApiOkResponse({ type: WebhookEndpointListDocs })
+  @ApiOkResponse({ type: WebhookEndpointListDocs, description: "The app's webhook endpoints (without secrets)." })
   async list(@CurrentAuth() auth: ApiKeyAuth) {
     const listed = await this.clients.webhookEndpoints.listWebhookEndpoints({ appId: auth.app.id });
     return { webhooks: listed.endpoints.map(publicEndpoint) };
@@ -56,7 +56,7 @@ export class WebhooksController {
   @Get(':id')
   @ApiOperation({ summary: 'Read a webhook endpoint' })
   @ApiParam(WEBHOOK_ID)
-  @ApiOkResponse({ type: WebhookEndpointDocs })
+  @ApiOkResponse({ type: WebhookEndpointDocs, description: 'The endpoint (without its secret).' })
   @ApiErrors(404)
   async get(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     return publicEndpoint((await this.clients.webhookEndpoints.getWebhookEndpoint({ appId: auth.app.id, id })).endpoint);
