@@ -1,5 +1,6 @@
 import { createReadStream, realpathSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { setTimeout as pause } from 'node:timers/promises';
 import { ApiError, CliError, NetworkError } from '../cli-error';
 import { apiErrorOf, backoffMs, HttpClient, isRecord } from '../http-client';
 import type { Progress } from '../progress';
@@ -48,7 +49,14 @@ export async function uploadTrackingFile(client: HttpClient, options: TrackUploa
     throw new CliError(`cannot read ${options.file}: ${(error as Error).message}`);
   }
   const label = options.file;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  // A wait (back-off, Retry-After) ends early on Ctrl-C; the next attempt then sees the signal.
+  const sleep =
+    options.sleep ??
+    ((ms: number) =>
+      pause(ms, undefined, { signal: options.signal }).then(
+        () => undefined,
+        () => undefined,
+      ));
   const maxAttempts = options.maxAttempts ?? 8;
   const result: TrackUploadResult = { calls: 0, requests: 0, assignedMessageIds: 0 };
   const path = `/${encodeURIComponent(options.trackingKey)}/bulk`;
