@@ -124,9 +124,7 @@ function coveoRow(item: CoveoExport): JobRow {
     // The zip's link is a 303 from an API-key route: a browser cannot follow it with the key.
     note: null,
     fileNote:
-      item.status === 'AVAILABLE'
-        ? `zip, ${bytes(item.size)}: GET /rest/ua/v15/exports/${item.id}?redirect=true with the API key`
-        : null,
+      item.status === 'AVAILABLE' ? `zip, ${bytes(item.size)}: download it through the API with the key (?redirect=true)` : null,
     error: item.error,
     cancellable: false,
   };
