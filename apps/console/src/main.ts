@@ -110,8 +110,9 @@ function render(problem?: ApiError): void {
   document.title = `${page.title} · exportd console`;
   const body = h('div', { class: 'page', 'data-page': page.path.slice(1) });
   main.appendChild(body);
-  page.render(body, leave.signal).catch((error: unknown) => {
-    if (!leave.signal.aborted) body.prepend(errorBox(error));
+  const signal = leave.signal;
+  page.render(body, signal).catch((error: unknown) => {
+    if (!signal.aborted) body.prepend(errorBox(error));
   });
 }
 

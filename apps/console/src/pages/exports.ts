@@ -293,7 +293,8 @@ export const exportsPage: Page = {
       );
       fill(problems, ...failed.map(errorBox));
       // While a job runs, follow its progress.
-      if (rows.some((row) => RUNNING.has(row.status))) timer = setTimeout(() => void refresh().catch(() => undefined), 2_000);
+      if (rows.some((row) => RUNNING.has(row.status)))
+        timer = setTimeout(() => void refresh().catch((error: unknown) => fill(problems, errorBox(error))), 2_000);
     };
     const reload = h(
       'button',
