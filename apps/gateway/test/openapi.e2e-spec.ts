@@ -258,13 +258,19 @@ describe('OpenAPI document (GET /openapi.json, /docs)', () => {
     expect(stale).toEqual([]);
   });
 
-  it('gives every operation a summary, a tag and a unique operationId, and declares its path parameters', () => {
+  it('gives every operation a summary, a described tag and a unique operationId, and declares its path parameters', () => {
     const problems: string[] = [];
     const ids = new Set<string>();
+    const declaredTags = ((document.tags as Json[] | undefined) ?? [])
+      .filter((tag) => tag.description)
+      .map((tag) => tag.name as string);
     for (const { method, path, operation, pathItem } of operations(document)) {
       const where = `${method} ${path}`;
       if (!operation.summary) problems.push(`${where}: no summary`);
       if (!Array.isArray(operation.tags) || operation.tags.length === 0) problems.push(`${where}: no tag`);
+      for (const tag of (operation.tags as string[] | undefined) ?? []) {
+        if (!declaredTags.includes(tag)) problems.push(`${where}: tag ${tag} has no description in the document's tags`);
+      }
       if (!operation.operationId || ids.has(operation.operationId)) problems.push(`${where}: operationId missing or repeated`);
       ids.add(operation.operationId);
       const declared = [

@@ -32,7 +32,7 @@ export class BulkExportsController {
   @ApiOperation({
     summary: 'Create a Bulk API export job',
     description:
-      "Exports the app's events of `from`..`to` (UTC days) as gzip-compressed files, one per month. One job in progress per app.",
+      "Exports the app's events of `from`..`to` (UTC days) as gzip-compressed files, one per month. One job in progress per app. The seed's trailing slash (`/api/v1/analytics/exports/`) is accepted.",
   })
   @ApiKeyAuthDocs({ privileges: ['exports:write'], plan: true })
   @ApiCreatedResponse({ type: BulkExportCreatedDocs, description: 'The job is created.' })

@@ -14,7 +14,7 @@ export const SECURITY_SCHEMES = {
 } as const;
 
 export class ApiErrorDetail {
-  @ApiProperty({ example: 400 }) status!: number;
+  @ApiProperty({ type: 'integer', example: 400 }) status!: number;
   @ApiProperty({ example: 'invalid_request', description: 'A stable, machine-readable code.' }) code!: string;
   @ApiProperty({ example: 'from must be a date (YYYY-MM-DD)' }) message!: string;
   @ApiPropertyOptional({
@@ -89,11 +89,16 @@ function errorSchema(body: ErrorBodyKind): { $ref: string } | { oneOf: { $ref: s
   return { oneOf: [{ $ref: ERROR_BODY_REF }, { $ref: BULK_ERROR_BODY_REF }] };
 }
 
+const RETRY_AFTER = {
+  'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' as const, minimum: 1 } },
+};
+
 function errorResponse(spec: number | ApiErrorSpec): MethodDecorator & ClassDecorator {
   const { status, description, body = 'platform' } = typeof spec === 'number' ? { status: spec } : spec;
   const text = description ?? ERROR_DESCRIPTIONS[status] ?? 'Error.';
-  if (body === 'platform') return ApiResponse({ status, type: ApiErrorBody, description: text });
-  return ApiResponse({ status, description: text, schema: errorSchema(body) });
+  const headers = status === 429 ? { headers: RETRY_AFTER } : {};
+  if (body === 'platform') return ApiResponse({ status, type: ApiErrorBody, description: text, ...headers });
+  return ApiResponse({ status, description: text, schema: errorSchema(body), ...headers });
 }
 
 /**

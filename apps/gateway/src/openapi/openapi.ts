@@ -49,6 +49,24 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
       scheme: 'bearer',
       description: "The operator's token: `Authorization: Bearer <ADMIN_TOKEN>`.",
     })
+    .addTag('Tracking', "The Tracking API: the app's public tracking key in the path, JSON only; CORS open to any origin.")
+    .addTag('Segment-compatible tracking', "Segment's HTTP Tracking API: the tracking key is the write key.")
+    .addTag('Bulk Data Export API', 'Export jobs of events by day range, and the lookups (`Authorization: Token <key>`).')
+    .addTag('On-demand exports', 'Export jobs of any data type, queued per app (`Authorization: Bearer <key>`).')
+    .addTag('Company data export', 'The company data model as a CSV download, and its automatic daily or weekly export.')
+    .addTag('Coveo-compatible API', "Coveo's Usage Analytics Read API v15: dimensions, reporting filters, exports and schedules.")
+    .addTag('Features', 'Features by event rule or company attribute (`settings:write` to change, `exports:read` to read).')
+    .addTag('Segments', 'Company segments defined by a filter.')
+    .addTag('Named filters', 'Reusable filters, `$NAME` in export, segment and other named filters.')
+    .addTag('Exclusions', 'Users and companies left out of exports that ask for it.')
+    .addTag('Destinations', "The customer's own S3-compatible storage.")
+    .addTag('Export schedules', 'Daily or weekly exports delivered by webhook, email or to a destination.')
+    .addTag('Webhooks', 'Endpoints notified of export events, signed per Standard Webhooks.')
+    .addTag('Delivery log', 'What each webhook delivery and email answered.')
+    .addTag('Privacy', "A user's data export and erasure, and the audit log.")
+    .addTag('Retention', "How long the app's raw calls, aggregates and export files are kept.")
+    .addTag('Admin', "The operator's API: apps and their API keys.")
+    .addTag('Health', "The gateway's view of the four services.")
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     extraModels: ERROR_BODY_MODELS,
