@@ -46,10 +46,13 @@ export class CoveoReportingFiltersController {
   })
   @ApiKeyAuthDocs({ privileges: ['exports:write'] })
   @ApiCreatedResponse({ type: CoveoReportingFilterDocs, description: 'The filter.' })
-  @ApiErrors({
-    status: 400,
-    description: '`invalid_request`, or `invalid_filter` (the value does not parse or names an unknown `$NAME`).',
-  })
+  @ApiErrors(
+    {
+      status: 400,
+      description: '`invalid_request`, or `invalid_filter` (the value does not parse or names an unknown `$NAME`).',
+    },
+    { status: 409, description: '`named_filter_exists`: the name derived from displayName and its next suffixes are taken.' },
+  )
   async create(@CurrentAuth() auth: ApiKeyAuth, @Body() body: ReportingFilterDto) {
     const base = reportingFilterName(body.displayName);
     for (let attempt = 1; ; attempt++) {

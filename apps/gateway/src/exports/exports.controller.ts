@@ -83,7 +83,7 @@ export class ExportsController {
   @ApiParam({ name: 'id', description: "The job's id." })
   @ApiKeyAuthDocs({ privileges: ['exports:write'], plan: true })
   @ApiOkResponse({ type: ExportJobDocs, description: 'The cancelled job.' })
-  @ApiErrors(404, { status: 409, description: 'The job has already ended.' }, 503)
+  @ApiErrors(404, { status: 409, description: '`export_job_not_cancellable`: the job has already ended.' }, 503)
   async cancel(@CurrentAuth() auth: ApiKeyAuth, @Param('id') id: string) {
     const call = this.clients.exportJobs.cancelExportJob({ appId: auth.app.id, jobId: id, api: ON_DEMAND });
     return exportBody(requiredJob((await exportJobCall(auth.app, call)).job));
