@@ -1,6 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DATA_TYPES } from '../exports/create-export.dto';
-import { FREQUENCIES, SCHEDULE_EVENT_TYPES, SCHEDULE_FORMATS, SCHEDULE_MODES } from './export-schedules.dto';
+import { FREQUENCIES, SCHEDULE_FORMATS, SCHEDULE_MODES } from './export-schedules.dto';
+
+/** The event types `filters.eventTypes` takes (ExportFiltersDto's). */
+const SCHEDULE_EVENT_TYPES = ['identify_user', 'identify_company', 'page_view', 'track', 'track_feature', 'feedback'];
 
 const NULLABLE_STRING = { type: 'string', nullable: true } as const;
 const NULLABLE_DATE_TIME = { type: 'string', format: 'date-time', nullable: true } as const;

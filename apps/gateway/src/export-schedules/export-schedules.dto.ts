@@ -6,8 +6,6 @@ import { DATA_TYPES, ExportFiltersDto } from '../exports/create-export.dto';
 export const FREQUENCIES = ['daily', 'weekly'];
 export const SCHEDULE_FORMATS = ['csv', 'jsonl'];
 export const SCHEDULE_MODES = ['period', 'incremental'];
-/** The event types `filters.eventTypes` takes (those of ExportFiltersDto). */
-export const SCHEDULE_EVENT_TYPES = ['identify_user', 'identify_company', 'page_view', 'track', 'track_feature', 'feedback'];
 
 const FREQUENCY_DOCS = {
   enum: FREQUENCIES,
@@ -18,23 +16,6 @@ const DATA_TYPES_DOCS = { enum: DATA_TYPES, isArray: true, minItems: 1, example:
 const FORMAT_DOCS = { enum: SCHEDULE_FORMATS, example: 'jsonl' };
 const FILTER_DESCRIPTION =
   "A row filter in the filter language over the data types' columns and `attributes.<key>`; `$NAME` for a named filter.";
-
-/** The schema of `filters` (validated by ExportFiltersDto, the on-demand export's). */
-export class ScheduleFiltersInput {
-  @ApiPropertyOptional({ type: [String], description: 'Only these users.', example: ['user-42'] })
-  userIds?: string[];
-
-  @ApiPropertyOptional({ type: [String], description: 'Only these companies.', example: ['acme'] })
-  companyIds?: string[];
-
-  @ApiPropertyOptional({
-    enum: SCHEDULE_EVENT_TYPES,
-    isArray: true,
-    description: 'Event types of the `events` data type; none: every tracking call (no derived `track_feature` rows).',
-    example: ['track'],
-  })
-  eventTypes?: string[];
-}
 
 /** Where a run's files go; export-job requires at least one target. */
 export class ScheduleDeliveryDto {
@@ -92,7 +73,7 @@ export class CreateExportScheduleDto {
   @IsIn(SCHEDULE_FORMATS, { message: 'format must be csv or jsonl' })
   format!: string;
 
-  @ApiPropertyOptional({ type: () => ScheduleFiltersInput })
+  @ApiPropertyOptional({ type: () => ExportFiltersDto, description: 'Only these users, companies and event types.' })
   @IsOptional()
   @ValidateNested()
   @Type(() => ExportFiltersDto)
