@@ -234,6 +234,10 @@ describe('OpenAPI document (GET /openapi.json, /docs)', () => {
     expect(html).toContain('swagger-ui');
     const init = await fetch(`${platform.gatewayUrl}/docs/swagger-ui-init.js`);
     expect(init.status).toBe(200);
+    expect(await init.text()).toMatch(/"openapi":\s*"3\.1\.0"/);
+    const bundle = await fetch(`${platform.gatewayUrl}/docs/swagger-ui-bundle.js`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('content-type')).toMatch(/javascript/);
   });
 
   it('documents every route the gateway registers (method and path)', () => {
