@@ -198,6 +198,8 @@ function startStack(ports: StackPorts, extraEnv: NodeJS.ProcessEnv = {}): StackP
     S3_SECRET_ACCESS_KEY: servers.s3SecretAccessKey,
     S3_BUCKET: uniqueName('stack'),
     SMTP_URL: servers.smtpUrl,
+    // Two stacks run side by side here: no service metrics ports (9464-9467) to share.
+    METRICS_BASE_PORT: '0',
     ...extraEnv,
   };
   delete env.NODE_ENV; // jest's "test"; npm start runs in development

@@ -6,7 +6,7 @@ import { GatewayModule } from './app.module';
 import { installConsole } from './console/console-static';
 import { installOpenApi } from './openapi/openapi';
 import { GatewayEnv } from './config/env';
-import { HttpErrorFilter, toHttpError } from './errors/http-error.filter';
+import { HttpErrorFilter } from './errors/http-error.filter';
 import { createValidationPipe } from './errors/validation';
 import { genRequestId, installHttpObservability } from './observability/http-observability';
 import { installPublicCors } from './tracking/public-cors';
@@ -31,12 +31,9 @@ export async function createGateway(env: GatewayEnv): Promise<NestFastifyApplica
   // Browsers call the tracking routes (and the Segment-compatible ones) directly: CORS on those only.
   installPublicCors(fastify);
   installUnsupportedSdkRoutes(fastify);
-  // Failures before a route runs (bad JSON, 413, 415) get the same error body as everything else.
-  fastify.setErrorHandler((error, _request, reply) => {
-    const { status, body } = toHttpError(error);
-    void reply.status(status).send(body);
-  });
   app.useGlobalPipes(createValidationPipe());
+  // Also Fastify's own failures before a route runs (bad JSON, 413, 415): Nest installs its error handler at
+  // init and passes them to the global filters, so they get the same error body as everything else.
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
   installOpenApi(app);

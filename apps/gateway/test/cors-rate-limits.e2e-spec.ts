@@ -199,7 +199,11 @@ describe('CORS and rate limits', () => {
       });
 
       // Make sure the bucket is empty, then ask for an export: refused before anything is created.
-      for (let i = 0; i < 5; i++) await requestJson(platform.gatewayUrl, 'GET', '/api/v1/exports', { token: app.apiKey });
+      // (until a request is refused: at 1 token per second, a slow machine refills the bucket between requests).
+      for (let i = 0; i < 50; i++) {
+        const read = await requestJson(platform.gatewayUrl, 'GET', '/api/v1/exports', { token: app.apiKey });
+        if (read.status === 429) break;
+      }
       const today = new Date().toISOString().slice(0, 10);
       const refused = await requestJson(platform.gatewayUrl, 'POST', '/api/v1/exports', {
         token: app.apiKey,

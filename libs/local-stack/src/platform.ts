@@ -101,6 +101,11 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     if (!(await portIsFree(port, host))) {
       throw fail(name, `cannot start: ${host}:${port} is already in use (another stack? set ${variable} to another port)`);
     }
+    const metricsPort = name === 'gateway' ? undefined : options.metricsPorts?.[name];
+    const metricsHost = env.METRICS_BIND_HOST || '127.0.0.1';
+    if (metricsPort !== undefined && !(await portIsFree(metricsPort, metricsHost))) {
+      throw fail(name, `cannot start: its metrics port ${metricsHost}:${metricsPort} is already in use (another stack?)`);
+    }
   }
 
   const probeService = async (name: ServiceName): Promise<boolean> => {
