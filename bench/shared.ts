@@ -1,5 +1,5 @@
 /** Pieces the benchmarks share: seeding raw events straight into the database, and the platform's HTTP API. */
-import { StandaloneStack, startStandaloneStack } from '@exportd/local-stack';
+import { RunFrom, StandaloneStack, startStandaloneStack } from '@exportd/local-stack';
 import { RAW_COLLECTIONS } from '@exportd/records';
 import mongoose from 'mongoose';
 import { randomUUID } from 'node:crypto';
@@ -105,13 +105,17 @@ export async function exportThroughBulkApi(
   return { seconds, files: job.files as { rows: number; bytes: number }[] };
 }
 
-/** Runs `body` on a standalone stack in a fresh temp dir: stopped afterwards, its dir removed unless `body` failed. */
+/**
+ * Runs `body` on a standalone stack (the services' build unless `runFrom` says otherwise) in a fresh temp dir:
+ * stopped afterwards, its dir removed unless `body` failed.
+ */
 export async function withStandaloneStack(
   env: NodeJS.ProcessEnv,
   body: (stack: StandaloneStack, dataDir: string) => Promise<void>,
+  runFrom: RunFrom = 'build',
 ): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'exportd-bench-'));
-  const stack = await startStandaloneStack(dataDir, env);
+  const stack = await startStandaloneStack(dataDir, env, runFrom);
   let failed = false;
   try {
     await body(stack, dataDir);

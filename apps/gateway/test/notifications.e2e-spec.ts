@@ -5,11 +5,10 @@ import { createGrpcClient, GrpcClient } from '@exportd/grpc';
 import {
   createApp,
   CreatedApp,
-  entryOf,
   eventually,
   freePort,
   messagesFor,
-  nodeArgsFor,
+  serviceArgs,
   REPO_ROOT,
   requestJson,
   startSmtpCapture,
@@ -338,7 +337,7 @@ describe('notifications while the SMTP server is down', () => {
 
 describe('notification configuration', () => {
   it('refuses to start with a bad ENCRYPTION_KEY or DELIVERY_RETRY_SCHEDULE, naming both', () => {
-    const result = spawnSync(process.execPath, nodeArgsFor(entryOf('notification')), {
+    const result = spawnSync(process.execPath, serviceArgs('notification'), {
       cwd: REPO_ROOT,
       env: {
         PATH: process.env.PATH,

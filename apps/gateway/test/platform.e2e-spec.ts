@@ -1,7 +1,7 @@
 import { health, tenancy } from '@exportd/contracts';
 import { status } from '@grpc/grpc-js';
 import { createGrpcClient } from '@exportd/grpc';
-import { createApp, entryOf, nodeArgsFor, REPO_ROOT, requestJson, startTestPlatform, TestPlatform } from '@exportd/testing';
+import { createApp, REPO_ROOT, serviceArgs, requestJson, startTestPlatform, TestPlatform } from '@exportd/testing';
 import { spawnSync } from 'node:child_process';
 
 describe('the platform, as real processes', () => {
@@ -68,7 +68,7 @@ describe('the platform, as real processes', () => {
   });
 
   it('a service with bad configuration lists every bad variable and exits 1', () => {
-    const result = spawnSync(process.execPath, nodeArgsFor(entryOf('export-job')), {
+    const result = spawnSync(process.execPath, serviceArgs('export-job'), {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH, INTERNAL_TOKEN: 'short', MONGO_URL: 'http://not-mongo', S3_FORCE_PATH_STYLE: 'sometimes' },
       encoding: 'utf8',

@@ -1,9 +1,8 @@
 import { privacy, tenancy, tracking, trackingCall } from '@exportd/contracts';
 import { createGrpcClient, GrpcClient, METADATA_ERROR_CODE } from '@exportd/grpc';
-import { REPO_ROOT, ServiceProcess, startServiceProcess, testMongoUrl } from '@exportd/testing';
+import { ServiceProcess, startServiceProcess, testMongoUrl } from '@exportd/testing';
 import { Metadata, status } from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 
 /** privacy.v1 as ingestion serves it: what a real gRPC client sends and receives. */
 describe('privacy.v1 RetentionService and UserErasureService of ingestion, end to end', () => {
@@ -18,7 +17,6 @@ describe('privacy.v1 RetentionService and UserErasureService of ingestion, end t
     const internalToken = randomBytes(16).toString('hex');
     const env = {
       ...process.env,
-      SWC_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.base.json'),
       NODE_ENV: 'test',
       INTERNAL_TOKEN: internalToken,
       MONGO_URL: testMongoUrl('privacy-e2e'),

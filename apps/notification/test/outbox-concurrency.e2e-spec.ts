@@ -1,11 +1,10 @@
 import { notifications } from '@exportd/contracts';
 import { createGrpcClient, GrpcClient } from '@exportd/grpc';
 import {
-  entryOf,
   eventually,
   freePort,
   messagesFor,
-  nodeArgsFor,
+  serviceArgs,
   REPO_ROOT,
   startWebhookReceiver,
   testMongoUrl,
@@ -52,7 +51,7 @@ async function listening(port: number, child: ChildProcess, timeoutMs = 60_000):
 async function startNotification(env: NodeJS.ProcessEnv, logDir: string, index: number): Promise<NotificationProcess> {
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
-  const child = spawn(process.execPath, nodeArgsFor(entryOf('notification')), {
+  const child = spawn(process.execPath, serviceArgs('notification'), {
     cwd: REPO_ROOT,
     env: { ...env, NOTIFICATION_GRPC_ADDR: address },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -88,7 +87,6 @@ describe('the outbox shared by several notification processes', () => {
     mkdirSync(logDir, { recursive: true });
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
-      SWC_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.base.json'),
       NODE_ENV: 'test',
       INTERNAL_TOKEN: internalToken,
       MONGO_URL: testMongoUrl('outbox_e2e'),

@@ -1,7 +1,8 @@
+import { PROJECT_ROOT } from '@exportd/runtime';
 import { join } from 'node:path';
 
-/** Root of the .proto contracts; the same relative place in the repo and in the container image. */
-export const PROTO_ROOT = join(__dirname, '..', '..', '..', 'proto');
+/** Root of the .proto contracts, read at run time by every gRPC server and client. */
+export const PROTO_ROOT = join(PROJECT_ROOT, 'proto');
 
 /** The proto packages each service serves, and the files that declare them. */
 export const PROTO_PACKAGES = {

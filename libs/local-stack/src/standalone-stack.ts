@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunningMongo, startFerretDb } from './mongo-server';
-import { RunningPlatform, startPlatform } from './platform';
+import { RunFrom, RunningPlatform, startPlatform } from './platform';
 import { startS3Server } from './s3-server';
 import { startSmtpCapture } from './smtp-capture';
 
@@ -21,7 +21,11 @@ export interface StandaloneStack {
  * The whole platform on its own servers (FerretDB, versitygw with a bucket, SMTP capture) under `dataDir`,
  * on free ports, with fresh secrets: what the benchmarks run against.
  */
-export async function startStandaloneStack(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<StandaloneStack> {
+export async function startStandaloneStack(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = {},
+  runFrom: RunFrom = 'build',
+): Promise<StandaloneStack> {
   const mongo = await startFerretDb({ dataDir });
   const credentials = { accessKeyId: `bench${randomBytes(4).toString('hex')}`, secretAccessKey: randomBytes(20).toString('hex') };
   const s3 = await startS3Server({ dataDir, ...credentials });
@@ -37,6 +41,7 @@ export async function startStandaloneStack(dataDir: string, env: NodeJS.ProcessE
   const mongoUrl = `${mongo.url}/bench`;
   const platform = await startPlatform({
     logDir,
+    runFrom,
     env: {
       NODE_ENV: 'production',
       ADMIN_TOKEN: adminToken,
@@ -68,9 +73,18 @@ export async function startStandaloneStack(dataDir: string, env: NodeJS.ProcessE
 
 /** Peak resident memory (VmHWM) of a process, in MB; NaN when unknown. */
 export function peakRssMb(pid: number | undefined): number {
+  return statusMb(pid, 'VmHWM');
+}
+
+/** Resident memory (VmRSS) of a process now, in MB; NaN when unknown. */
+export function rssMb(pid: number | undefined): number {
+  return statusMb(pid, 'VmRSS');
+}
+
+function statusMb(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number {
   if (!pid) return NaN;
   try {
-    const kb = Number(/VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    const kb = Number(new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
     return kb / 1024;
   } catch {
     return NaN;

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import mongoose, { Connection } from 'mongoose';
+import type { Connection } from 'mongoose';
 
 export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
 export const InjectConnection = () => Inject(MONGO_CONNECTION);
@@ -23,6 +23,8 @@ export class MongoModule {
         {
           provide: MONGO_CONNECTION,
           useFactory: async (): Promise<Connection> => {
+            // Loaded here, not at import: the gateway imports this library but holds no connection.
+            const { default: mongoose } = await import('mongoose');
             const connection = mongoose.createConnection(url, {
               serverSelectionTimeoutMS: 10_000,
               // Indexes are created explicitly by each repository at start-up (portable across servers).

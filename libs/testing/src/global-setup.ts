@@ -1,5 +1,13 @@
 import './register-paths';
-import { RunningS3, RunningSmtp, RunningMongo, startFerretDb, startS3Server, startSmtpCapture } from '@exportd/local-stack';
+import {
+  buildServices,
+  RunningMongo,
+  RunningS3,
+  RunningSmtp,
+  startFerretDb,
+  startS3Server,
+  startSmtpCapture,
+} from '@exportd/local-stack';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,10 +23,12 @@ interface Started {
 const state = globalThis as unknown as { __exportdTestServers?: Started };
 
 /**
- * Starts the real servers once per jest run, on free ports in a temp dir: FerretDB (unless MONGO_URL is set:
- * then tests run against that server), versitygw (unless S3_ENDPOINT is set), and an SMTP capture server.
+ * Builds the services (tests start them from dist/, as `npm start` does), then starts the real servers once per
+ * jest run, on free ports in a temp dir: FerretDB (unless MONGO_URL is set: then tests run against that
+ * server), versitygw (unless S3_ENDPOINT is set), and an SMTP capture server.
  */
 export default async function globalSetup(): Promise<void> {
+  buildServices();
   try {
     await startTestServers();
   } catch (error) {

@@ -3,7 +3,7 @@ export * from './test-platform';
 export * from './http';
 export * from './builders/usage-records';
 // Process helpers end-to-end tests use directly.
-export { entryOf, freePort, nodeArgsFor, REPO_ROOT, SERVICE_NAMES, startS3Server, startSmtpCapture } from '@exportd/local-stack';
+export { freePort, REPO_ROOT, serviceArgs, SERVICE_NAMES, startS3Server, startSmtpCapture } from '@exportd/local-stack';
 export type { ServiceName } from '@exportd/local-stack';
 export * from './builders/tracking-calls';
 export * from './webhook-receiver';

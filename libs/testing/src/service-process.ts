@@ -1,9 +1,8 @@
 import {
-  entryOf,
   freePort,
   GRPC_ADDR_VARS,
   ManagedProcess,
-  nodeArgsFor,
+  serviceArgs,
   REPO_ROOT,
   RunningPlatform,
   ServiceName,
@@ -32,7 +31,7 @@ export async function startServiceProcess(
   const address = env[addressVar] ?? `127.0.0.1:${await freePort()}`;
   const logDir = join(testServers().tmpDir, 'logs', uniqueName(name));
   mkdirSync(logDir, { recursive: true });
-  const proc = startProcess(name, process.execPath, nodeArgsFor(entryOf(name)), {
+  const proc = startProcess(name, process.execPath, serviceArgs(name), {
     env: { ...platform.env, ...env, [addressVar]: address },
     cwd: REPO_ROOT,
     logFile: join(logDir, `${name}.log`),

@@ -2,11 +2,12 @@ import type { SetHeadersResponse } from '@fastify/static';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
+import { PROJECT_ROOT } from '@exportd/runtime';
 import { errorBody } from '../errors/http-error.filter';
 
-/** The console's static build (`npm run build:console`), beside this app in the repository: apps/console/dist. */
-export const CONSOLE_DIST = resolve(__dirname, '..', '..', '..', 'console', 'dist');
+/** The console's static build (`npm run build:console`): apps/console/dist. */
+export const CONSOLE_DIST = join(PROJECT_ROOT, 'apps', 'console', 'dist');
 
 /**
  * The page itself talks only to this origin: scripts, styles and calls from 'self'; file links are plain
