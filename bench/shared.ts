@@ -1,5 +1,5 @@
 /** Pieces the benchmarks share: seeding raw events straight into the database, and the platform's HTTP API. */
-import { RunFrom, StandaloneStack, startStandaloneStack } from '@exportd/local-stack';
+import { PlatformOptions, StandaloneStack, startStandaloneStack } from '@exportd/local-stack';
 import { RAW_COLLECTIONS } from '@exportd/records';
 import mongoose from 'mongoose';
 import { randomUUID } from 'node:crypto';
@@ -17,6 +17,15 @@ export function flag(name: string, fallback: number): number {
   if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
   return value;
 }
+
+/** A comma-separated `--name a,b,c` flag. */
+export function listFlag(name: string, fallback: string[]): string[] {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? (process.argv[index + 1] ?? '').split(',').filter(Boolean) : fallback;
+}
+
+/** A `--name` switch. */
+export const hasFlag = (name: string) => process.argv.includes(`--${name}`);
 
 /** Inserts `events` event calls of `appId`, spread evenly over `days` days from `from` (a UTC date). */
 export async function seedEvents(mongoUrl: string, appId: string, events: number, from = '2024-01-01', days = 90): Promise<void> {
@@ -106,16 +115,16 @@ export async function exportThroughBulkApi(
 }
 
 /**
- * Runs `body` on a standalone stack (the services' build unless `runFrom` says otherwise) in a fresh temp dir:
- * stopped afterwards, its dir removed unless `body` failed.
+ * Runs `body` on a standalone stack (the services' build unless `processes` says otherwise) in a fresh temp
+ * dir: stopped afterwards, its dir removed unless `body` failed.
  */
 export async function withStandaloneStack(
   env: NodeJS.ProcessEnv,
   body: (stack: StandaloneStack, dataDir: string) => Promise<void>,
-  runFrom: RunFrom = 'build',
+  processes: Pick<PlatformOptions, 'runFrom' | 'nodeFlags'> = {},
 ): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'exportd-bench-'));
-  const stack = await startStandaloneStack(dataDir, env, runFrom);
+  const stack = await startStandaloneStack(dataDir, env, processes);
   let failed = false;
   try {
     await body(stack, dataDir);

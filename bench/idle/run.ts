@@ -28,7 +28,7 @@ async function measure(
         figures.set(name, { rss: rssMb(pid), peak: peakRssMb(pid), startSeconds });
       }
     },
-    runFrom,
+    { runFrom },
   );
   return figures;
 }

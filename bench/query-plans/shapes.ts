@@ -160,14 +160,18 @@ export function hotPaths(s: Sample, now: Date): Shape[] {
       service: 'aggregation',
       collection: RAW_COLLECTIONS.calls,
       op: "find (a user's calls: user data export)",
-      sources: [{ file: `${AGG}/privacy/user-data.repository.ts`, match: '.find({ appId, userId }, { batchSize: CURSOR_BATCH })' }],
+      sources: [
+        { file: `${AGG}/privacy/user-data.repository.ts`, match: '.find({ appId, userId }, { batchSize: CURSOR_BATCH })' },
+      ],
       filter: { appId, userId: 'user_7' },
     },
     {
       service: 'ingestion',
       collection: RAW_COLLECTIONS.calls,
       op: "find (a user's calls: erasure, in batches)",
-      sources: [{ file: `${ING}/erasure/user-erasure.repository.ts`, match: '.find({ appId, userId }, { projection: { _id: 1 } })' }],
+      sources: [
+        { file: `${ING}/erasure/user-erasure.repository.ts`, match: '.find({ appId, userId }, { projection: { _id: 1 } })' },
+      ],
       filter: { appId, userId: 'user_7' },
       limit: 1000,
     },

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunningMongo, startFerretDb } from './mongo-server';
-import { RunFrom, RunningPlatform, startPlatform } from './platform';
+import { PlatformOptions, RunningPlatform, startPlatform } from './platform';
 import { startS3Server } from './s3-server';
 import { startSmtpCapture } from './smtp-capture';
 
@@ -24,7 +24,7 @@ export interface StandaloneStack {
 export async function startStandaloneStack(
   dataDir: string,
   env: NodeJS.ProcessEnv = {},
-  runFrom: RunFrom = 'build',
+  processes: Pick<PlatformOptions, 'runFrom' | 'nodeFlags'> = {},
 ): Promise<StandaloneStack> {
   const mongo = await startFerretDb({ dataDir });
   const credentials = { accessKeyId: `bench${randomBytes(4).toString('hex')}`, secretAccessKey: randomBytes(20).toString('hex') };
@@ -41,7 +41,7 @@ export async function startStandaloneStack(
   const mongoUrl = `${mongo.url}/bench`;
   const platform = await startPlatform({
     logDir,
-    runFrom,
+    ...processes,
     env: {
       NODE_ENV: 'production',
       ADMIN_TOKEN: adminToken,
