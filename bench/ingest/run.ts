@@ -1,5 +1,5 @@
 /**
- * Ingestion benchmark: `node -r @swc-node/register bench/ingest/run.ts` (SWC_NODE_PROJECT=tsconfig.base.json).
+ * Ingestion benchmark: `npm run bench:ingest` (env knobs below).
  *
  * Starts FerretDB, the S3 and SMTP servers and the five processes (unless GATEWAY_URL is given, with
  * ADMIN_TOKEN and MONGO_URL of that platform), creates an app, then measures over loopback:
@@ -10,9 +10,10 @@
  * prints calls/s, events/s, p50 and p99 latency, and checks that the stored count equals the accepted count.
  *
  * Knobs: BENCH_SINGLE_CALLS (20000), BENCH_CONCURRENCY (64), BENCH_BULK_EVENTS (100000), BENCH_BULK_SIZE (500),
- * BENCH_BULK_CONCURRENCY (4), BENCH_USERS (1000), BENCH_COMPANIES (100).
+ * BENCH_BULK_CONCURRENCY (4), BENCH_USERS (1000), BENCH_COMPANIES (100), BENCH_CPU_PROF (1: profile each service).
  */
-import { startStandaloneStack } from '@exportd/local-stack';
+import { REPO_ROOT, startStandaloneStack } from '@exportd/local-stack';
+import { cpuProfileFlags, nameProfiles, summarizeProfiles } from '../profile';
 import { RAW_COLLECTIONS, TrackingCallRecord, utcDay } from '@exportd/records';
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
@@ -30,6 +31,9 @@ const BULK_CONCURRENCY = num('BENCH_BULK_CONCURRENCY', 4);
 const USERS = num('BENCH_USERS', 1_000);
 const COMPANIES = num('BENCH_COMPANIES', 100);
 const BASELINE_BATCH = 500;
+/** BENCH_CPU_PROF=1: each service writes its CPU profile here, summarized at the end. */
+const profileDir =
+  process.env.BENCH_CPU_PROF === '1' ? join(REPO_ROOT, 'tmp', 'bench-profiles', `ingest-${Date.now()}`) : undefined;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -48,14 +52,20 @@ async function startTarget(): Promise<Target> {
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'exportd-bench-'));
   say(`starting FerretDB, S3, SMTP and the platform (data in ${dataDir})...`);
-  const stack = await startStandaloneStack(dataDir);
+  const stack = await startStandaloneStack(dataDir, {}, { nodeFlags: profileDir ? cpuProfileFlags(profileDir) : [] });
   return {
     gatewayUrl: stack.platform.gatewayUrl,
     adminToken: stack.adminToken,
     mongoUrl: stack.mongoUrl,
     async stop() {
+      const pids = new Map([...stack.platform.processes].map(([name, proc]) => [proc.child.pid ?? 0, name]));
       await stack.stop();
       rmSync(dataDir, { recursive: true, force: true });
+      if (profileDir) {
+        nameProfiles(profileDir, pids);
+        say(`\nCPU profiles (${profileDir}):`);
+        for (const line of summarizeProfiles(profileDir)) say(line);
+      }
     },
   };
 }
