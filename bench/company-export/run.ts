@@ -18,6 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
+import { Client } from 'pg';
 import { analytics, rowFilter } from '@exportd/contracts';
 import { createGrpcClient } from '@exportd/grpc';
 
@@ -168,6 +169,14 @@ async function main(): Promise<void> {
     }
     await flush(true);
     await connection.close();
+    // PostgreSQL's planner needs statistics to pick the company id index over the app's for the per-company
+    // reads; autovacuum gathers them some time after a bulk load, so gather them now.
+    if (mongo.postgresUrl) {
+      const pg = new Client({ connectionString: mongo.postgresUrl });
+      await pg.connect();
+      await pg.query('ANALYZE');
+      await pg.end();
+    }
     say(`seeded in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s: ${JSON.stringify(counts)}`);
 
     // The gRPC stream alone (aggregation -> this process), to tell the two hops apart.

@@ -37,11 +37,18 @@ export interface CompanyScope {
   excluded?: readonly string[];
 }
 
+/** How many companies' counters and attribute days are read ahead of the one being computed. */
+export const COMPANY_READ_AHEAD = 8;
+
 /**
- * Reads the raw collections ingestion writes (read-only). Each collection is read by one cursor sorted by
- * company id, and the four are merged company by company, so memory holds one company's records at a time
- * whatever the number of companies. With MongoDB, indexes on `{appId: 1, companyId: 1}` (and
- * `{appId: 1, type: 1, companyIds: 1}` on tracking_calls) let the server stream them in that order.
+ * Reads the raw collections ingestion writes (read-only), company by company in company id order, so memory
+ * holds a few companies' records at a time whatever the number of companies.
+ *
+ * The profiles (one small document per company) and the feedback calls (few) are each read by one cursor
+ * sorted by company id. The daily counters and attribute days, the bulk of the data, are read per company
+ * with the company id as an equality (`{appId, companyId}`, an index of ingestion's: FerretDB pushes the
+ * equality down to PostgreSQL), a few companies ahead of the one being computed. Sorting them instead would
+ * make FerretDB, which sorts in its own memory, load every counter of the app before the first row.
  */
 @Injectable()
 export class CompanyUsageRepository {
@@ -64,8 +71,9 @@ export class CompanyUsageRepository {
   }
 
   /**
-   * The four cursors, each narrowed by `byCompany` (the feedback cursor by `byCompanies`, on its id list),
-   * merged company by company.
+   * The profiles narrowed by `byCompany` and the feedback calls by `byCompanies` (on their id list), each one
+   * cursor sorted by company; each profile's counters and attribute days read by its company id, up to
+   * COMPANY_READ_AHEAD companies ahead.
    */
   private async *merged(
     appId: string,
@@ -82,20 +90,8 @@ export class CompanyUsageRepository {
         { projection: { _id: 0, companyId: 1, firstSeen: 1, lastSeen: 1, attributes: 1 }, batchSize: CURSOR_BATCH },
       )
       .sort({ companyId: 1 });
-    const usage = db
-      .collection<UsageDailyRecord>(RAW_COLLECTIONS.usageDaily)
-      .find(
-        { appId, ...byCompany, day: { $lte: lastDay }, count: { $gt: 0 } },
-        { projection: { _id: 0, companyId: 1, event: 1, day: 1, count: 1 }, batchSize: CURSOR_BATCH },
-      )
-      .sort({ companyId: 1 });
-    const attributes = db
-      .collection<CompanyAttributesDailyRecord>(RAW_COLLECTIONS.companyAttributesDaily)
-      .find(
-        { appId, ...byCompany, day: { $lte: lastDay } },
-        { projection: { _id: 0, companyId: 1, day: 1, attributes: 1 }, batchSize: CURSOR_BATCH },
-      )
-      .sort({ companyId: 1, day: 1 });
+    const usage = db.collection<UsageDailyRecord>(RAW_COLLECTIONS.usageDaily);
+    const attributes = db.collection<CompanyAttributesDailyRecord>(RAW_COLLECTIONS.companyAttributesDaily);
     // Sorted by companyIds: MongoDB and FerretDB order an array by its smallest element. ($unwind would be
     // the obvious tool, but FerretDB 1.24's drops the other fields.)
     const feedback = db
@@ -105,55 +101,60 @@ export class CompanyUsageRepository {
         { projection: { _id: 0, companyIds: 1, featureId: 1, score: 1, timestamp: 1, day: 1 }, batchSize: CURSOR_BATCH },
       )
       .sort({ companyIds: 1 });
-    const readers = {
-      usage: new GroupedCursor<UsageRow>(usage, (row) => row.companyId),
-      attributes: new GroupedCursor<AttributesRow>(attributes, (row) => row.companyId),
-      feedback: new FeedbackGroups(feedback as AbstractCursor<FeedbackRow>),
+    const feedbackGroups = new FeedbackGroups(feedback as AbstractCursor<FeedbackRow>);
+    /** One company's counters and attribute days (in day order), read by its id. */
+    const read = async (companyId: string): Promise<Pick<CompanyRecords, 'usage' | 'attributes'>> => {
+      const [usageRows, attributeRows] = await Promise.all([
+        usage
+          .find(
+            { appId, companyId, day: { $lte: lastDay }, count: { $gt: 0 } },
+            { projection: { _id: 0, companyId: 1, event: 1, day: 1, count: 1 }, batchSize: CURSOR_BATCH },
+          )
+          .toArray(),
+        attributes
+          .find(
+            { appId, companyId, day: { $lte: lastDay } },
+            { projection: { _id: 0, companyId: 1, day: 1, attributes: 1 }, batchSize: CURSOR_BATCH },
+          )
+          .toArray(),
+      ]);
+      attributeRows.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+      return { usage: usageRows as UsageRow[], attributes: attributeRows as AttributesRow[] };
+    };
+    // Reads started ahead, in company order; each settles into a result held until its turn (a failure is
+    // thrown then, so no rejection goes unobserved).
+    const ahead: { profile: ProfileRow; records: Promise<Settled<Pick<CompanyRecords, 'usage' | 'attributes'>>> }[] = [];
+    const settle = <T>(promise: Promise<T>): Promise<Settled<T>> =>
+      promise.then(
+        (value) => ({ ok: true as const, value }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+    const next = async (): Promise<CompanyRecords> => {
+      const head = ahead.shift() as (typeof ahead)[number];
+      const records = await head.records;
+      if (!records.ok) throw records.error;
+      return { profile: head.profile, ...records.value, feedback: await feedbackGroups.take(head.profile.companyId) };
     };
     try {
       for await (const profile of profiles as AsyncIterable<ProfileRow>) {
         if (typeof profile.companyId !== 'string') continue;
-        yield {
-          profile,
-          usage: await readers.usage.take(profile.companyId),
-          attributes: await readers.attributes.take(profile.companyId),
-          feedback: await readers.feedback.take(profile.companyId),
-        };
+        ahead.push({ profile, records: settle(read(profile.companyId)) });
+        if (ahead.length > COMPANY_READ_AHEAD) yield await next();
       }
+      while (ahead.length > 0) yield await next();
     } finally {
-      await Promise.all([profiles.close(), usage.close(), attributes.close(), feedback.close()]);
+      // Reads still in flight (the consumer stopped early) end on their own; their results are dropped.
+      await Promise.all([profiles.close(), feedback.close(), ...ahead.map((entry) => entry.records)]);
     }
   }
 }
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /** MongoDB orders strings by their UTF-8 bytes (no collation); so does this. */
 export function compareKeys(a: string, b: string): number {
   if (a === b) return 0;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
-/** Reads a cursor sorted by a key, one group of equal keys at a time. */
-export class GroupedCursor<T> {
-  private pending: T | null | undefined;
-
-  constructor(
-    private readonly cursor: AbstractCursor<T>,
-    private readonly keyOf: (row: T) => string,
-  ) {}
-
-  /** The rows with this key; rows with smaller keys (companies without a profile) are skipped. */
-  async take(key: string): Promise<T[]> {
-    const rows: T[] = [];
-    for (;;) {
-      if (this.pending === undefined) this.pending = await this.cursor.next();
-      const row = this.pending;
-      if (row === null) return rows;
-      const order = compareKeys(String(this.keyOf(row)), key);
-      if (order > 0) return rows;
-      if (order === 0) rows.push(row);
-      this.pending = undefined;
-    }
-  }
 }
 
 /**

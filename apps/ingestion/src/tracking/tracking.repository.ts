@@ -90,6 +90,9 @@ export class TrackingRepository implements OnModuleInit {
     await this.companies.createIndex({ appId: 1 });
     await this.usage.createIndex({ appId: 1, day: 1 });
     await this.companyDays.createIndex({ appId: 1, day: 1 });
+    // The company data export reads each company's counters and attribute days by its id.
+    await this.usage.createIndex({ appId: 1, companyId: 1 });
+    await this.companyDays.createIndex({ appId: 1, companyId: 1 });
     await this.journal.createIndex({ createdAt: 1 });
   }
 
