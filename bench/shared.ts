@@ -1,5 +1,5 @@
 /** Pieces the benchmarks share: seeding raw events straight into the database, and the platform's HTTP API. */
-import { PlatformOptions, StandaloneStack, startStandaloneStack } from '@exportd/local-stack';
+import { PlatformOptions, StandaloneStack, startStandaloneStack, stopAllProcesses } from '@exportd/local-stack';
 import { RAW_COLLECTIONS } from '@exportd/records';
 import mongoose from 'mongoose';
 import { randomUUID } from 'node:crypto';
@@ -9,6 +9,14 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const say = (line: string) => process.stdout.write(`${line}\n`);
+
+// Ctrl-C or SIGTERM stops every server and service a benchmark started, so none outlives it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    say(`\n${signal}: stopping the benchmark's servers...`);
+    void stopAllProcesses().finally(() => process.exit(130));
+  });
+}
 
 /** A positive numeric `--name value` flag. */
 export function flag(name: string, fallback: number): number {

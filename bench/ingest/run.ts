@@ -14,6 +14,7 @@
  */
 import { REPO_ROOT, startStandaloneStack } from '@exportd/local-stack';
 import { cpuProfileFlags, nameProfiles, summarizeProfiles } from '../profile';
+import { say } from '../shared';
 import { RAW_COLLECTIONS, TrackingCallRecord, utcDay } from '@exportd/records';
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
@@ -34,8 +35,6 @@ const BASELINE_BATCH = 500;
 /** BENCH_CPU_PROF=1: each service writes its CPU profile here, summarized at the end. */
 const profileDir =
   process.env.BENCH_CPU_PROF === '1' ? join(REPO_ROOT, 'tmp', 'bench-profiles', `ingest-${Date.now()}`) : undefined;
-
-const say = (line: string) => process.stdout.write(`${line}\n`);
 
 interface Target {
   gatewayUrl: string;

@@ -26,49 +26,55 @@ export async function startStandaloneStack(
   env: NodeJS.ProcessEnv = {},
   processes: Pick<PlatformOptions, 'runFrom' | 'nodeFlags'> = {},
 ): Promise<StandaloneStack> {
-  const mongo = await startFerretDb({ dataDir });
-  const credentials = { accessKeyId: `bench${randomBytes(4).toString('hex')}`, secretAccessKey: randomBytes(20).toString('hex') };
-  const s3 = await startS3Server({ dataDir, ...credentials });
-  const smtp = await startSmtpCapture({ mailDir: join(dataDir, 'mail') });
-  const bucket = 'bench';
-  const s3Client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
-  await s3Client.send(new CreateBucketCommand({ Bucket: bucket }));
-  s3Client.destroy();
-
-  const logDir = join(dataDir, 'logs');
-  mkdirSync(logDir, { recursive: true });
-  const adminToken = `adm_${randomBytes(16).toString('hex')}`;
-  const mongoUrl = `${mongo.url}/bench`;
-  const platform = await startPlatform({
-    logDir,
-    ...processes,
-    env: {
-      NODE_ENV: 'production',
-      ADMIN_TOKEN: adminToken,
-      INTERNAL_TOKEN: randomBytes(16).toString('hex'),
-      MONGO_URL: mongoUrl,
-      S3_ENDPOINT: s3.endpoint,
-      S3_REGION: 'us-east-1',
-      S3_ACCESS_KEY_ID: credentials.accessKeyId,
-      S3_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      S3_BUCKET: bucket,
-      SMTP_URL: smtp.url,
-      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      ...env,
-    },
-  });
-  return {
-    platform,
-    mongo,
-    mongoUrl,
-    adminToken,
-    async stop() {
-      await platform.stop();
-      await smtp.stop();
-      await s3.process.stop();
-      await mongo.stop();
-    },
+  // Servers are stopped in reverse order of start, also when a later step fails (no server outlives it).
+  const started: { stop(): Promise<void> }[] = [];
+  const stopStarted = async () => {
+    for (const server of started.reverse()) await server.stop().catch(() => undefined);
   };
+  try {
+    const mongo = await startFerretDb({ dataDir });
+    started.push(mongo);
+    const credentials = {
+      accessKeyId: `bench${randomBytes(4).toString('hex')}`,
+      secretAccessKey: randomBytes(20).toString('hex'),
+    };
+    const s3 = await startS3Server({ dataDir, ...credentials });
+    started.push(s3.process);
+    const smtp = await startSmtpCapture({ mailDir: join(dataDir, 'mail') });
+    started.push(smtp);
+    const bucket = 'bench';
+    const s3Client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
+    await s3Client.send(new CreateBucketCommand({ Bucket: bucket }));
+    s3Client.destroy();
+
+    const logDir = join(dataDir, 'logs');
+    mkdirSync(logDir, { recursive: true });
+    const adminToken = `adm_${randomBytes(16).toString('hex')}`;
+    const mongoUrl = `${mongo.url}/bench`;
+    const platform = await startPlatform({
+      logDir,
+      ...processes,
+      env: {
+        NODE_ENV: 'production',
+        ADMIN_TOKEN: adminToken,
+        INTERNAL_TOKEN: randomBytes(16).toString('hex'),
+        MONGO_URL: mongoUrl,
+        S3_ENDPOINT: s3.endpoint,
+        S3_REGION: 'us-east-1',
+        S3_ACCESS_KEY_ID: credentials.accessKeyId,
+        S3_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        S3_BUCKET: bucket,
+        SMTP_URL: smtp.url,
+        ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        ...env,
+      },
+    });
+    started.push(platform);
+    return { platform, mongo, mongoUrl, adminToken, stop: stopStarted };
+  } catch (error) {
+    await stopStarted();
+    throw error;
+  }
 }
 
 /** Peak resident memory (VmHWM) of a process, in MB; NaN when unknown. */
