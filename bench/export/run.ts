@@ -11,7 +11,7 @@
  * (VmHWM); with several sizes, a table of how they grow and an SVG chart of rows/s against size per format.
  * `--cpu-prof` writes each service's CPU profile and prints where the time went.
  */
-import { peakRssMb, REPO_ROOT } from '@exportd/local-stack';
+import { ferretDbBackend, peakRssMb, REPO_ROOT } from '@exportd/local-stack';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -102,22 +102,10 @@ async function measureSize(
   return { runs, profiles };
 }
 
-async function main(): Promise<void> {
-  const sizes = listFlag('events', ['100000']).map(Number);
-  const formats = listFlag('formats', ['csv', 'json', 'jsonl']);
-  const workers = flag('workers', 2);
-  const gzipLevel = flag('gzip-level', 6);
-  const profileDir = hasFlag('cpu-prof') ? join(REPO_ROOT, 'tmp', 'bench-profiles', `export-${Date.now()}`) : undefined;
-  const runs: Run[] = [];
-  const profiles: string[] = [];
-  for (const events of sizes) {
-    const measured = await measureSize(events, formats, { workers, gzipLevel, profileDir });
-    runs.push(...measured.runs);
-    profiles.push(...measured.profiles.map((line) => (line.startsWith(' ') ? line : `[${events} events] ${line}`)));
-  }
-
+/** The figures so far, as a table; each size's run adds its rows, so an interrupted run keeps what it measured. */
+function printTable(runs: Run[], settings: string): void {
   say('');
-  say(`exportd export benchmark: gzip level ${gzipLevel}, ${workers} export worker(s), FerretDB in the same run`);
+  say(`exportd export benchmark: ${settings}`);
   say(
     'events     format  full rows/s  baseline rows/s  ratio  peak RSS MB (gateway/ingestion/aggregation/export-job/notification)',
   );
@@ -129,25 +117,42 @@ async function main(): Promise<void> {
       `${String(run.events).padEnd(10)} ${run.format.padEnd(7)} ${String(Math.round(run.rate)).padStart(11)}  ${String(Math.round(run.baseRate)).padStart(15)}  ${(run.rate / run.baseRate).toFixed(2).padStart(5)}  ${peaks.join('/')}`,
     );
   }
-  if (sizes.length > 1) {
-    const chart = listFlag('chart', [join(REPO_ROOT, 'bench', 'export', 'rows-per-second.svg')])[0];
-    writeLineChart(chart, {
-      title: `Export rows/s by size (gzip ${gzipLevel}, ${workers} workers; dashed: baseline)`,
-      x: 'events exported',
-      y: 'rows per second',
-      series: formats.flatMap((format) => {
-        const mine = runs.filter((r) => r.format === format);
-        return [
-          { name: `${format} full path`, points: mine.map((r): [number, number] => [r.events, r.rate]) },
-          { name: `${format} baseline`, points: mine.map((r): [number, number] => [r.events, r.baseRate]), dashed: true },
-        ];
-      }),
-    });
-    say(`chart written to ${chart}`);
-  }
-  if (profileDir) {
-    say(`\nCPU profiles (${profileDir}):`);
-    for (const line of profiles) say(line);
+}
+
+function writeChart(path: string, runs: Run[], formats: string[], settings: string): void {
+  writeLineChart(path, {
+    title: `Export rows/s by size (${settings}; dashed: baseline)`,
+    x: 'events exported',
+    y: 'rows per second',
+    series: formats.flatMap((format) => {
+      const mine = runs.filter((r) => r.format === format);
+      return [
+        { name: `${format} full path`, points: mine.map((r): [number, number] => [r.events, r.rate]) },
+        { name: `${format} baseline`, points: mine.map((r): [number, number] => [r.events, r.baseRate]), dashed: true },
+      ];
+    }),
+  });
+  say(`chart written to ${path}`);
+}
+
+async function main(): Promise<void> {
+  const sizes = listFlag('events', ['100000']).map(Number);
+  const formats = listFlag('formats', ['csv', 'json', 'jsonl']);
+  const workers = flag('workers', 2);
+  const gzipLevel = flag('gzip-level', 6);
+  const chart = listFlag('chart', [join(REPO_ROOT, 'bench', 'export', 'rows-per-second.svg')])[0];
+  const profileDir = hasFlag('cpu-prof') ? join(REPO_ROOT, 'tmp', 'bench-profiles', `export-${Date.now()}`) : undefined;
+  const settings = `gzip ${gzipLevel}, ${workers} workers, FerretDB on ${ferretDbBackend()}`;
+  const runs: Run[] = [];
+  for (const [i, events] of sizes.entries()) {
+    const measured = await measureSize(events, formats, { workers, gzipLevel, profileDir });
+    runs.push(...measured.runs);
+    printTable(runs, settings);
+    if (i > 0) writeChart(chart, runs, formats, settings);
+    if (profileDir) {
+      say(`\nCPU profiles of the ${events}-event run (${profileDir}/${events}):`);
+      for (const line of measured.profiles) say(line);
+    }
   }
 }
 
