@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Creates .tools/python-venv with what the tests' Python scripts import (the Coveo seed's sample client needs
-# requests and pandas), from PyPI. Idempotent: a venv that already has both at these versions is kept.
+# requests and pandas; the Parquet export test reads files with pyarrow), from PyPI. Idempotent: a venv that already has all of them at these versions is kept.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 venv="$root/.tools/python-venv"
-requirements=(requests==2.34.2 pandas==3.1.1)
+requirements=(requests==2.34.2 pandas==3.1.1 pyarrow==26.0.1)
 
 command -v python3 >/dev/null || { echo "python3 (3.11 or later) is required for the Python client test" >&2; exit 1; }
 
