@@ -4,7 +4,8 @@
  * order), and writes it through the export path's own formatter and gzip (writeExportFile) into a local
  * file. No gRPC, no S3: what the full path is measured against.
  *
- * Env: MONGO_URL, APP_ID, FORMAT (json|jsonl|csv), OUT (file), EXPORT_GZIP_LEVEL (default 6).
+ * Env: MONGO_URL, APP_ID, FORMAT (json|jsonl|csv|parquet), COMPRESSION (gzip|zstd|none, default gzip), OUT (file),
+ * EXPORT_GZIP_LEVEL (default 6).
  * Prints one JSON line: {"rows","bytes","seconds","peakRssMb"}.
  */
 import { RAW_COLLECTIONS, TrackingCallRecord, EXPORT_EVENT_TYPE } from '@exportd/records';
@@ -12,6 +13,7 @@ import mongoose from 'mongoose';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { RowBatchLike, writeExportFile } from '../formats/export-file-writer';
+import { ExportCompression } from '../formats/file-encoding';
 import { ExportFormat } from '../formats/row-formatter';
 
 const COLUMNS = [
@@ -61,8 +63,12 @@ async function main(): Promise<void> {
   const started = performance.now();
   const written = await writeExportFile(
     batches(connection, env.APP_ID as string),
-    (env.FORMAT ?? 'jsonl') as ExportFormat,
-    Number(env.EXPORT_GZIP_LEVEL ?? 6),
+    {
+      format: (env.FORMAT ?? 'jsonl') as ExportFormat,
+      compression: (env.COMPRESSION ?? 'gzip') as ExportCompression,
+      gzipLevel: Number(env.EXPORT_GZIP_LEVEL ?? 6),
+      dataType: 'events',
+    },
     (body) => pipeline(body, createWriteStream(env.OUT as string)),
     new AbortController().signal,
   );

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@exportd/runtime';
 import { Connection, Model, Schema } from 'mongoose';
+import type { ExportCompression } from '../formats/file-encoding';
 import type { ExportFormat } from '../formats/row-formatter';
 import type { ExportDataType } from '../jobs/partition-planner';
 import type { Cadence } from '../scheduler/periods';
@@ -25,6 +26,8 @@ export interface ExportScheduleRecord {
   frequency: Cadence;
   dataTypes: ExportDataType[];
   format: ExportFormat;
+  /** Absent (schedules stored before compression was a choice): gzip. */
+  compression?: ExportCompression;
   userIds: string[];
   companyIds: string[];
   eventTypes: string[];
@@ -44,6 +47,7 @@ const schema = new Schema<ExportScheduleRecord>(
     frequency: String,
     dataTypes: [String],
     format: String,
+    compression: String,
     userIds: [String],
     companyIds: [String],
     eventTypes: [String],

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { contentTypeOfName } from '../formats/file-encoding';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
 import { DestinationsService, DestinationWriter } from '../destinations';
 import { ExportJobsService, ExportJobView } from '../jobs/export-jobs.service';
@@ -54,6 +55,7 @@ export class ScheduledExportTask extends ScheduledTask {
       api: 'on_demand' as const,
       dataTypes: schedule.dataTypes,
       format: schedule.format,
+      compression: schedule.compression ?? 'gzip',
       fromDay: run.fromDay,
       toDay: run.toDay,
       history: '',
@@ -79,7 +81,7 @@ export class ScheduledExportTask extends ScheduledTask {
     if (job.manifestKey) keys.push({ name: 'manifest.json', key: job.manifestKey });
     for (const { name, key } of keys) {
       const body = await this.storage.read(key, signal);
-      const type = name.endsWith('.json') ? 'application/json' : 'application/gzip';
+      const type = contentTypeOfName(name);
       await this.writer.put(destination, `${schedule._id}/${run.periodKey}/${name}`, body, type, signal);
     }
   }

@@ -1,7 +1,13 @@
 import { Controller } from '@nestjs/common';
 import { exportsV1, schedulesV1 } from '@exportd/contracts';
 import { InvalidExportRequest } from '../jobs/export-jobs.errors';
-import { dataTypeFromProto, dataTypeToProto } from '../jobs/export-job.mapper';
+import {
+  compressionFromProto,
+  compressionToProto,
+  dataTypeFromProto,
+  dataTypeToProto,
+  formatToProto,
+} from '../jobs/export-job.mapper';
 import { ExportFormat } from '../formats/row-formatter';
 import { cadenceFromProto, cadenceToProto } from '../scheduler/schedule.mapper';
 import { ExportScheduleView, ExportSchedulePatch, ExportSchedulesService, ScheduleRunView } from './export-schedules.service';
@@ -19,6 +25,7 @@ export class ExportSchedulesController implements schedulesV1.ExportSchedulesSer
       frequency: cadenceFromProto(request.frequency),
       dataTypes: request.dataTypes.map(dataTypeFromProto),
       format: formatFromProto(request.format),
+      compression: compressionFromProto(request.compression),
       userIds: request.userIds,
       companyIds: request.companyIds,
       eventTypes: request.eventTypes,
@@ -44,6 +51,7 @@ export class ExportSchedulesController implements schedulesV1.ExportSchedulesSer
     if (request.frequency !== undefined) patch.frequency = cadenceFromProto(request.frequency);
     if (request.dataTypes.length > 0) patch.dataTypes = request.dataTypes.map(dataTypeFromProto);
     if (request.format !== undefined) patch.format = formatFromProto(request.format);
+    if (request.compression !== undefined) patch.compression = compressionFromProto(request.compression);
     if (request.filter !== undefined) patch.filter = request.filter;
     if (request.delivery !== undefined) patch.delivery = deliveryFromProto(request.delivery);
     const { view, webhookSecret } = await this.schedules.update(request.appId, request.id, patch);
@@ -69,7 +77,8 @@ export class ExportSchedulesController implements schedulesV1.ExportSchedulesSer
 function formatFromProto(format: exportsV1.ExportFormat): ExportFormat {
   if (format === exportsV1.ExportFormat.EXPORT_FORMAT_CSV) return 'csv';
   if (format === exportsV1.ExportFormat.EXPORT_FORMAT_JSONL) return 'jsonl';
-  throw new InvalidExportRequest('format must be csv or jsonl');
+  if (format === exportsV1.ExportFormat.EXPORT_FORMAT_PARQUET) return 'parquet';
+  throw new InvalidExportRequest('format must be csv, jsonl or parquet');
 }
 
 function deliveryFromProto(delivery: schedulesV1.ScheduleDelivery | undefined) {
@@ -96,7 +105,8 @@ function toProto(view: ExportScheduleView): schedulesV1.ExportSchedule {
     id: schedule._id,
     frequency: cadenceToProto(schedule.frequency),
     dataTypes: schedule.dataTypes.map(dataTypeToProto),
-    format: schedule.format === 'csv' ? exportsV1.ExportFormat.EXPORT_FORMAT_CSV : exportsV1.ExportFormat.EXPORT_FORMAT_JSONL,
+    format: formatToProto(schedule.format),
+    compression: compressionToProto(schedule.compression),
     userIds: schedule.userIds,
     companyIds: schedule.companyIds,
     eventTypes: schedule.eventTypes,

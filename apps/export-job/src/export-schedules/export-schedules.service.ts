@@ -3,6 +3,7 @@ import { DomainError } from '@exportd/grpc';
 import { Clock } from '@exportd/runtime';
 import { randomUUID } from 'node:crypto';
 import { DestinationNotFound, DestinationsService } from '../destinations';
+import { compressionRefusal, ExportCompression } from '../formats/file-encoding';
 import { ExportFormat } from '../formats/row-formatter';
 import { InvalidExportRequest } from '../jobs/export-jobs.errors';
 import { ExportPreconditions } from '../jobs/export-preconditions';
@@ -20,6 +21,7 @@ export interface ExportScheduleInput {
   frequency: Cadence;
   dataTypes: ExportDataType[];
   format: ExportFormat;
+  compression: ExportCompression;
   userIds: string[];
   companyIds: string[];
   eventTypes: string[];
@@ -29,7 +31,7 @@ export interface ExportScheduleInput {
 }
 
 export type ExportSchedulePatch = Partial<
-  Pick<ExportScheduleInput, 'frequency' | 'dataTypes' | 'format' | 'filter' | 'delivery'>
+  Pick<ExportScheduleInput, 'frequency' | 'dataTypes' | 'format' | 'compression' | 'filter' | 'delivery'>
 >;
 
 export interface ScheduleRunView {
@@ -56,7 +58,7 @@ export class ExportScheduleNotFound extends DomainError {
   }
 }
 
-const FORMATS: ExportFormat[] = ['csv', 'jsonl'];
+const FORMATS: ExportFormat[] = ['csv', 'jsonl', 'parquet'];
 
 /** Scheduled exports (seed 003): the schedules, their runs and what each run delivered. */
 @Injectable()
@@ -119,7 +121,12 @@ export class ExportSchedulesService {
   ): Promise<{ view: ExportScheduleView; webhookSecret: string }> {
     await this.preconditions.assertPlanIncludesExports(appId);
     const stored = await this.record(appId, id);
-    const merged: ExportScheduleInput = { ...stored, ...patch, delivery: patch.delivery ?? stored.delivery };
+    const merged: ExportScheduleInput = {
+      ...stored,
+      compression: stored.compression ?? 'gzip',
+      ...patch,
+      delivery: patch.delivery ?? stored.delivery,
+    };
     await this.check(appId, merged);
     const { delivery: _delivery, ...rest } = patch;
     const fields: Partial<ExportScheduleRecord> = { ...rest, updatedAt: this.clock.now() };
@@ -179,7 +186,9 @@ export class ExportSchedulesService {
     if (input.dataTypes.length === 0) throw new InvalidExportRequest('dataTypes must name at least one data type');
     const unknown = input.dataTypes.filter((type) => !EXPORT_DATA_TYPES.includes(type));
     if (unknown.length > 0) throw new InvalidExportRequest(`data types not available: ${unknown.join(', ')}`);
-    if (!FORMATS.includes(input.format)) throw new InvalidExportRequest('format must be csv or jsonl');
+    if (!FORMATS.includes(input.format)) throw new InvalidExportRequest('format must be csv, jsonl or parquet');
+    const refusal = compressionRefusal(input.format, input.compression);
+    if (refusal) throw new InvalidExportRequest(refusal, { compression: input.compression });
     if (input.mode === 'incremental' && input.dataTypes.some((type) => type !== 'events' && type !== 'feedback'))
       throw new InvalidExportRequest('incremental exports hold events and feedback only');
     const { webhookUrl, emails, destinationId } = input.delivery;

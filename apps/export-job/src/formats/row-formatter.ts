@@ -1,8 +1,8 @@
 import { COMPANY_FEATURE_LIST_COLUMNS, CsvWriter } from '@exportd/csv';
 
-export type ExportFormat = 'json' | 'jsonl' | 'csv';
-
-export const FILE_EXTENSION: Record<ExportFormat, string> = { json: 'json.gz', jsonl: 'jsonl.gz', csv: 'csv.gz' };
+/** The formats written as text (then compressed whole); parquet is written by its own writer. */
+export type TextFormat = 'json' | 'jsonl' | 'csv';
+export type ExportFormat = TextFormat | 'parquet';
 
 /**
  * Turns batches of rows (JSON text, as aggregation sends them) into file text.
@@ -19,7 +19,7 @@ export class RowFormatter {
   private csv: CsvWriter | undefined;
   private headerWritten = false;
 
-  constructor(readonly format: ExportFormat) {}
+  constructor(readonly format: TextFormat) {}
 
   get rowCount(): number {
     return this.rows;

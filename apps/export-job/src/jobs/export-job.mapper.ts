@@ -1,4 +1,5 @@
 import { analytics, exportsV1 } from '@exportd/contracts';
+import { ExportCompression } from '../formats/file-encoding';
 import { ExportFormat } from '../formats/row-formatter';
 import { CoveoCsvFormat, CoveoExport, CoveoExportAsked, zipFilename } from './coveo-export';
 import { InvalidExportRequest } from './export-jobs.errors';
@@ -26,6 +27,7 @@ const FORMATS = new Map<exportsV1.ExportFormat, ExportFormat>([
   [exportsV1.ExportFormat.EXPORT_FORMAT_JSON, 'json'],
   [exportsV1.ExportFormat.EXPORT_FORMAT_JSONL, 'jsonl'],
   [exportsV1.ExportFormat.EXPORT_FORMAT_CSV, 'csv'],
+  [exportsV1.ExportFormat.EXPORT_FORMAT_PARQUET, 'parquet'],
 ]);
 const DATA_TYPES = new Map<analytics.DataType, ExportDataType>([
   [analytics.DataType.DATA_TYPE_EVENTS, 'events'],
@@ -57,12 +59,35 @@ function apiToProto(api: ExportApi): exportsV1.ExportApi {
   return APIS_TO_PROTO.get(api) ?? exportsV1.ExportApi.EXPORT_API_BULK;
 }
 
-function formatToProto(format: ExportFormat): exportsV1.ExportFormat {
+export function formatToProto(format: ExportFormat): exportsV1.ExportFormat {
   return format === 'csv'
     ? exportsV1.ExportFormat.EXPORT_FORMAT_CSV
     : format === 'jsonl'
       ? exportsV1.ExportFormat.EXPORT_FORMAT_JSONL
-      : exportsV1.ExportFormat.EXPORT_FORMAT_JSON;
+      : format === 'parquet'
+        ? exportsV1.ExportFormat.EXPORT_FORMAT_PARQUET
+        : exportsV1.ExportFormat.EXPORT_FORMAT_JSON;
+}
+
+const COMPRESSIONS = new Map<exportsV1.ExportCompression, ExportCompression>([
+  [exportsV1.ExportCompression.EXPORT_COMPRESSION_UNSPECIFIED, 'gzip'],
+  [exportsV1.ExportCompression.EXPORT_COMPRESSION_GZIP, 'gzip'],
+  [exportsV1.ExportCompression.EXPORT_COMPRESSION_ZSTD, 'zstd'],
+  [exportsV1.ExportCompression.EXPORT_COMPRESSION_NONE, 'none'],
+]);
+
+export function compressionFromProto(compression: exportsV1.ExportCompression): ExportCompression {
+  const known = COMPRESSIONS.get(compression);
+  if (!known) throw new InvalidExportRequest('compression must be gzip, zstd or none', { compression });
+  return known;
+}
+
+export function compressionToProto(compression: ExportCompression | undefined): exportsV1.ExportCompression {
+  return compression === 'zstd'
+    ? exportsV1.ExportCompression.EXPORT_COMPRESSION_ZSTD
+    : compression === 'none'
+      ? exportsV1.ExportCompression.EXPORT_COMPRESSION_NONE
+      : exportsV1.ExportCompression.EXPORT_COMPRESSION_GZIP;
 }
 
 export function dataTypeFromProto(type: analytics.DataType): ExportDataType {
@@ -75,12 +100,15 @@ export function requestFromProto(request: exportsV1.CreateExportJobRequest): Exp
   const api = apiFromProto(request.api);
   // A Coveo job writes one zip of CSVs (its dialect is coveo.csv_format); the zip is the Coveo API's alone.
   const format = api === 'coveo' ? 'csv' : FORMATS.get(request.format);
-  if (!format) throw new InvalidExportRequest('format must be json, jsonl or csv');
+  if (!format) throw new InvalidExportRequest('format must be json, jsonl, csv or parquet');
+  if (api === 'coveo' && request.compression !== exportsV1.ExportCompression.EXPORT_COMPRESSION_UNSPECIFIED)
+    throw new InvalidExportRequest('compression does not apply to Coveo-compatible exports (one zip)');
   const dataTypes = request.dataTypes.map(dataTypeFromProto);
   return {
     api,
     dataTypes,
     format,
+    ...(api === 'coveo' ? {} : { compression: compressionFromProto(request.compression) }),
     fromDay: request.fromDay,
     toDay: request.toDay,
     history: request.history,
@@ -123,6 +151,7 @@ export function toProtoJob(view: ExportJobView): exportsV1.ExportJob {
     status: STATUSES[view.status],
     dataTypes: job.dataTypes.map(dataTypeToProto),
     format: coveo ? exportsV1.ExportFormat.EXPORT_FORMAT_CSV_ZIP : formatToProto(job.format),
+    compression: coveo ? exportsV1.ExportCompression.EXPORT_COMPRESSION_UNSPECIFIED : compressionToProto(job.compression),
     fromDay: job.fromDay,
     toDay: job.toDay,
     history: job.history,
@@ -180,6 +209,7 @@ export function publicJobJson(view: ExportJobView): Record<string, unknown> {
     api: apiOf(job),
     status: view.status,
     format: job.format,
+    ...(job.coveo ? {} : { compression: job.compression ?? 'gzip' }),
     from: job.fromDay,
     to: job.toDay,
     data_types: job.dataTypes,

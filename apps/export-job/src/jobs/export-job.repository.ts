@@ -3,6 +3,7 @@ import { InjectConnection } from '@exportd/runtime';
 import { randomUUID } from 'node:crypto';
 import { Connection, Model, Schema } from 'mongoose';
 import { insertOnce } from '../db/records';
+import type { ExportCompression } from '../formats/file-encoding';
 import { ExportFormat } from '../formats/row-formatter';
 import { ExportFileRecord, fileSchema } from '../queue/partition-queue.repository';
 import { CoveoExport } from './coveo-export';
@@ -28,6 +29,8 @@ export interface ExportJobRecord {
   api: string;
   dataTypes: ExportDataType[];
   format: ExportFormat;
+  /** Absent (jobs stored before compression was a choice): gzip. */
+  compression?: ExportCompression;
   fromDay: string;
   toDay: string;
   eventTypes: string[];
@@ -152,6 +155,7 @@ const jobSchema = new Schema<ExportJobRecord>(
     api: String,
     dataTypes: [String],
     format: String,
+    compression: String,
     fromDay: String,
     toDay: String,
     eventTypes: [String],

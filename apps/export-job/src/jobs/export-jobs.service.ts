@@ -3,7 +3,7 @@ import { currentRequestId } from '@exportd/observability';
 import { Clock } from '@exportd/runtime';
 import { randomUUID } from 'node:crypto';
 import { lookUpEach } from '../db/records';
-import { FILE_EXTENSION } from '../formats/row-formatter';
+import { fileExtension } from '../formats/file-encoding';
 import {
   ExportFileRecord,
   PartitionQueueRepository,
@@ -145,6 +145,7 @@ export class ExportJobsService {
       api,
       dataTypes: request.dataTypes,
       format: request.format,
+      compression: request.compression ?? 'gzip',
       fromDay: request.fromDay,
       toDay: request.toDay,
       eventTypes: request.eventTypes,
@@ -315,6 +316,7 @@ export class ExportJobsService {
       job_id: job._id,
       app_id: job.appId,
       format: job.format,
+      ...(job.coveo ? {} : { compression: job.compression ?? 'gzip' }),
       from: job.fromDay,
       to: job.toDay,
       data_types: job.dataTypes,
@@ -384,10 +386,12 @@ export class ExportJobsService {
   }
 
   fileFor(
-    job: Pick<ExportJobRecord, '_id' | 'appId' | 'format' | 'coveo'>,
+    job: Pick<ExportJobRecord, '_id' | 'appId' | 'format' | 'compression' | 'coveo'>,
     partitionKey: string,
   ): { filename: string; key: string } {
-    const filename = job.coveo ? zipFilename(job.coveo, job._id) : `${partitionKey}.${FILE_EXTENSION[job.format]}`;
+    const filename = job.coveo
+      ? zipFilename(job.coveo, job._id)
+      : `${partitionKey}.${fileExtension(job.format, job.compression ?? 'gzip')}`;
     return { filename, key: objectKey(job.appId, job._id, filename) };
   }
 

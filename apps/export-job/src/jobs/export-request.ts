@@ -1,3 +1,4 @@
+import { compressionRefusal, ExportCompression } from '../formats/file-encoding';
 import { ExportFormat } from '../formats/row-formatter';
 import { checkCoveoRequest, CoveoExportAsked, coveredDays, dataTypeOfTable } from './coveo-export';
 import { InvalidExportRequest } from './export-jobs.errors';
@@ -11,6 +12,8 @@ export interface ExportRequest {
   /** Empty: events. */
   dataTypes: ExportDataType[];
   format: ExportFormat;
+  /** Absent: gzip. */
+  compression?: ExportCompression;
   fromDay: string;
   toDay: string;
   /** company_features by history option instead of a day range. */
@@ -97,6 +100,9 @@ export function checkExportRequest(request: ExportRequest): ExportRequest {
 
   if (request.received && dataTypes.some((type) => type !== 'events' && type !== 'feedback'))
     throw new InvalidExportRequest('incremental exports hold events and feedback only');
+
+  const refusal = compressionRefusal(request.format, request.compression ?? 'gzip');
+  if (refusal) throw new InvalidExportRequest(refusal, { compression: request.compression ?? 'gzip' });
 
   checkEmails(request.emails);
 

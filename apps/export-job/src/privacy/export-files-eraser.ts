@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '@exportd/runtime';
+import { contentType } from '../formats/file-encoding';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
 import { lookUpEach } from '../db/records';
 import { ExportJobRecord, ExportJobRepository, FileRevisionRecord, JobEndRecord } from '../jobs/export-job.repository';
@@ -74,7 +75,7 @@ export class ExportFilesEraser {
     const mine = revisions.filter((r) => r.requestId === requestId);
     const kind: StoredFileKind = job.coveo
       ? { zipDialect: job.coveo.csvFormat === 'no_newline' ? 'no_newline' : 'rfc4180' }
-      : { format: job.format };
+      : { format: job.format, compression: job.compression ?? 'gzip' };
     const gzipLevel = this.env.EXPORT_GZIP_LEVEL;
     for (const file of currentFiles(end, earlier)) {
       if (mine.some((r) => r.partition === file.partition)) {
@@ -86,13 +87,13 @@ export class ExportFilesEraser {
       const counted = await redactStoredFile(kind, { userId, read, gzipLevel, signal });
       if (counted.removedRows === 0 && counted.editedRows === 0) continue;
       const key = objectKey(job.appId, job._id, `redacted-${requestId}/${file.filename}`);
-      const contentType = job.coveo ? 'application/zip' : 'application/gzip';
+      const type = job.coveo ? 'application/zip' : contentType(job.format, job.compression ?? 'gzip');
       const written = await redactStoredFile(kind, {
         userId,
         read,
         gzipLevel,
         signal,
-        sink: (body) => this.storage.upload(key, body, contentType, signal),
+        sink: (body) => this.storage.upload(key, body, type, signal),
       });
       const revision: FileRevisionRecord = {
         _id: `${job._id}|${file.partition}|${requestId}`,

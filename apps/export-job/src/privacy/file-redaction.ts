@@ -1,3 +1,4 @@
+import { ParquetReader } from '@dsnp/parquetjs';
 import { csvCell, CsvDialect, neutraliseFormula, noNewlineCell } from '@exportd/csv';
 import { parse } from 'csv-parse';
 import { createHash } from 'node:crypto';
@@ -8,10 +9,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { Entry, open as openZip, ZipFile as ZipReader } from 'yauzl';
 import { ZipFile } from 'yazl';
-import { CHUNK_CHARS, writeGzipFile } from '../formats/export-file-writer';
+import { CHUNK_CHARS, writeCompressedFile, writeParquetRecords } from '../formats/export-file-writer';
+import { decompressor, ExportCompression } from '../formats/file-encoding';
+import { ParquetTyping } from '../formats/parquet-schema';
 import { ExportFormat, RowFormatter } from '../formats/row-formatter';
 
 /*
@@ -26,8 +28,12 @@ import { ExportFormat, RowFormatter } from '../formats/row-formatter';
 const USER_ID_COLUMNS = ['user_id', 'User ID'];
 const USER_LIST_COLUMNS = ['user_ids', 'User IDs'];
 
-/** How a stored file is encoded: a gzipped json / jsonl / csv file, or a zip of CSV tables (Coveo). */
-export type StoredFileKind = { format: ExportFormat } | { zipDialect: CsvDialect };
+/**
+ * How a stored file is encoded: a json / jsonl / csv file compressed whole (gzip when `compression` is absent,
+ * zstd, or none), a Parquet file (its pages GZIP or UNCOMPRESSED by `compression`), or a zip of CSV tables
+ * (Coveo). A rewritten file keeps the encoding.
+ */
+export type StoredFileKind = { format: ExportFormat; compression?: ExportCompression } | { zipDialect: CsvDialect };
 
 export interface RedactionCount {
   /** Rows dropped (the user's own). */
@@ -58,8 +64,10 @@ const emptyCount = (): RedactionCount => ({ removedRows: 0, editedRows: 0, keptR
 /** Counts (without `sink`) or rewrites (with it) one stored file; bytes and sha256 are the rewritten file's. */
 export async function redactStoredFile(kind: StoredFileKind, options: RedactionOptions): Promise<RedactedFile> {
   if ('zipDialect' in kind) return redactZip(kind.zipDialect, options);
+  const compression = kind.compression ?? 'gzip';
+  if (kind.format === 'parquet') return redactParquet(compression, options);
   const count = emptyCount();
-  const text = decompressed(await options.read());
+  const text = decompressed(await options.read(), compression);
   const texts =
     kind.format === 'csv'
       ? redactCsv(text, 'rfc4180', options.userId, count)
@@ -68,14 +76,52 @@ export async function redactStoredFile(kind: StoredFileKind, options: RedactionO
     for await (const text of texts) void text;
     return { ...count, bytes: 0, sha256: '' };
   }
-  const written = await writeGzipFile(texts, options.gzipLevel, options.sink, options.signal);
+  const written = await writeCompressedFile(texts, compression, options.gzipLevel, options.sink, options.signal);
   return { ...count, ...written };
 }
 
-function decompressed(body: Readable): Readable {
-  const gunzip = createGunzip();
-  body.on('error', (error) => gunzip.destroy(error));
-  return body.pipe(gunzip);
+function decompressed(body: Readable, compression: ExportCompression): Readable {
+  const decompress = decompressor(compression);
+  body.on('error', (error) => decompress.destroy(error));
+  return body.pipe(decompress);
+}
+
+/**
+ * A Parquet file: copied to a temporary file (Parquet is read from its footer), read row group by row group,
+ * and rewritten with the same columns, types and page codec; unchanged rows keep their values exactly.
+ */
+async function redactParquet(compression: ExportCompression, options: RedactionOptions): Promise<RedactedFile> {
+  const dir = await mkdtemp(join(tmpdir(), 'exportd-redact-'));
+  const path = join(dir, 'export.parquet');
+  try {
+    await pipeline(await options.read(), createWriteStream(path));
+    const reader = await ParquetReader.openFile(path);
+    try {
+      const count = emptyCount();
+      const columns = reader.getSchema().fieldList.map((field) => field.name);
+      const typing = ParquetTyping.forColumns(columns, compression === 'none' ? 'UNCOMPRESSED' : 'GZIP');
+      async function* records(): AsyncIterable<ParquetTyping | Record<string, unknown>> {
+        yield typing;
+        const cursor = reader.getCursor();
+        for (;;) {
+          const row = (await cursor.next()) as Record<string, unknown> | null;
+          if (!row) return;
+          const redacted = redactRow(row, options.userId, (value) => value === options.userId, listOf, count);
+          if (redacted !== null) yield redacted;
+        }
+      }
+      if (!options.sink) {
+        for await (const record of records()) void record;
+        return { ...count, bytes: 0, sha256: '' };
+      }
+      const written = await writeParquetRecords(records(), options.sink, options.signal);
+      return { ...count, bytes: written.bytes, sha256: written.sha256 };
+    } finally {
+      await reader.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** json: `[`, one row per line (with a trailing comma but the last), `]`; jsonl: one row per line. */

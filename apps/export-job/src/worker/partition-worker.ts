@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXPORT_JOB_ENV, ExportJobEnv } from '../config/env';
 import { writeCsvZip } from '../formats/csv-zip-writer';
+import { contentType } from '../formats/file-encoding';
 import { RowBatchLike, writeExportFile, WrittenFile } from '../formats/export-file-writer';
 import { coveoRowRequest } from '../jobs/coveo-export';
 import { ExportJobRecord, ExportJobRepository } from '../jobs/export-job.repository';
@@ -15,14 +16,12 @@ import { PartitionClaim, PartitionQueueRepository, PartitionRecord } from '../qu
 import { ExportStorage } from '../storage/export-storage';
 import { RowSource } from './row-source';
 
-const CONTENT_TYPE = { json: 'application/gzip', jsonl: 'application/gzip', csv: 'application/gzip' } as const;
-
 /**
  * Workers inside each export-job process: each claims the next attempt of a partition by unique insert (with
  * a lease), keeps the lease alive with a heartbeat, streams the partition's rows to its file and appends the
  * partition's result. A process that dies stops heartbeating; once the lease runs out another worker claims
  * the next attempt and redoes the partition from scratch, overwriting the same object key with the same bytes
- * (rows come in a stable order, gzip is deterministic).
+ * (rows come in a stable order; gzip, zstd and the Parquet writer are deterministic).
  */
 @Injectable()
 export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -221,11 +220,11 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
       },
       signal,
     );
+    const compression = job.compression ?? 'gzip';
     return writeExportFile(
       progress(batches, onBatch),
-      job.format,
-      this.env.EXPORT_GZIP_LEVEL,
-      (body) => this.storage.upload(key, body, CONTENT_TYPE[job.format], signal),
+      { format: job.format, compression, gzipLevel: this.env.EXPORT_GZIP_LEVEL, dataType: partition.dataType },
+      (body) => this.storage.upload(key, body, contentType(job.format, compression), signal),
       signal,
     );
   }

@@ -11,6 +11,7 @@ function job(fields: Partial<exportsV1.ExportJob>): exportsV1.ExportJob {
     status: exportsV1.JobStatus.JOB_STATUS_COMPLETED,
     dataTypes: [],
     format: exportsV1.ExportFormat.EXPORT_FORMAT_JSON,
+    compression: exportsV1.ExportCompression.EXPORT_COMPRESSION_GZIP,
     fromDay: '2024-05-01',
     toDay: '2024-09-30',
     history: '',

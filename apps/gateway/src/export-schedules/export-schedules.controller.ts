@@ -8,7 +8,7 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { schedulesV1 } from '@exportd/contracts';
+import { exportsV1, schedulesV1 } from '@exportd/contracts';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
 import {
   cadenceName,
@@ -64,6 +64,7 @@ export class ExportSchedulesController {
       frequency: cadenceOf(body.frequency),
       dataTypes: body.dataTypes.map(dataTypeOf),
       format: formatOf(body.format),
+      compression: exportsV1.ExportCompression.EXPORT_COMPRESSION_UNSPECIFIED,
       userIds: body.filters?.userIds ?? [],
       companyIds: body.filters?.companyIds ?? [],
       eventTypes: body.filters?.eventTypes ?? [],

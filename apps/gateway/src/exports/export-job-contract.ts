@@ -56,6 +56,7 @@ export function createExportJobRequest(
   return {
     dataTypes: [],
     format: exportsV1.ExportFormat.EXPORT_FORMAT_UNSPECIFIED,
+    compression: exportsV1.ExportCompression.EXPORT_COMPRESSION_UNSPECIFIED,
     fromDay: '',
     toDay: '',
     history: '',
