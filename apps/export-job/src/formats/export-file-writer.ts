@@ -1,4 +1,4 @@
-import { ParquetWriter } from '@dsnp/parquetjs';
+import type { ParquetWriter } from '@dsnp/parquetjs';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough, Readable, Transform } from 'node:stream';
@@ -124,13 +124,16 @@ export async function writeParquetRecords(
   });
   let rows = 0;
   const produce = async () => {
+    // Loaded on first use: parquetjs pulls in thrift, which only Parquet files need.
+    const parquet = await import('@dsnp/parquetjs');
     let writer: ParquetWriter | undefined;
     for await (const item of items) {
       signal.throwIfAborted();
       if (item instanceof ParquetTyping) {
         // parquetjs writes through write(buffer, callback) and end(callback), which a Transform has.
-        const output = counter as unknown as Parameters<typeof ParquetWriter.openStream>[1];
-        writer = await ParquetWriter.openStream(item.schema, output, { rowGroupSize: PARQUET_ROW_GROUP_SIZE });
+        const output = counter as unknown as Parameters<typeof parquet.ParquetWriter.openStream>[1];
+        const schema = new parquet.ParquetSchema(item.definition);
+        writer = await parquet.ParquetWriter.openStream(schema, output, { rowGroupSize: PARQUET_ROW_GROUP_SIZE });
         continue;
       }
       if (!writer) throw new Error('Parquet records arrived before their schema');

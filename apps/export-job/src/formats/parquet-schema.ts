@@ -1,4 +1,4 @@
-import { ParquetSchema, SchemaDefinition } from '@dsnp/parquetjs';
+import type { SchemaDefinition } from '@dsnp/parquetjs';
 import type { ExportDataType } from '../jobs/partition-planner';
 
 /**
@@ -106,7 +106,8 @@ const MS_PER_DAY = 86_400_000;
 
 /** A data type's Parquet schema for these columns, and the conversion of a JSON row into a Parquet record. */
 export class ParquetTyping {
-  readonly schema: ParquetSchema;
+  /** The schema's definition (`new ParquetSchema(definition)` where parquetjs is loaded). */
+  readonly definition: SchemaDefinition;
   private readonly types: ParquetColumnType[];
 
   constructor(
@@ -124,7 +125,7 @@ export class ParquetTyping {
           ? { type: PARQUET_TYPE[type], repeated: true, compression: codec }
           : { type: PARQUET_TYPE[type], optional: true, compression: codec };
     });
-    this.schema = new ParquetSchema(definition);
+    this.definition = definition;
   }
 
   /**

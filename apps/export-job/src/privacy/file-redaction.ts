@@ -1,4 +1,3 @@
-import { ParquetReader } from '@dsnp/parquetjs';
 import { csvCell, CsvDialect, neutraliseFormula, noNewlineCell } from '@exportd/csv';
 import { parse } from 'csv-parse';
 import { createHash } from 'node:crypto';
@@ -95,6 +94,8 @@ async function redactParquet(compression: ExportCompression, options: RedactionO
   const path = join(dir, 'export.parquet');
   try {
     await pipeline(await options.read(), createWriteStream(path));
+    // Loaded on first use: parquetjs pulls in thrift, which only Parquet files need.
+    const { ParquetReader } = await import('@dsnp/parquetjs');
     const reader = await ParquetReader.openFile(path);
     try {
       const count = emptyCount();
