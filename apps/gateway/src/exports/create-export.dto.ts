@@ -67,9 +67,18 @@ export class CreateExportDto {
   @IsIn(DATA_TYPES, { each: true, message: `dataTypes values must be among ${DATA_TYPES.join(', ')}` })
   dataTypes!: string[];
 
-  @ApiProperty({ enum: ['jsonl', 'csv'] })
-  @IsIn(['jsonl', 'csv'], { message: 'format must be jsonl or csv' })
+  @ApiProperty({ enum: ['jsonl', 'csv', 'parquet'] })
+  @IsIn(['jsonl', 'csv', 'parquet'], { message: 'format must be jsonl, csv or parquet' })
   format!: string;
+
+  @ApiPropertyOptional({
+    enum: ['gzip', 'zstd', 'none'],
+    default: 'gzip',
+    description: 'gzip (`.gz`), zstd (`.zst`) or none (plain files); parquet compresses its pages with gzip or none.',
+  })
+  @IsOptional()
+  @IsIn(['gzip', 'zstd', 'none'], { message: 'compression must be gzip, zstd or none' })
+  compression?: string;
 
   @ApiPropertyOptional({ type: ExportFiltersDto })
   @IsOptional()

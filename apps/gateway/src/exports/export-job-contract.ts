@@ -17,7 +17,19 @@ const FORMATS: Record<string, exportsV1.ExportFormat> = {
   json: exportsV1.ExportFormat.EXPORT_FORMAT_JSON,
   jsonl: exportsV1.ExportFormat.EXPORT_FORMAT_JSONL,
   csv: exportsV1.ExportFormat.EXPORT_FORMAT_CSV,
+  parquet: exportsV1.ExportFormat.EXPORT_FORMAT_PARQUET,
 };
+
+/** gzip (the default), zstd (`.zst`) or none (plain files); Parquet compresses its pages (gzip or none). */
+export const COMPRESSIONS = ['gzip', 'zstd', 'none'];
+const COMPRESSION_VALUES: Record<string, exportsV1.ExportCompression> = {
+  gzip: exportsV1.ExportCompression.EXPORT_COMPRESSION_GZIP,
+  zstd: exportsV1.ExportCompression.EXPORT_COMPRESSION_ZSTD,
+  none: exportsV1.ExportCompression.EXPORT_COMPRESSION_NONE,
+};
+/** A checked compression name; absent: unspecified (gzip). */
+export const compressionOf = (name: string | undefined): exportsV1.ExportCompression =>
+  (name === undefined ? undefined : COMPRESSION_VALUES[name]) ?? exportsV1.ExportCompression.EXPORT_COMPRESSION_UNSPECIFIED;
 const FORMAT_NAMES = new Map(Object.entries(FORMATS).map(([name, format]) => [format, name]));
 
 const STATUS_NAMES = new Map<exportsV1.JobStatus, string>([

@@ -5,7 +5,7 @@ import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
 import { ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
 import { CreateExportDto } from './create-export.dto';
-import { createExportJobRequest, dataTypeOf, exportJobCall, formatOf, requiredJob } from './export-job-contract';
+import { compressionOf, createExportJobRequest, dataTypeOf, exportJobCall, formatOf, requiredJob } from './export-job-contract';
 import { exportBody } from './export.mapper';
 import { ExportJobDocs, ExportJobListDocs } from './exports.docs';
 
@@ -38,6 +38,7 @@ export class ExportsController {
       api: ON_DEMAND,
       dataTypes: body.dataTypes.map(dataTypeOf),
       format: formatOf(body.format),
+      compression: compressionOf(body.compression),
       fromDay: body.startDate ?? '',
       toDay: body.endDate ?? '',
       history: body.history ?? '',

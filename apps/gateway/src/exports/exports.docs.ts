@@ -28,7 +28,7 @@ export class ExportJobDocs {
   @ApiProperty({ type: String, format: 'date', nullable: true }) endDate!: string | null;
   @ApiProperty({ type: String, nullable: true, enum: ['today', '30d-daily', '3m-weekly', '6m-weekly'] }) history!: string | null;
   @ApiProperty({ type: [String], example: ['events'] }) dataTypes!: string[];
-  @ApiProperty({ enum: ['jsonl', 'csv'] }) format!: string;
+  @ApiProperty({ enum: ['jsonl', 'csv', 'parquet'] }) format!: string;
   @ApiProperty({ type: ExportJobFiltersDocs }) filters!: ExportJobFiltersDocs;
   @ApiProperty({ type: String, nullable: true, description: 'The row filter, as given.' }) filter!: string | null;
   @ApiProperty({ type: Boolean }) exclusions!: boolean;
