@@ -76,7 +76,7 @@ describe('Export file formats and compression, read by clients nobody here wrote
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'export-formats-'));
     platform = await startTestPlatform({ EXPORT_POLL_INTERVAL_MS: '100' });
-    app = await createApp(platform.gatewayUrl, platform.adminToken, 'pro', 'formats');
+    app = await createApp(platform.gatewayUrl, platform.adminToken, 'enterprise', 'formats');
     await insertRawRecords(platform.mongoUrl, {
       calls: sampleTrackingCalls(app.id),
       users: [
@@ -151,6 +151,66 @@ describe('Export file formats and compression, read by clients nobody here wrote
       const rows = lines((await downloadExportFile(file.url)).toString('utf8'));
       expect(rows).toEqual(reference.get(stem(file.filename)));
     }
+  });
+
+  it('the Bulk Data Export API and schedules take format parquet and compression too', async () => {
+    const token = `Token ${app.apiKey}`;
+    const created = await requestJson(platform.gatewayUrl, 'POST', '/api/v1/analytics/exports', {
+      authorization: token,
+      body: { from: '2024-06-01', to: '2024-06-30', format: 'parquet', compression: 'none' },
+    });
+    expect(created.status).toBe(201);
+    const { body: job } = await eventually(
+      async () => {
+        const res = await requestJson(platform.gatewayUrl, 'GET', `/api/v1/analytics/exports/jobs/${created.body.job_id}`, {
+          authorization: token,
+        });
+        return ['completed', 'failed', 'cancelled'].includes(res.body?.status) ? res : undefined;
+      },
+      60_000,
+      'the Bulk API job to end',
+    );
+    expect(job).toMatchObject({ status: 'completed', format: 'parquet' });
+    const [link] = job.presigned_urls as { filename: string; url: string }[];
+    expect(link.filename).toBe('2024-06-01.parquet');
+    const path = join(dir, 'bulk.parquet');
+    writeFileSync(path, await downloadExportFile(link.url));
+    const codecs = execFileSync(
+      PYTHON,
+      [
+        '-c',
+        'import sys, pyarrow.parquet as pq; m = pq.ParquetFile(sys.argv[1]).metadata; print(m.num_rows, m.row_group(0).column(0).compression)',
+        path,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(job.files[0].rows).toBeGreaterThan(0);
+    expect(codecs.trim()).toBe(`${job.files[0].rows} UNCOMPRESSED`);
+
+    const schedule = await requestJson(platform.gatewayUrl, 'POST', '/api/v1/export-schedules', {
+      token: app.apiKey,
+      body: {
+        frequency: 'daily',
+        dataTypes: ['events'],
+        format: 'jsonl',
+        compression: 'zstd',
+        delivery: { emails: ['ops@example.com'] },
+      },
+    });
+    expect(schedule.status).toBe(201);
+    expect(schedule.body).toMatchObject({ format: 'jsonl', compression: 'zstd' });
+    const updated = await requestJson(platform.gatewayUrl, 'PATCH', `/api/v1/export-schedules/${schedule.body.id}`, {
+      token: app.apiKey,
+      body: { format: 'parquet', compression: 'gzip' },
+    });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ format: 'parquet', compression: 'gzip' });
+    const refused = await requestJson(platform.gatewayUrl, 'POST', '/api/v1/analytics/exports', {
+      authorization: token,
+      body: { from: '2024-06-01', to: '2024-06-30', compression: 'lz4' },
+    });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toContain('compression must be gzip, zstd or none');
   });
 
   it('refuses an unknown compression, and zstd inside Parquet, with a 400 naming the field', async () => {

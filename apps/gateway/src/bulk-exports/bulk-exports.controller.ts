@@ -4,7 +4,14 @@ import { exportsV1 } from '@exportd/contracts';
 import { fromGrpcError } from '@exportd/grpc';
 import { clockFromEnv } from '@exportd/runtime';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
-import { createExportJobRequest, dataTypeOf, exportJobCall, formatOf, requiredJob } from '../exports/export-job-contract';
+import {
+  compressionOf,
+  createExportJobRequest,
+  dataTypeOf,
+  exportJobCall,
+  formatOf,
+  requiredJob,
+} from '../exports/export-job-contract';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
 import { ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
 import { conflictBody, createdBody, jobBody, listItem, notFoundBody } from './bulk-export.mapper';
@@ -32,7 +39,7 @@ export class BulkExportsController {
   @ApiOperation({
     summary: 'Create a Bulk API export job',
     description:
-      "Exports the app's events of `from`..`to` (UTC days) as gzip-compressed files, one per month. One job in progress per app. The seed's trailing slash (`/api/v1/analytics/exports/`) is accepted.",
+      "Exports the app's events of `from`..`to` (UTC days) as files compressed by `compression` (gzip unless asked), one per month. One job in progress per app. The seed's trailing slash (`/api/v1/analytics/exports/`) is accepted.",
   })
   @ApiKeyAuthDocs({ privileges: ['exports:write'], plan: true })
   @ApiCreatedResponse({ type: BulkExportCreatedDocs, description: 'The job is created.' })
@@ -47,6 +54,7 @@ export class BulkExportsController {
       api: BULK,
       dataTypes: [dataTypeOf('events')],
       format: formatOf(body.format ?? 'json'),
+      compression: compressionOf(body.compression),
       fromDay: body.from,
       toDay: body.to,
       eventTypes: body.event_type ?? [],

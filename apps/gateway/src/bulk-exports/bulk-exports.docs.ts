@@ -56,7 +56,7 @@ export class BulkExportJobDocs {
   @ApiProperty({ enum: ['export'] }) type!: string;
   @ApiProperty({ type: String }) elapsed_time!: string;
   @ApiProperty({ type: 'integer' }) elapsed_time_seconds!: number;
-  @ApiProperty({ enum: ['json', 'jsonl', 'csv'] }) format!: string;
+  @ApiProperty({ enum: ['json', 'jsonl', 'csv', 'parquet'] }) format!: string;
   @ApiProperty({ type: String, format: 'date' }) from!: string;
   @ApiProperty({ type: String, format: 'date' }) to!: string;
   @ApiProperty({ type: String, nullable: true }) error!: string | null;

@@ -64,10 +64,19 @@ export class CreateBulkExportDto {
   @IsString()
   segment_id?: string;
 
-  @ApiPropertyOptional({ enum: ['json', 'csv', 'jsonl'], default: 'json' })
+  @ApiPropertyOptional({ enum: ['json', 'csv', 'jsonl', 'parquet'], default: 'json' })
   @IsOptional()
-  @IsIn(['json', 'csv', 'jsonl'], { message: 'format must be json or csv (or jsonl)' })
+  @IsIn(['json', 'csv', 'jsonl', 'parquet'], { message: 'format must be json or csv (or jsonl, parquet)' })
   format?: string;
+
+  @ApiPropertyOptional({
+    enum: ['gzip', 'zstd', 'none'],
+    default: 'gzip',
+    description: 'gzip (`.gz`), zstd (`.zst`) or none (plain files); parquet compresses its pages with gzip or none.',
+  })
+  @IsOptional()
+  @IsIn(['gzip', 'zstd', 'none'], { message: 'compression must be gzip, zstd or none' })
+  compression?: string;
 
   @ApiPropertyOptional({ type: Boolean, description: "Leave out the rows of the app's excluded users and companies." })
   @IsOptional()

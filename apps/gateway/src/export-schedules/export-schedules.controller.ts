@@ -8,7 +8,7 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { exportsV1, schedulesV1 } from '@exportd/contracts';
+import { schedulesV1 } from '@exportd/contracts';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
 import {
   cadenceName,
@@ -18,6 +18,8 @@ import {
   exportJobCall,
   formatName,
   formatOf,
+  compressionName,
+  compressionOf,
 } from '../exports/export-job-contract';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
 import { ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
@@ -64,7 +66,7 @@ export class ExportSchedulesController {
       frequency: cadenceOf(body.frequency),
       dataTypes: body.dataTypes.map(dataTypeOf),
       format: formatOf(body.format),
-      compression: exportsV1.ExportCompression.EXPORT_COMPRESSION_UNSPECIFIED,
+      compression: compressionOf(body.compression),
       userIds: body.filters?.userIds ?? [],
       companyIds: body.filters?.companyIds ?? [],
       eventTypes: body.filters?.eventTypes ?? [],
@@ -121,6 +123,7 @@ export class ExportSchedulesController {
       frequency: body.frequency === undefined ? undefined : cadenceOf(body.frequency),
       dataTypes: (body.dataTypes ?? []).map(dataTypeOf),
       format: body.format === undefined ? undefined : formatOf(body.format),
+      compression: body.compression === undefined ? undefined : compressionOf(body.compression),
       filter: body.filter,
       delivery: body.delivery ? delivery(body.delivery) : undefined,
     });
@@ -203,6 +206,7 @@ export function scheduleBody(schedule: schedulesV1.ExportSchedule | undefined) {
     frequency: cadenceName(schedule.frequency),
     dataTypes: schedule.dataTypes.map(dataTypeName),
     format: formatName(schedule.format),
+    compression: compressionName(schedule.compression),
     filters: { userIds: schedule.userIds, companyIds: schedule.companyIds, eventTypes: schedule.eventTypes },
     filter: schedule.filter || null,
     mode: schedule.mode === schedulesV1.ScheduleMode.SCHEDULE_MODE_INCREMENTAL ? 'incremental' : 'period',

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DATA_TYPES } from '../exports/create-export.dto';
+import { COMPRESSIONS } from '../exports/export-job-contract';
 import { FREQUENCIES, SCHEDULE_FORMATS, SCHEDULE_MODES } from './export-schedules.dto';
 
 /** The event types `filters.eventTypes` takes (ExportFiltersDto's). */
@@ -50,6 +51,7 @@ export class ExportScheduleDocs {
   @ApiProperty({ enum: FREQUENCIES, example: 'daily' }) frequency!: string;
   @ApiProperty({ enum: DATA_TYPES, isArray: true, example: ['events'] }) dataTypes!: string[];
   @ApiProperty({ enum: SCHEDULE_FORMATS, example: 'jsonl' }) format!: string;
+  @ApiProperty({ enum: COMPRESSIONS, example: 'gzip' }) compression!: string;
   @ApiProperty({ type: ScheduleFiltersDocs }) filters!: ScheduleFiltersDocs;
   @ApiProperty({ ...NULLABLE_STRING, example: "event_name == 'Opened report'" }) filter!: string | null;
   @ApiProperty({ enum: SCHEDULE_MODES, example: 'period' }) mode!: string;

@@ -2,9 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayNotEmpty, IsArray, IsEmail, IsIn, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
 import { DATA_TYPES, ExportFiltersDto } from '../exports/create-export.dto';
+import { COMPRESSIONS } from '../exports/export-job-contract';
 
 export const FREQUENCIES = ['daily', 'weekly'];
-export const SCHEDULE_FORMATS = ['csv', 'jsonl'];
+export const SCHEDULE_FORMATS = ['csv', 'jsonl', 'parquet'];
 export const SCHEDULE_MODES = ['period', 'incremental'];
 
 const FREQUENCY_DOCS = {
@@ -14,6 +15,11 @@ const FREQUENCY_DOCS = {
 };
 const DATA_TYPES_DOCS = { enum: DATA_TYPES, isArray: true, minItems: 1, example: ['events'] };
 const FORMAT_DOCS = { enum: SCHEDULE_FORMATS, example: 'jsonl' };
+const COMPRESSION_DOCS = {
+  enum: COMPRESSIONS,
+  default: 'gzip',
+  description: 'gzip (`.gz`), zstd (`.zst`) or none (plain files); parquet compresses its pages with gzip or none.',
+};
 const FILTER_DESCRIPTION =
   "A row filter in the filter language over the data types' columns and `attributes.<key>`; `$NAME` for a named filter.";
 
@@ -70,8 +76,13 @@ export class CreateExportScheduleDto {
   dataTypes!: string[];
 
   @ApiProperty(FORMAT_DOCS)
-  @IsIn(SCHEDULE_FORMATS, { message: 'format must be csv or jsonl' })
+  @IsIn(SCHEDULE_FORMATS, { message: 'format must be csv, jsonl or parquet' })
   format!: string;
+
+  @ApiPropertyOptional(COMPRESSION_DOCS)
+  @IsOptional()
+  @IsIn(COMPRESSIONS, { message: 'compression must be gzip, zstd or none' })
+  compression?: string;
 
   @ApiPropertyOptional({ type: () => ExportFiltersDto, description: 'Only these users, companies and event types.' })
   @IsOptional()
@@ -124,8 +135,13 @@ export class UpdateExportScheduleDto {
 
   @ApiPropertyOptional(FORMAT_DOCS)
   @IsOptional()
-  @IsIn(SCHEDULE_FORMATS, { message: 'format must be csv or jsonl' })
+  @IsIn(SCHEDULE_FORMATS, { message: 'format must be csv, jsonl or parquet' })
   format?: string;
+
+  @ApiPropertyOptional(COMPRESSION_DOCS)
+  @IsOptional()
+  @IsIn(COMPRESSIONS, { message: 'compression must be gzip, zstd or none' })
+  compression?: string;
 
   @ApiPropertyOptional({ minLength: 0, maxLength: 10_000, description: `${FILTER_DESCRIPTION} Empty: no filter.` })
   @IsOptional()

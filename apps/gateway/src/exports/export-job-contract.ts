@@ -27,6 +27,9 @@ const COMPRESSION_VALUES: Record<string, exportsV1.ExportCompression> = {
   zstd: exportsV1.ExportCompression.EXPORT_COMPRESSION_ZSTD,
   none: exportsV1.ExportCompression.EXPORT_COMPRESSION_NONE,
 };
+const COMPRESSION_NAMES = new Map(Object.entries(COMPRESSION_VALUES).map(([name, value]) => [value, name]));
+/** The compression's name; unspecified (a record from before compression was asked) is gzip. */
+export const compressionName = (compression: exportsV1.ExportCompression): string => COMPRESSION_NAMES.get(compression) ?? 'gzip';
 /** A checked compression name; absent: unspecified (gzip). */
 export const compressionOf = (name: string | undefined): exportsV1.ExportCompression =>
   (name === undefined ? undefined : COMPRESSION_VALUES[name]) ?? exportsV1.ExportCompression.EXPORT_COMPRESSION_UNSPECIFIED;
