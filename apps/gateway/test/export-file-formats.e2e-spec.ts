@@ -130,6 +130,8 @@ describe('Export file formats and compression, read by clients nobody here wrote
 
   it('compression zstd gives .zst files a zstd decoder reads; none gives plain files; both hold the same rows', async () => {
     const zstd = await exportJob({ format: 'jsonl', compression: 'zstd' });
+    const jobs = await requestJson(platform.gatewayUrl, 'GET', '/api/v1/exports', { token: app.apiKey });
+    expect(jobs.body.data[0]).toMatchObject({ format: 'jsonl', compression: 'zstd' });
     expect(zstd.map((f) => f.filename)).toEqual([
       'events-2024-06-01.jsonl.zst',
       'users.jsonl.zst',

@@ -1,5 +1,5 @@
 import { exportsV1 } from '@exportd/contracts';
-import { dataTypeName, formatName, statusName } from './export-job-contract';
+import { compressionName, dataTypeName, formatName, statusName } from './export-job-contract';
 
 /** The on-demand export's job body (seed 003): camelCase, with status, progress and download links. */
 export function exportBody(job: exportsV1.ExportJob) {
@@ -11,6 +11,7 @@ export function exportBody(job: exportsV1.ExportJob) {
     history: job.history || null,
     dataTypes: job.dataTypes.map(dataTypeName),
     format: formatName(job.format),
+    compression: compressionName(job.compression),
     filters: { userIds: job.userIds, companyIds: job.companyIds, eventTypes: job.eventTypes },
     filter: job.filter || null,
     exclusions: job.exclusions,

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { COMPRESSIONS } from './export-job-contract';
 
 export class ExportJobFiltersDocs {
   @ApiProperty({ type: [String] }) userIds!: string[];
@@ -29,6 +30,7 @@ export class ExportJobDocs {
   @ApiProperty({ type: String, nullable: true, enum: ['today', '30d-daily', '3m-weekly', '6m-weekly'] }) history!: string | null;
   @ApiProperty({ type: [String], example: ['events'] }) dataTypes!: string[];
   @ApiProperty({ enum: ['jsonl', 'csv', 'parquet'] }) format!: string;
+  @ApiProperty({ enum: COMPRESSIONS, example: 'gzip' }) compression!: string;
   @ApiProperty({ type: ExportJobFiltersDocs }) filters!: ExportJobFiltersDocs;
   @ApiProperty({ type: String, nullable: true, description: 'The row filter, as given.' }) filter!: string | null;
   @ApiProperty({ type: Boolean }) exclusions!: boolean;
