@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { CompressionField } from '../exports/create-export.dto';
 
 /** Event types of the Bulk Data Export API; feedback is this platform's addition. */
 export const BULK_EVENT_TYPES = [
@@ -69,13 +70,7 @@ export class CreateBulkExportDto {
   @IsIn(['json', 'csv', 'jsonl', 'parquet'], { message: 'format must be json or csv (or jsonl, parquet)' })
   format?: string;
 
-  @ApiPropertyOptional({
-    enum: ['gzip', 'zstd', 'none'],
-    default: 'gzip',
-    description: 'gzip (`.gz`), zstd (`.zst`) or none (plain files); parquet compresses its pages with gzip or none.',
-  })
-  @IsOptional()
-  @IsIn(['gzip', 'zstd', 'none'], { message: 'compression must be gzip, zstd or none' })
+  @CompressionField()
   compression?: string;
 
   @ApiPropertyOptional({ type: Boolean, description: "Leave out the rows of the app's excluded users and companies." })

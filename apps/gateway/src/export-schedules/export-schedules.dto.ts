@@ -1,8 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayNotEmpty, IsArray, IsEmail, IsIn, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
-import { DATA_TYPES, ExportFiltersDto } from '../exports/create-export.dto';
-import { COMPRESSIONS } from '../exports/export-job-contract';
+import { CompressionField, DATA_TYPES, ExportFiltersDto } from '../exports/create-export.dto';
 
 export const FREQUENCIES = ['daily', 'weekly'];
 export const SCHEDULE_FORMATS = ['csv', 'jsonl', 'parquet'];
@@ -15,11 +14,7 @@ const FREQUENCY_DOCS = {
 };
 const DATA_TYPES_DOCS = { enum: DATA_TYPES, isArray: true, minItems: 1, example: ['events'] };
 const FORMAT_DOCS = { enum: SCHEDULE_FORMATS, example: 'jsonl' };
-const COMPRESSION_DOCS = {
-  enum: COMPRESSIONS,
-  default: 'gzip',
-  description: 'gzip (`.gz`), zstd (`.zst`) or none (plain files); parquet compresses its pages with gzip or none.',
-};
+
 const FILTER_DESCRIPTION =
   "A row filter in the filter language over the data types' columns and `attributes.<key>`; `$NAME` for a named filter.";
 
@@ -79,9 +74,7 @@ export class CreateExportScheduleDto {
   @IsIn(SCHEDULE_FORMATS, { message: 'format must be csv, jsonl or parquet' })
   format!: string;
 
-  @ApiPropertyOptional(COMPRESSION_DOCS)
-  @IsOptional()
-  @IsIn(COMPRESSIONS, { message: 'compression must be gzip, zstd or none' })
+  @CompressionField()
   compression?: string;
 
   @ApiPropertyOptional({ type: () => ExportFiltersDto, description: 'Only these users, companies and event types.' })
@@ -138,9 +131,7 @@ export class UpdateExportScheduleDto {
   @IsIn(SCHEDULE_FORMATS, { message: 'format must be csv, jsonl or parquet' })
   format?: string;
 
-  @ApiPropertyOptional(COMPRESSION_DOCS)
-  @IsOptional()
-  @IsIn(COMPRESSIONS, { message: 'compression must be gzip, zstd or none' })
+  @CompressionField()
   compression?: string;
 
   @ApiPropertyOptional({ minLength: 0, maxLength: 10_000, description: `${FILTER_DESCRIPTION} Empty: no filter.` })

@@ -1,11 +1,25 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { COMPRESSIONS } from './export-job-contract';
 
 /** company_features: the company-by-feature usage rows (the company data export), per day or by `history`. */
 export const DATA_TYPES = ['events', 'users', 'companies', 'feedback', 'company_features'];
 export const HISTORIES = ['today', '30d-daily', '3m-weekly', '6m-weekly'];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The optional `compression` of every export API and schedule: checked, documented, gzip when absent. */
+export const CompressionField = () =>
+  applyDecorators(
+    ApiPropertyOptional({
+      enum: COMPRESSIONS,
+      default: 'gzip',
+      description: 'gzip (`.gz`), zstd (`.zst`) or none (plain files); parquet compresses its pages with gzip or none.',
+    }),
+    IsOptional(),
+    IsIn(COMPRESSIONS, { message: `compression must be ${COMPRESSIONS.slice(0, -1).join(', ')} or ${COMPRESSIONS.at(-1)}` }),
+  );
 
 export class ExportFiltersDto {
   @ApiPropertyOptional({ type: [String], description: 'Only these users.' })
@@ -71,13 +85,7 @@ export class CreateExportDto {
   @IsIn(['jsonl', 'csv', 'parquet'], { message: 'format must be jsonl, csv or parquet' })
   format!: string;
 
-  @ApiPropertyOptional({
-    enum: ['gzip', 'zstd', 'none'],
-    default: 'gzip',
-    description: 'gzip (`.gz`), zstd (`.zst`) or none (plain files); parquet compresses its pages with gzip or none.',
-  })
-  @IsOptional()
-  @IsIn(['gzip', 'zstd', 'none'], { message: 'compression must be gzip, zstd or none' })
+  @CompressionField()
   compression?: string;
 
   @ApiPropertyOptional({ type: ExportFiltersDto })
