@@ -23,9 +23,9 @@ export const GRPC_ADDR_VARS: Record<ServiceName, string> = {
 export type RunFrom = 'build' | 'source';
 
 /**
- * V8 settings of every built process: young-generation semi-spaces of 8 MB instead of 16 hold a service's idle
- * memory near 100 MB (what start-up leaves in them is otherwise kept resident) at no measured cost to export
- * throughput (bench/README.md). The Dockerfile runs the same.
+ * V8 settings of every built process: young-generation semi-spaces of 8 MB instead of 16 keep what start-up
+ * leaves in them from staying resident (the gateway idles at 113 MB instead of 126, `npm run bench:idle`);
+ * more frequent minor GCs are the price. The Dockerfile runs the same.
  */
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=8'];
 
