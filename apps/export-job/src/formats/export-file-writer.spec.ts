@@ -6,16 +6,6 @@ import { decompress } from 'zstd-napi';
 import { PARQUET_ROW_GROUP_SIZE, writeExportFile } from './export-file-writer';
 import { contentType, fileExtension } from './file-encoding';
 
-// parquetjs loads thrift, which requires the ESM-only `uuid` that jest cannot load; Parquet never encodes a
-// UUID field, so thrift's two helpers get a stand-in here (the services load the real module under Node).
-jest.mock('uuid', () => ({
-  parse: (text: string) => Uint8Array.from(Buffer.from(text.replace(/-/g, ''), 'hex')),
-  stringify: (bytes: Uint8Array) =>
-    Buffer.from(bytes)
-      .toString('hex')
-      .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5'),
-}));
-
 const signal = new AbortController().signal;
 const COLUMNS = ['event_type', 'user_id', 'timestamp', 'day', 'score', 'attributes'];
 const rows = Array.from({ length: 25 }, (_, i) => ({

@@ -12,16 +12,6 @@ import { ExportCompression } from '../formats/file-encoding';
 import { ExportFormat, TextFormat } from '../formats/row-formatter';
 import { noNewlineFields, redactStoredFile, StoredFileKind } from './file-redaction';
 
-// parquetjs loads thrift, which requires the ESM-only `uuid` that jest cannot load; Parquet never encodes a
-// UUID field, so thrift's two helpers get a stand-in here (the services load the real module under Node).
-jest.mock('uuid', () => ({
-  parse: (text: string) => Uint8Array.from(Buffer.from(text.replace(/-/g, ''), 'hex')),
-  stringify: (bytes: Uint8Array) =>
-    Buffer.from(bytes)
-      .toString('hex')
-      .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5'),
-}));
-
 const ERASED = 'u-erased';
 const EVENT_COLUMNS = ['event_type', 'user_id', 'company_id', 'comment', 'attributes'];
 const events = [
