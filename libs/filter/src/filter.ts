@@ -142,10 +142,14 @@ function readString(input: string, start: number): { value: string; end: number 
   throw new FilterSyntaxError('unterminated string', start);
 }
 
+/** Parentheses nest at most this deep: far beyond any real filter, well within the call stack. */
+export const MAX_FILTER_DEPTH = 100;
+
 const keyword = (token: Token, word: string) => token.kind === 'ident' && token.text.toUpperCase() === word;
 
 class Parser {
   private index = 0;
+  private depth = 0;
   constructor(private readonly tokens: Token[]) {}
 
   parse(): FilterNode {
@@ -187,7 +191,11 @@ class Parser {
   private parsePrimary(): FilterNode {
     const token = this.next();
     if (token.kind === 'lparen') {
+      if (++this.depth > MAX_FILTER_DEPTH) {
+        throw new FilterSyntaxError(`parentheses nested more than ${MAX_FILTER_DEPTH} deep`, token.position);
+      }
       const inner = this.parseOr();
+      this.depth--;
       const close = this.next();
       if (close.kind !== 'rparen') throw new FilterSyntaxError(`expected ) found ${describe(close)}`, close.position);
       return inner;
