@@ -57,7 +57,7 @@ export function fieldsOf(node: FilterNode): string[] {
  * How a filter field is stored, when a query can test it with the evaluator's own semantics:
  * - `string`: a scalar string field (absent or null when unknown); `==` `!=` `IN` `NOT_IN` and ranges with
  *   string (or null, for equality) literals compile; `values` maps a literal to the stored value (a literal
- *   missing from the map stays in process).
+ *   missing from the map, and every range on a mapped field, stays in process).
  * - `number`: a scalar number field; `==` `!=` `IN` `NOT_IN` and ranges with number literals compile.
  */
 export interface QueryField {
@@ -125,7 +125,9 @@ function conditionOf(node: FilterNode, fields: Readonly<Record<string, QueryFiel
         case '<=':
         case '>':
         case '>=': {
-          // A range never holds for null or a missing field, in the evaluator as in a query.
+          // A range never holds for null or a missing field, in the evaluator as in a query. Mapped stored
+          // values need not sort like the literals they stand for, so their ranges stay on the rows.
+          if (field.values) return undefined;
           const value = storedValue(field, node.value, false);
           if (value === undefined || value === null) return undefined;
           const op = { '<': '$lt', '<=': '$lte', '>': '$gt', '>=': '$gte' }[node.op];
@@ -141,7 +143,8 @@ function conditionOf(node: FilterNode, fields: Readonly<Record<string, QueryFiel
 /** The stored value a literal stands for in this field, or undefined when a query would not test it alike. */
 function storedValue(field: QueryField, value: Literal, allowNull: boolean): string | number | null | undefined {
   if (value === null) return allowNull ? null : undefined;
-  if (field.type === 'number') return typeof value === 'number' ? value : undefined;
+  // The evaluator never matches a number beyond a double's range (1e999 is Infinity); a query would.
+  if (field.type === 'number') return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
   if (typeof value !== 'string') return undefined;
   // Stored strings against a string literal: the evaluator compares them exactly (and ranges by code unit).
   if (field.values) return Object.prototype.hasOwnProperty.call(field.values, value) ? field.values[value] : undefined;
