@@ -177,7 +177,9 @@ export function checkedAttributes(
     }
   };
   walk(value, field, 0);
-  return JSON.stringify(value);
+  // Both are refused (and the walk stops early): JSON.stringify would overflow the stack on the deepest
+  // bodies a call may hold.
+  return tooDeep || tooMany ? '{}' : JSON.stringify(value);
 }
 
 function contextField(body: Record<string, unknown>, problems: Problems): boolean | undefined {
