@@ -213,9 +213,16 @@ function timestampField(body: Record<string, unknown>, problems: Problems): Date
   return parsed;
 }
 
-/** A date-time without a zone is read as UTC (not as the server's local time). */
+/**
+ * A date-time without a zone is read as UTC (not as the server's local time); a zone is written `±HH:MM`,
+ * the form Date reads (it refuses `+02`).
+ */
 function withZone(value: string): string {
-  return value.length > 10 && !/(?:Z|[+-]\d{2}(?::?\d{2})?)$/i.test(value.slice(10)) ? `${value}Z` : value;
+  if (value.length <= 10) return value;
+  const zone = /(?:Z|([+-]\d{2}):?(\d{2})?)$/i.exec(value.slice(10));
+  if (!zone) return `${value}Z`;
+  if (zone[1] === undefined) return value;
+  return `${value.slice(0, value.length - zone[0].length)}${zone[1]}:${zone[2] ?? '00'}`;
 }
 
 /**
