@@ -205,12 +205,22 @@ function timestampField(body: Record<string, unknown>, problems: Problems): Date
     problems.add('timestamp', `must be an ISO 8601 date string, got ${describe(value)}`);
     return undefined;
   }
-  const parsed = ISO_8601.test(value) ? new Date(withZone(value.replace(' ', 'T').replace(',', '.'))) : undefined;
+  const parsed =
+    ISO_8601.test(value) && isCalendarDate(value) ? new Date(withZone(value.replace(' ', 'T').replace(',', '.'))) : undefined;
   if (!parsed || Number.isNaN(parsed.getTime())) {
     problems.add('timestamp', `must be an ISO 8601 date such as 2024-05-01T12:00:00Z, got "${value.slice(0, 64)}"`);
     return undefined;
   }
   return parsed;
+}
+
+/** Day and month exist (Date would read 2024-02-30 as March 1st). */
+function isCalendarDate(value: string): boolean {
+  const year = Number(value.slice(0, 4));
+  const day = Number(value.slice(8, 10));
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][Number(value.slice(5, 7)) - 1];
+  return days !== undefined && day >= 1 && day <= days;
 }
 
 /**
