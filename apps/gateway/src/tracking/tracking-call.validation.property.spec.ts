@@ -1,6 +1,6 @@
 import { tracking, trackingCall } from '@exportd/contracts';
 import fc from 'fast-check';
-import { CallKind, CALL_KINDS, FieldProblem, summarize, validateBulk, validateCall } from './tracking-call.validation';
+import { CallKind, CALL_KINDS, CALL_TYPE, FieldProblem, summarize, validateBulk, validateCall } from './tracking-call.validation';
 import { CALL_LIMITS } from './tracking.config';
 
 /**
@@ -10,14 +10,6 @@ import { CALL_LIMITS } from './tracking.config';
 
 const NOW = new Date('2024-06-01T12:00:00Z');
 const RUNS = { numRuns: 200 };
-
-const CALL_TYPE: Record<CallKind, tracking.CallType> = {
-  user: tracking.CallType.CALL_TYPE_USER,
-  company: tracking.CallType.CALL_TYPE_COMPANY,
-  event: tracking.CallType.CALL_TYPE_EVENT,
-  feedback: tracking.CallType.CALL_TYPE_FEEDBACK,
-  page: tracking.CallType.CALL_TYPE_PAGE,
-};
 
 /** The fields of each call (README "Public API", tracking.docs.ts). */
 const REQUIRED: Record<CallKind, string[]> = {

@@ -13,7 +13,7 @@ export interface FieldProblem {
 
 export type Validated = { ok: true; call: tracking.TrackingCall } | { ok: false; problems: FieldProblem[] };
 
-const CALL_TYPE: Record<CallKind, tracking.CallType> = {
+export const CALL_TYPE: Record<CallKind, tracking.CallType> = {
   user: tracking.CallType.CALL_TYPE_USER,
   company: tracking.CallType.CALL_TYPE_COMPANY,
   event: tracking.CallType.CALL_TYPE_EVENT,
