@@ -26,6 +26,13 @@ describe('error mapping', () => {
     expect(received.details).toEqual({ field: 'x' });
   });
 
+  it('carries details quoting any character (control, non-ASCII, lone surrogate) through metadata', () => {
+    const details = { field: 'filter', reason: 'unexpected character "\u0085\u00e9\ud92d\u0004"', position: 0 };
+    const wire = toGrpcError(new DomainError('invalid', 'invalid_filter', 'filter: unexpected character', details));
+    const received = fromGrpcError({ code: wire.code, details: wire.message, metadata: wire.metadata });
+    expect(received).toMatchObject({ httpStatus: 400, code: 'invalid_filter', details });
+  });
+
   it('hides the text of unexpected errors', () => {
     const wire = toGrpcError(new TypeError('cannot read properties of undefined (secret internals)'));
     expect(wire.code).toBe(status.INTERNAL);

@@ -73,13 +73,21 @@ export function toGrpcError(error: unknown): GrpcErrorPayload {
   if (error instanceof DomainError) {
     metadata.set(METADATA_ERROR_KIND, error.kind);
     metadata.set(METADATA_ERROR_CODE, error.code);
-    if (error.details !== undefined) metadata.set(METADATA_ERROR_DETAILS, JSON.stringify(error.details));
+    if (error.details !== undefined) metadata.set(METADATA_ERROR_DETAILS, asciiJson(error.details));
     return { code: grpcStatusByKind[error.kind], message: error.message, metadata };
   }
   // Unexpected faults keep their text out of the wire: it may hold internals.
   metadata.set(METADATA_ERROR_KIND, 'internal');
   metadata.set(METADATA_ERROR_CODE, 'internal_error');
   return { code: GrpcStatus.INTERNAL, message: 'Internal error', metadata };
+}
+
+/**
+ * JSON with every character outside printable ASCII as a \\u escape: a metadata value may hold nothing else, and
+ * details can quote what a caller sent (a filter's unexpected character).
+ */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export interface RemoteError {
