@@ -12,6 +12,7 @@ step "install"
 bash tools/servers/install.sh
 bash tools/python/install.sh
 bash tools/browser/install.sh
+bash tools/k8s/install.sh
 if ! command -v docker-compose >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null
@@ -28,6 +29,9 @@ npx nx run-many -t lint typecheck --parallel=2 --outputStyle=static
 
 step "docker-compose.yml"
 docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"
+
+step "kubernetes manifests (kustomize + kubeconform)"
+bash tools/k8s/validate.sh
 
 step "console build (apps/console/dist, served at /console)"
 npm run --silent build:console
