@@ -7,6 +7,7 @@ venv="$root/.tools/python-venv"
 requirements=(requests==2.34.2 pandas==3.1.1 pyarrow==26.0.1)
 
 command -v python3 >/dev/null || { echo "python3 (3.11 or later) is required for the Python client test" >&2; exit 1; }
+bash "$root/tools/python/install-schemathesis.sh"
 
 installed() {
   [ -x "$venv/bin/python" ] || return 1
