@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional } from 'class-validator';
+import { IsIn, IsInt, IsOptional, ValidateIf } from 'class-validator';
 
 /** DELETE /api/v1/privacy/users/{userId}?suppress=true: also refuse the user's future tracking calls. */
 export class ErasureQueryDto {
@@ -13,9 +13,12 @@ export class ErasureQueryDto {
   suppress?: string;
 }
 
+const given = (_: PutRetentionDto, value: unknown) => value !== undefined;
+
 /**
  * PUT /api/v1/retention: days per kind of data; a field left out keeps its current value. Integers here;
- * ingestion owns the bounds and names the field it refuses.
+ * ingestion owns the bounds and names the field it refuses. A null is not left out (IsOptional would let it
+ * through to the gRPC call, which cannot encode it): it is refused like any other non-integer.
  */
 export class PutRetentionDto {
   @ApiPropertyOptional({
@@ -25,7 +28,7 @@ export class PutRetentionDto {
     description: 'Raw tracking calls are deleted when their event day is older than this (default 90).',
     example: 90,
   })
-  @IsOptional()
+  @ValidateIf(given)
   @IsInt({ message: 'rawEventsDays must be an integer number of days' })
   rawEventsDays?: number;
 
@@ -36,7 +39,7 @@ export class PutRetentionDto {
     description: 'Daily usage counters and company attribute days older than this are deleted (default 730).',
     example: 730,
   })
-  @IsOptional()
+  @ValidateIf(given)
   @IsInt({ message: 'aggregatesDays must be an integer number of days' })
   aggregatesDays?: number;
 
@@ -47,7 +50,7 @@ export class PutRetentionDto {
     description: 'Export files are deleted this many days after their job was created (default 7).',
     example: 7,
   })
-  @IsOptional()
+  @ValidateIf(given)
   @IsInt({ message: 'exportFilesDays must be an integer number of days' })
   exportFilesDays?: number;
 }
