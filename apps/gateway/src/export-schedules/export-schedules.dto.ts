@@ -1,6 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayNotEmpty, IsArray, IsEmail, IsIn, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
+import {
+  ArrayNotEmpty,
+  IsArray,
+  IsEmail,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { CompressionField, DATA_TYPES, ExportFiltersDto } from '../exports/create-export.dto';
 
 export const FREQUENCIES = ['daily', 'weekly'];
@@ -107,6 +118,8 @@ export class CreateExportScheduleDto {
   mode?: string;
 
   @ApiProperty({ type: () => ScheduleDeliveryDto, description: 'At least one of `webhookUrl`, `emails`, `destinationId`.' })
+  // ValidateNested alone lets a missing delivery through.
+  @IsObject({ message: 'delivery must be an object with at least one of webhookUrl, emails, destinationId' })
   @ValidateNested()
   @Type(() => ScheduleDeliveryDto)
   delivery!: ScheduleDeliveryDto;
@@ -115,7 +128,8 @@ export class CreateExportScheduleDto {
 /** PATCH: the fields given replace the stored ones. */
 export class UpdateExportScheduleDto {
   @ApiPropertyOptional(FREQUENCY_DOCS)
-  @IsOptional()
+  // Validated whenever given: IsOptional would let a null through as if left out.
+  @ValidateIf((_: UpdateExportScheduleDto, value: unknown) => value !== undefined)
   @IsIn(FREQUENCIES, { message: 'frequency must be daily or weekly' })
   frequency?: string;
 
