@@ -19,8 +19,14 @@ export async function createGateway(env: GatewayEnv): Promise<NestFastifyApplica
   initMetrics('gateway');
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot(env),
-    // ignoreTrailingSlash: the Bulk Data Export API documents its URLs with a trailing slash.
-    new FastifyAdapter({ bodyLimit: 1024 * 1024, routerOptions: { ignoreTrailingSlash: true }, genReqId: genRequestId }),
+    // ignoreTrailingSlash: the Bulk Data Export API documents its URLs with a trailing slash. maxParamLength: a
+    // user id of up to 256 characters in the path (privacy requests), each percent-encoded in up to 12 bytes; past
+    // Fastify's 100 the route did not match and such a user could be neither exported nor erased (404).
+    new FastifyAdapter({
+      bodyLimit: 1024 * 1024,
+      routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 * 12 },
+      genReqId: genRequestId,
+    }),
     // The JSON parser is ours (per-route limits, clear 400/413/415 bodies): see installJsonBodyParser.
     { bufferLogs: true, bodyParser: false },
   );

@@ -7,7 +7,12 @@ import { ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
 import { PrivacyRequestDocs, PrivacyRequestListDocs } from './privacy.docs';
 import { ErasureQueryDto } from './privacy.dto';
 
-const USER_ID = { name: 'userId', description: 'The tracked user id (at most 256 characters).', example: 'user-42' };
+const USER_ID = {
+  name: 'userId',
+  description: 'The tracked user id (at most 256 characters).',
+  example: 'user-42',
+  schema: { type: 'string' as const, minLength: 1, maxLength: 256 },
+};
 
 const TYPE: Partial<Record<privacy.PrivacyRequestType, string>> = {
   [privacy.PrivacyRequestType.PRIVACY_REQUEST_TYPE_EXPORT]: 'export',
