@@ -7,3 +7,4 @@ export * from './smtp-capture';
 export * from './platform';
 export * from './standalone-stack';
 export * from './restart-policy';
+export * from './webhook-receiver';
