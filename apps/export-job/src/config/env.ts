@@ -26,8 +26,10 @@ export const exportJobEnvSchema = {
   EXPORT_WORKER_CONCURRENCY: env.int('partitions this process exports at the same time (0 = no worker)', 2, 0, 64),
   EXPORT_LEASE_MS: env.int('lease of a claimed partition; a worker that stops heartbeating loses it after this', 30_000, 500),
   EXPORT_POLL_INTERVAL_MS: env.int('how often an idle worker looks for a partition to claim', 500, 10),
-  EXPORT_MAX_ATTEMPTS: env.int('attempts per partition before the job fails', 5, 1, 100),
+  // 8 attempts backing off 1, 2, 4, 8, 16, 30, 30 s ride out about 90 s of a restarting service or S3 outage.
+  EXPORT_MAX_ATTEMPTS: env.int('attempts per partition before the job fails', 8, 1, 100),
   EXPORT_RETRY_BASE_MS: env.int('back-off before a failed partition is retried (doubles per attempt)', 1_000, 0),
+  EXPORT_RETRY_MAX_MS: env.int('longest back-off before a failed partition is retried', 30_000, 0),
   EXPORT_STALL_TIMEOUT_MS: env.int(
     'a partition that reads no rows for this long (S3 or aggregation stuck) is aborted and retried',
     60_000,

@@ -183,7 +183,7 @@ export class PartitionWorker implements OnApplicationBootstrap, OnApplicationShu
         await this.jobs.failJob(appId, jobId, text);
       } else {
         partitionAttempts.inc({ format, outcome: 'retry' });
-        const backoff = this.env.EXPORT_RETRY_BASE_MS * 2 ** (attempt - 1);
+        const backoff = Math.min(this.env.EXPORT_RETRY_BASE_MS * 2 ** (attempt - 1), this.env.EXPORT_RETRY_MAX_MS);
         this.logger.warn(`${message}; retrying in ${backoff} ms (attempt ${attempt} of ${this.env.EXPORT_MAX_ATTEMPTS})`);
         const now = this.clock.now();
         await this.queue.settleAttempt(claim, 'retry', now, { error: message, retryAt: new Date(now.getTime() + backoff) });
