@@ -27,9 +27,11 @@ import {
   startPlatform,
   startS3Server,
   startSmtpCapture,
+  startWebhookReceiver,
+  WebhookReceiver,
 } from '@exportd/local-stack';
 import { RAW_COLLECTIONS } from '@exportd/records';
-import { startWebhookReceiver, WebhookReceiver } from '@exportd/testing';
+
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import mongoose from 'mongoose';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -71,11 +73,19 @@ const check = (ok: boolean, what: string) => {
 };
 
 /** A JSON call that never throws: status 0 when no answer came. */
-async function call(url: string, method: string, authorization: string | undefined, body?: unknown): Promise<{ status: number; body: Json }> {
+async function call(
+  url: string,
+  method: string,
+  authorization: string | undefined,
+  body?: unknown,
+): Promise<{ status: number; body: Json }> {
   try {
     const response = await fetch(url, {
       method,
-      headers: { ...(authorization ? { authorization } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        ...(authorization ? { authorization } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(15_000),
     });
@@ -90,7 +100,10 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'exportd-chaos-'));
   say(`chaos run: ${DURATION_MS / 1000} s of faults, a kill every ~${KILL_EVERY_MS / 1000} s (data and logs in ${dataDir})`);
   const mongo = await startFerretDb({ dataDir });
-  const s3Credentials = { accessKeyId: `chaos${randomBytes(4).toString('hex')}`, secretAccessKey: randomBytes(20).toString('hex') };
+  const s3Credentials = {
+    accessKeyId: `chaos${randomBytes(4).toString('hex')}`,
+    secretAccessKey: randomBytes(20).toString('hex'),
+  };
   let s3: RunningS3 = await startS3Server({ dataDir, ...s3Credentials });
   const s3Client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: s3Credentials });
   await s3Client.send(new CreateBucketCommand({ Bucket: 'chaos' }));
@@ -157,7 +170,10 @@ async function main(): Promise<void> {
     await seedHistory(mongoUrl, exportApp.id, HISTORY.events, HISTORY.from, HISTORY.days);
     await seedHistory(mongoUrl, exportApp.id, 2_000, yesterday, 1);
 
-    const endpoint = await call(`${gateway}/api/v1/webhooks`, 'POST', bearer, { url: receiver.url, eventTypes: ['export.completed'] });
+    const endpoint = await call(`${gateway}/api/v1/webhooks`, 'POST', bearer, {
+      url: receiver.url,
+      eventTypes: ['export.completed'],
+    });
     const schedule = await call(`${gateway}/api/v1/export-schedules`, 'POST', bearer, {
       frequency: 'daily',
       dataTypes: ['events'],
@@ -193,7 +209,12 @@ async function main(): Promise<void> {
       for (let i = worker; running(); i += TRACKERS) {
         if (worker === 0 && i % 60 === 0) {
           const calls = Array.from({ length: 100 }, (_, j) => ({ type: 'event', ...event(i + j) }));
-          await send('bulk', calls, calls.map((c) => c.messageId), outcomes);
+          await send(
+            'bulk',
+            calls,
+            calls.map((c) => c.messageId),
+            outcomes,
+          );
         } else if (i % 97 === 1) {
           // No userId: a 400, never stored.
           const { userId: _, ...invalid } = event(i);
@@ -220,7 +241,10 @@ async function main(): Promise<void> {
           await waitForEnd(api, id);
           return;
         }
-        // 409: the app's previous Bulk API job (created by an answer this client never saw) is still running.
+        // Tried again: no answer, a 503, or a 409 (the app's previous Bulk API job, created by an answer this
+        // client never saw, is still running). Any other answer is the script's mistake.
+        if (created.status !== 0 && created.status !== 503 && created.status !== 409)
+          throw new Error(`creating a ${api} export answered ${created.status}: ${JSON.stringify(created.body)}`);
         await sleep(1_000 * attempt);
       }
     };
@@ -243,15 +267,22 @@ async function main(): Promise<void> {
     const bulkExporter = async () => {
       for (let n = 0; running(); n++) {
         const month = (n % 3) + 1;
-        const request = { from: `2024-0${month}-01`, to: `2024-0${month}-28`, format: formats[n % 3], emails: [`bulk-${n}-chaos@example.com`] };
+        const request = {
+          from: `2024-0${month}-01`,
+          to: `2024-0${month}-28`,
+          format: formats[n % 3],
+          emails: [`bulk-${n}-chaos@example.com`],
+        };
         await exportOnce('bulk', request, request.emails[0]);
       }
     };
     const onDemandExporter = async () => {
       for (let n = 0; running(); n++) {
+        const month = (n % 3) + 1;
+        // At most 30 days per on-demand export.
         const request = {
-          startDate: '2024-01-01',
-          endDate: n % 2 ? '2024-03-31' : '2024-02-15',
+          startDate: `2024-0${month}-01`,
+          endDate: n % 2 ? `2024-0${month}-28` : `2024-0${month}-15`,
           dataTypes: n % 2 ? ['events'] : ['events', 'feedback'],
           format: n % 2 ? 'csv' : 'jsonl',
         };
@@ -302,9 +333,25 @@ async function main(): Promise<void> {
     const ended = new Map<string, Json | undefined>();
     for (const run of exports) ended.set(run.id, await waitForEnd(run.api, run.id, Date.now() + 120_000));
     const byApi = (api: ExportRun['api']) => exports.filter((run) => run.api === api).length;
-    say(`  ${exports.length} exports: ${byApi('bulk')} Bulk API, ${byApi('on-demand')} on-demand, ${byApi('schedule')} schedule runs`);
+    say(
+      `  ${exports.length} exports: ${byApi('bulk')} Bulk API, ${byApi('on-demand')} on-demand, ${byApi('schedule')} schedule runs`,
+    );
     const notCompleted = exports.filter((run) => ended.get(run.id)?.status !== 'completed');
-    check(notCompleted.length === 0, `every export completed (${notCompleted.map((r) => `${r.id}: ${ended.get(r.id)?.status ?? 'unknown'}`).join(', ') || 'all'})`);
+    check(
+      notCompleted.length === 0,
+      `every export completed (${notCompleted.map((r) => `${r.id}: ${ended.get(r.id)?.status ?? 'unknown'}`).join(', ') || 'all'})`,
+    );
+    say('\ndeliveries');
+    // Checked before the re-exports, which notify the app's endpoint too. Redeliveries are seconds apart.
+    await sleep(10_000);
+    const endedAs = (...statuses: string[]) => exports.filter((run) => statuses.includes(ended.get(run.id)?.status as string));
+    // The app's endpoint is subscribed to export.completed; a schedule's webhook and every email hear of failures too.
+    checkWebhooks('app endpoint', endedAs('completed'), receiver, endpoint.body.secret as string);
+    const scheduleRuns = endedAs('completed', 'failed').filter((run) => run.api === 'schedule');
+    checkWebhooks('schedule webhook', scheduleRuns, scheduleReceiver, schedule.body.webhookSecret as string);
+    checkEmails(endedAs('completed', 'failed'), mailDir);
+
+    say('\nre-exports');
     let compared = 0;
     const differing: string[] = [];
     for (const run of exports) {
@@ -319,14 +366,10 @@ async function main(): Promise<void> {
       compared++;
       if (first.join() !== second.join()) differing.push(`${run.id}: ${first.join(' ')} != ${second.join(' ')}`);
     }
-    check(differing.length === 0, `${compared} completed exports equal a clean re-export (rows, SHA-256)${differing.length ? `: ${differing.join('; ')}` : ''}`);
-
-    say('\ndeliveries');
-    await sleep(5_000);
-    const completed = exports.filter((run) => ended.get(run.id)?.status === 'completed');
-    checkWebhooks('app endpoint', completed, receiver, endpoint.body.secret as string);
-    checkWebhooks('schedule webhook', completed.filter((run) => run.api === 'schedule'), scheduleReceiver, schedule.body.webhookSecret as string);
-    checkEmails(completed, mailDir);
+    check(
+      differing.length === 0,
+      `${compared} completed exports equal a clean re-export (rows, SHA-256)${differing.length ? `: ${differing.join('; ')}` : ''}`,
+    );
 
     /** Files of a completed job: name, rows and the SHA-256 of its decompressed content, each downloaded. */
     async function contentOf(api: ExportRun['api'], job: Json): Promise<string[]> {
@@ -437,9 +480,14 @@ async function checkTracking(mongoUrl: string, appId: string, outcomes: Map<stri
         }
       }
       const usage = await connection.collection(RAW_COLLECTIONS.usageDaily).find({ appId }).toArray();
-      const counted = new Map(usage.map((u) => [`${u.companyId as string}|${u.event as string}|${u.day as string}`, u.count as number]));
+      const counted = new Map(
+        usage.map((u) => [`${u.companyId as string}|${u.event as string}|${u.day as string}`, u.count as number]),
+      );
       const wrong = [...new Set([...expected.keys(), ...counted.keys()])].filter((k) => expected.get(k) !== counted.get(k));
-      usageDiff = wrong.slice(0, 5).map((k) => `${k}: stored ${expected.get(k) ?? 0}, counted ${counted.get(k) ?? 0}`).join('; ');
+      usageDiff = wrong
+        .slice(0, 5)
+        .map((k) => `${k}: stored ${expected.get(k) ?? 0}, counted ${counted.get(k) ?? 0}`)
+        .join('; ');
       if (wrong.length === 0 || Date.now() > until) break;
     }
     for (const doc of docs) stored.set(doc.messageId as string, (stored.get(doc.messageId as string) ?? 0) + 1);
@@ -474,21 +522,31 @@ function checkWebhooks(what: string, expected: ExportRun[], receiver: WebhookRec
   const missing = expected.filter((run) => !idsByJob.has(run.id)).map((run) => run.id);
   const split = [...idsByJob].filter(([, ids]) => ids.size > 1).map(([job]) => job);
   const unexpected = [...idsByJob.keys()].filter((job) => !expected.some((run) => run.id === job));
-  say(`  ${what}: ${receiver.requests.length} requests for ${expected.length} exports (${receiver.requests.length - idsByJob.size - unsigned} redeliveries)`);
+  say(
+    `  ${what}: ${receiver.requests.length} requests for ${expected.length} exports (${receiver.requests.length - idsByJob.size - unsigned} redeliveries)`,
+  );
   check(unsigned === 0, `${what}: every request verifies with its secret (${unsigned} did not)`);
-  check(missing.length === 0, `${what}: every completed export's webhook arrived (${missing.length} missing${missing.length ? `: ${missing.slice(0, 5).join(', ')}` : ''})`);
-  check(split.length === 0, `${what}: each export's webhook kept one webhook-id across redeliveries (${split.length} under several)`);
+  check(
+    missing.length === 0,
+    `${what}: every completed export's webhook arrived (${missing.length} missing${missing.length ? `: ${missing.slice(0, 5).join(', ')}` : ''})`,
+  );
+  check(
+    split.length === 0,
+    `${what}: each export's webhook kept one webhook-id across redeliveries (${split.length} under several)`,
+  );
   check(unexpected.length === 0, `${what}: no webhook for an export not made (${unexpected.length})`);
 }
 
 /** Each Bulk API export's address, and the schedule's once per run, received exactly one email. */
-function checkEmails(completed: ExportRun[], mailDir: string): void {
-  const mails = readdirSync(mailDir).filter((name) => name.endsWith('.eml')).map((name) => readFileSync(join(mailDir, name), 'utf8'));
-  const emailed = completed.filter((run) => run.email);
+function checkEmails(ended: ExportRun[], mailDir: string): void {
+  const mails = readdirSync(mailDir)
+    .filter((name) => name.endsWith('.eml'))
+    .map((name) => readFileSync(join(mailDir, name), 'utf8'));
+  const emailed = ended.filter((run) => run.email);
   const wrongCount = emailed.filter((run) => mails.filter((raw) => raw.includes(run.email as string)).length !== 1);
   check(wrongCount.length === 0, `each of ${emailed.length} Bulk API exports emailed exactly once (${wrongCount.length} not)`);
   const scheduleMails = mails.filter((raw) => raw.includes('schedule@example.com')).length;
-  const scheduleRuns = completed.filter((run) => run.api === 'schedule').length;
+  const scheduleRuns = ended.filter((run) => run.api === 'schedule').length;
   check(scheduleMails === scheduleRuns, `one email per schedule run (${scheduleMails} emails for ${scheduleRuns} runs)`);
 }
 
