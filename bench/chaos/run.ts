@@ -189,14 +189,14 @@ async function main(): Promise<void> {
     const deadline = Date.now() + DURATION_MS;
     const running = () => Date.now() < deadline;
 
-    /** Sends calls until answered 200 or a 4xx, or 5 tries: a client's retry with the same messageIds. */
+    /** Sends calls until answered 200 or a 4xx, for up to ~60 s: a client's retry with the same messageIds. */
     const send = async (path: string, body: unknown, ids: string[], into: Map<string, Outcome>) => {
       for (const id of ids) into.set(id, { statuses: [] });
-      for (let attempt = 1; attempt <= 5; attempt++) {
+      for (let attempt = 1; attempt <= 10; attempt++) {
         const { status } = await call(`${gateway}/${trackingApp.trackingKey}/${path}`, 'POST', undefined, body);
         for (const id of ids) into.get(id)?.statuses.push(status);
         if (status === 200 || (status >= 400 && status < 500)) return;
-        await sleep(500 * attempt);
+        await sleep(Math.min(500 * 2 ** (attempt - 1), 10_000));
       }
     };
     const event = (i: number) => ({
@@ -235,18 +235,38 @@ async function main(): Promise<void> {
             : api === 'on-demand'
               ? await call(`${gateway}/api/v1/exports`, 'POST', bearer, request)
               : await call(`${gateway}/api/v1/export-schedules/${schedule.body.id as string}/run`, 'POST', bearer);
-        const id = (created.body.job_id ?? created.body.id ?? created.body.exportId) as string | undefined;
-        if ((created.status === 201 || created.status === 202) && id) {
+        let id = (created.body.job_id ?? created.body.id ?? created.body.exportId) as string | undefined;
+        // No answer, or 502 `outcome_unknown`: the job may exist. Each loop has one creation in flight at a time,
+        // so a job of its kind that nobody has seen is the one this request made.
+        if (created.status === 0 || created.status === 502) id = (await unseenJobs(api))[0];
+        else if (created.status !== 201 && created.status !== 202) id = undefined;
+        if (id) {
           exports.push({ api, id, request, email });
           await waitForEnd(api, id);
           return;
         }
-        // Tried again: no answer, a 503, or a 409 (the app's previous Bulk API job, created by an answer this
-        // client never saw, is still running). Any other answer is the script's mistake.
-        if (created.status !== 0 && created.status !== 503 && created.status !== 409)
+        // Tried again: nothing made, a 503, or a 409 (the app's previous Bulk API job is still running). Any
+        // other answer is the script's mistake.
+        if (![0, 502, 503, 409].includes(created.status))
           throw new Error(`creating a ${api} export answered ${created.status}: ${JSON.stringify(created.body)}`);
         await sleep(1_000 * attempt);
       }
+    };
+    /** Jobs of `api` (schedule runs apart from other on-demand jobs) missing from `exports`, newest first. */
+    const unseenJobs = async (api: ExportRun['api']): Promise<string[]> => {
+      for (const until = Date.now() + 60_000; Date.now() < until; await sleep(1_000)) {
+        const listed =
+          api === 'bulk'
+            ? await call(`${gateway}/api/v1/analytics/exports/jobs`, 'GET', token)
+            : await call(`${gateway}/api/v1/exports`, 'GET', bearer);
+        if (listed.status !== 200) continue;
+        const jobs: Json[] = api === 'bulk' ? (listed.body as unknown as Json[]) : listed.body.data;
+        const ids = jobs
+          .filter((job) => api === 'bulk' || Boolean(job.scheduleId) === (api === 'schedule'))
+          .map((job) => (job.job_id ?? job.id) as string);
+        return ids.filter((id) => !exports.some((run) => run.id === id)).reverse();
+      }
+      throw new Error(`listing the ${api} jobs failed for 60 s`);
     };
     const waitForEnd = async (api: ExportRun['api'], id: string, until = Date.now() + 300_000) => {
       while (Date.now() < until) {
@@ -330,6 +350,9 @@ async function main(): Promise<void> {
     await checkTracking(mongoUrl, trackingApp.id, outcomes, refused);
 
     say('\nexports');
+    // A job nobody was told of was made by a request answered 503 or 409 (one with no answer is adopted above).
+    const unseen = [...(await unseenJobs('bulk')), ...(await unseenJobs('on-demand')), ...(await unseenJobs('schedule'))];
+    check(unseen.length === 0, `no export was made by a request refused with a 503 or 409 (${unseen.join(', ') || 'none'})`);
     const ended = new Map<string, Json | undefined>();
     for (const run of exports) ended.set(run.id, await waitForEnd(run.api, run.id, Date.now() + 120_000));
     const byApi = (api: ExportRun['api']) => exports.filter((run) => run.api === api).length;
