@@ -2,6 +2,7 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client }
 import { RunningS3, startS3Server } from '@exportd/local-stack';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { registerSecret } from './log-secrets';
 import { testServers, uniqueName } from './test-servers';
 
 /**
@@ -32,6 +33,8 @@ export async function startCustomerS3(): Promise<CustomerS3> {
     accessKeyId: `customer${randomBytes(4).toString('hex')}`,
     secretAccessKey: randomBytes(20).toString('hex'),
   };
+  // Tests hand it to the platform as a destination's secret: no log may hold it.
+  registerSecret('customer S3 secret key', credentials.secretAccessKey);
   let server: RunningS3 | undefined = await startS3Server({ dataDir, ...credentials });
   const { endpoint, port } = server;
 

@@ -1,4 +1,6 @@
 /** Small JSON-over-fetch helpers for end-to-end tests against a running gateway. */
+import { registerSecret, SecretKind } from './log-secrets';
+
 export interface JsonResponse<T = unknown> {
   status: number;
   headers: Headers;
@@ -27,7 +29,35 @@ export async function requestJson<T = any>( // eslint-disable-line @typescript-e
   } catch {
     // not JSON: keep the text
   }
+  registerSecretsOf(options.body, body);
   return { status: response.status, headers: response.headers, body: body as T };
+}
+
+/** The fields by which a request hands the platform a secret, or an answer hands one out. */
+const SECRET_FIELDS: { side: 'request' | 'response'; field: RegExp; kind: SecretKind; value?: RegExp }[] = [
+  { side: 'request', field: /^secretAccessKey$/, kind: 'customer S3 secret key' },
+  { side: 'response', field: /^apiKey$/, kind: 'API key' },
+  { side: 'response', field: /^key$/, value: /^sk_/, kind: 'API key' },
+  { side: 'response', field: /^(secret|webhookSecret)$/, kind: 'webhook secret' },
+];
+
+/**
+ * Registers, for the run's log scan, every secret a test sends or receives through requestJson (new apps' and
+ * keys' API keys, webhook and schedule signing secrets, destinations' S3 keys), wherever in the JSON it is.
+ */
+function registerSecretsOf(request: unknown, response: unknown): void {
+  const visit = (value: unknown, side: 'request' | 'response', depth: number): void => {
+    if (depth > 8 || value === null || typeof value !== 'object') return;
+    for (const [field, inner] of Object.entries(value)) {
+      if (typeof inner === 'string') {
+        for (const rule of SECRET_FIELDS)
+          if (rule.side === side && rule.field.test(field) && (!rule.value || rule.value.test(inner)))
+            registerSecret(rule.kind, inner);
+      } else visit(inner, side, depth + 1);
+    }
+  };
+  visit(request, 'request', 0);
+  visit(response, 'response', 0);
 }
 
 export interface CreatedApp {

@@ -10,3 +10,4 @@ export * from './webhook-receiver';
 export * from './notification-capture';
 export * from './service-process';
 export * from './customer-s3';
+export * from './log-secrets';

@@ -2,6 +2,7 @@ import { PlatformOptions, ProcessName, RunningPlatform, startPlatform } from '@e
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { registerSecret } from './log-secrets';
 import { createTestBucket, testMongoUrl, testServers, uniqueName } from './test-servers';
 
 export interface TestPlatform extends RunningPlatform {
@@ -24,7 +25,7 @@ export async function startTestPlatform(
   const internalToken = randomBytes(16).toString('hex');
   const bucket = await createTestBucket('e2e');
   const mongoUrl = testMongoUrl('e2e');
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     NODE_ENV: 'test',
     ADMIN_TOKEN: adminToken,
     INTERNAL_TOKEN: internalToken,
@@ -41,6 +42,12 @@ export async function startTestPlatform(
     EXPORT_STALL_TIMEOUT_MS: '10000',
     ...extraEnv,
   };
+  // None of these may reach a log line: the run's teardown scans the logs for them (see log-secrets.ts).
+  registerSecret('admin token', env.ADMIN_TOKEN);
+  registerSecret('internal token', env.INTERNAL_TOKEN);
+  registerSecret('encryption key', env.ENCRYPTION_KEY);
+  registerSecret('metrics token', env.METRICS_TOKEN);
+  registerSecret('S3 secret key', env.S3_SECRET_ACCESS_KEY);
   const platform = await startWithFreshPorts(async () => {
     const logDir = join(servers.tmpDir, 'logs', uniqueName('platform'));
     mkdirSync(logDir, { recursive: true });
