@@ -129,6 +129,8 @@ export interface UsageDailyRecord {
   /** YYYY-MM-DD (UTC) */
   day: string;
   count: number;
+  /** The projector round that last incremented it (a round applied again after a crash skips it). */
+  lastRound?: string;
 }
 
 export interface CompanyAttributesDailyRecord {

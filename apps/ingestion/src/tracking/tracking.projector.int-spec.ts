@@ -76,4 +76,33 @@ describe(TrackingProjector.name, () => {
     await again.idle();
     expect((await usage())?.count).toBe(310);
   });
+
+  it('counts every call once when the process dies in the middle of a round, after some counters were written', async () => {
+    // The dying process writes its round's first chunk of counters (of 25), then never another write.
+    const dying = Object.create(repository) as TrackingRepository;
+    let chunks = 0;
+    dying.incrementUsage = async (appId, roundId, increments) => {
+      if (chunks++ > 0) return new Promise<void>(() => undefined);
+      await repository.incrementUsage(appId, roundId, increments);
+    };
+    dying.markRoundApplied = () => new Promise<void>(() => undefined);
+    const projector = new TrackingProjector(dying, clock, priority);
+    const service = new TrackingService(repository, projector, priority, clock, suppressions);
+    const calls = events(60, 'crash').map((call, i) => ({ ...call, companyId: `co_${i}` }));
+    expect(await service.track('app_crash', calls)).toEqual({ stored: 60, duplicates: 0, suppressed: 0 });
+    const counters = connection.collection<UsageDailyRecord>(RAW_COLLECTIONS.usageDaily);
+    for (const until = Date.now() + 10_000; chunks < 2 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
+    expect(await counters.countDocuments({ appId: 'app_crash' })).toBe(25);
+
+    const restarted = new TrackingProjector(repository, clock, priority);
+    await restarted.onApplicationBootstrap();
+    await restarted.idle();
+    const stored = await counters.find({ appId: 'app_crash' }).toArray();
+    expect(stored).toHaveLength(60);
+    expect(stored.every((counter) => counter.count === 1)).toBe(true);
+    // Nothing is left to apply at the next start.
+    expect(await connection.collection('tracking_projection_journal').countDocuments({ appId: 'app_crash' })).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await connection.collection('tracking_projection_rounds').countDocuments({ appId: 'app_crash' })).toBe(0);
+  });
 });

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { TrackingCallRecord, unescapeAttributeKey as unescape } from '@exportd/records';
-import { Clock } from '@exportd/runtime';
+import { Clock, newId } from '@exportd/runtime';
 import { projectorBacklog } from '../metrics';
 import { companyAttributeDays, profileChanges, usageIncrements } from './tracking.mapping';
 import { ProfileChange, TrackingRepository, UsageIncrement } from './tracking.repository';
@@ -19,6 +19,12 @@ const CHUNK = 25;
 
 /** What is left of one round; a failed round resumes where it stopped, so no counter is incremented twice. */
 interface Round {
+  /** Recorded on every counter it increments (see ProjectionRoundRecord). */
+  id: string;
+  /** The whole journal entries it applies. */
+  journalIds: string[];
+  /** Its record is written (before its first update). */
+  recorded: boolean;
   records: TrackingCallRecord[];
   users: ProfileChange[];
   companies: ProfileChange[];
@@ -41,8 +47,10 @@ interface AppBacklog {
  * loses concurrent updates of one document, and each update costs a few ms there, so the many calls of a
  * busy app are merged into one update per profile and counter per round). A failed round is retried.
  * Durable: each stored round has a journal entry (written before the raw insert, closed once all its calls
- * are applied); at start-up the open entries are applied again, so a crash loses no call. A crash in the
- * middle of applying a round can apply that round's calls twice (at-least-once).
+ * are applied); at start-up the open entries are applied again, so a crash loses no call. Exact: a projector
+ * round applies whole journal entries under a recorded id, and each counter it increments keeps that id, so
+ * the round interrupted by a crash is applied again under the same id without counting anything twice
+ * (profiles and attribute days are set, not added, so applying them again changes nothing).
  */
 @Injectable()
 export class TrackingProjector implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -63,10 +71,38 @@ export class TrackingProjector implements OnApplicationBootstrap, OnApplicationS
     private readonly priority: WritePriority,
   ) {}
 
-  /** Applies again what a previous process stored but had not applied when it stopped. */
+  /**
+   * Applies again what a previous process stored but had not applied when it stopped: first the round it was
+   * applying (under its id, so its counters already incremented are skipped), then the other open entries. A
+   * round marked applied only had its journal entries left to close.
+   */
   async onApplicationBootstrap(): Promise<void> {
     const open = await this.repository.openJournals();
-    for (const entry of open)
+    const entries = new Map(open.map((entry) => [entry._id, entry]));
+    const rounds = await this.repository.openRounds();
+    for (const round of rounds) {
+      const ofRound = round.journalIds.flatMap((id) => entries.get(id) ?? []);
+      for (const entry of ofRound) entries.delete(entry._id);
+      if (round.applied) {
+        void this.closeRound(
+          round.appId,
+          round._id,
+          ofRound.map((entry) => this.close(entry.appId, entry._id)),
+        );
+        continue;
+      }
+      const records: TrackingCallRecord[] = [];
+      for (const entry of ofRound) {
+        const calls = await this.repository.callsOfRound(entry.appId, entry._id, entry.callIds);
+        this.track(entry._id, round.appId, calls);
+        records.push(...calls);
+      }
+      const backlog = this.backlogOf(round.appId);
+      // Rounds run one at a time per app: this one is the app's first, and nothing is in its backlog yet.
+      backlog.round = { ...this.plan(records), id: round._id, journalIds: round.journalIds, recorded: true };
+      this.enqueue(round.appId, records);
+    }
+    for (const entry of entries.values())
       this.add(entry.appId, await this.repository.callsOfRound(entry.appId, entry._id, entry.callIds), entry._id);
     if (open.length > 0) this.logger.log(`resuming ${open.length} stored rounds not yet applied`);
   }
@@ -98,9 +134,18 @@ export class TrackingProjector implements OnApplicationBootstrap, OnApplicationS
       void this.close(appId, journalId);
       return;
     }
+    this.track(journalId, appId, records);
+    this.enqueue(appId, records);
+  }
+
+  /** Counts the records of a journal entry, to close it once they are all applied. */
+  private track(journalId: string, appId: string, records: TrackingCallRecord[]): void {
     this.journalRemaining.set(journalId, { appId, remaining: records.length });
     for (const r of records) this.journalOf.set(r._id, journalId);
     projectorBacklog.set(this.journalOf.size);
+  }
+
+  private enqueue(appId: string, records: TrackingCallRecord[]): void {
     const backlog = this.backlogOf(appId);
     for (const r of records) {
       backlog.records.push(r);
@@ -166,15 +211,18 @@ export class TrackingProjector implements OnApplicationBootstrap, OnApplicationS
     backlog.running = true;
     while (backlog.records.length > 0 && !this.stopping) {
       try {
-        backlog.round ??= this.plan(backlog.records.slice(0, MAX_ROUND_RECORDS));
-        const round = backlog.round.records;
+        backlog.round ??= this.nextRound(backlog.records);
+        const { records: round, id, journalIds } = backlog.round;
         await this.apply(appId, backlog.round);
         backlog.round = undefined;
         backlog.records.splice(0, round.length);
+        const closes: Promise<boolean>[] = [];
         for (const r of round) {
           if (r.type === 'company' && r.userId && r.companyId) backlog.pendingLinks.get(r.userId)?.delete(r.companyId);
-          this.settle(appId, r._id);
+          const closing = this.settle(appId, r._id);
+          if (closing) closes.push(closing);
         }
+        void this.closeRound(appId, id, closes, journalIds.length);
         projectorBacklog.set(this.journalOf.size);
         if (backlog.records.length < MAX_BACKLOG_RECORDS) backlog.waiters.splice(0).forEach((wake) => wake());
       } catch (error) {
@@ -189,42 +237,73 @@ export class TrackingProjector implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  /** One more call of its journal entry applied; the entry is closed when none is left. */
-  private settle(appId: string, callId: string): void {
+  /** One more call of its journal entry applied; the entry is closed when none is left (its close returned). */
+  private settle(appId: string, callId: string): Promise<boolean> | undefined {
     const journalId = this.journalOf.get(callId);
-    if (!journalId) return;
+    if (!journalId) return undefined;
     this.journalOf.delete(callId);
     const entry = this.journalRemaining.get(journalId);
-    if (!entry || --entry.remaining > 0) return;
+    if (!entry || --entry.remaining > 0) return undefined;
     this.journalRemaining.delete(journalId);
-    void this.close(appId, journalId);
+    return this.close(appId, journalId);
   }
 
-  private close(appId: string, journalId: string): Promise<void> {
-    const closing = this.repository.closeJournal(appId, journalId).catch((error: unknown) => {
-      // Left open, the entry is applied again at the next start (at-least-once).
-      this.logger.error(`closing journal ${journalId} failed: ${(error as Error).message}`);
-    });
-    this.closing.set(closing, appId);
-    return closing.finally(() => this.closing.delete(closing));
+  /** Resolves true once the entry is closed, false when that failed. */
+  private close(appId: string, journalId: string): Promise<boolean> {
+    const closing = this.repository.closeJournal(appId, journalId).then(
+      () => true,
+      (error: unknown) => {
+        // Left open, the entry is applied again at the next start (its round's record says it was applied).
+        this.logger.error(`closing journal ${journalId} failed: ${(error as Error).message}`);
+        return false;
+      },
+    );
+    const tracked = closing.then(() => undefined);
+    this.closing.set(tracked, appId);
+    void tracked.finally(() => this.closing.delete(tracked));
+    return closing;
   }
 
-  private plan(records: TrackingCallRecord[]): Round {
+  /** The round's record goes once all of its journal entries are closed; kept otherwise, for the next start. */
+  private async closeRound(appId: string, roundId: string, closes: Promise<boolean>[], entries = closes.length): Promise<void> {
+    const closed = await Promise.all(closes);
+    if (closed.length !== entries || closed.includes(false)) return;
+    await this.repository
+      .deleteRound(appId, roundId)
+      .catch((error: unknown) => this.logger.error(`deleting round ${roundId} failed: ${(error as Error).message}`));
+  }
+
+  /** The first whole journal entries of the backlog, up to MAX_ROUND_RECORDS (or one larger entry). */
+  private nextRound(backlog: TrackingCallRecord[]): Round {
+    let end = Math.min(backlog.length, MAX_ROUND_RECORDS);
+    const last = this.journalOf.get(backlog[end - 1]?._id ?? '');
+    while (end < backlog.length && last !== undefined && this.journalOf.get(backlog[end]?._id ?? '') === last) end++;
+    const records = backlog.slice(0, end);
+    const journalIds = [...new Set(records.flatMap((r) => this.journalOf.get(r._id) ?? []))];
+    return { ...this.plan(records), id: newId('round'), journalIds, recorded: false };
+  }
+
+  private plan(records: TrackingCallRecord[]) {
     const { users, companies } = profileChanges(records);
     return { records, users, companies, usage: usageIncrements(records), days: companyAttributeDays(records) };
   }
 
   private async apply(appId: string, round: Round): Promise<void> {
     const now = this.clock.now();
+    if (!round.recorded) {
+      await this.repository.openRound(appId, round.id, round.journalIds, now);
+      round.recorded = true;
+    }
     await this.inChunks(round.users, (chunk) => this.repository.applyUsers(appId, chunk, now));
     await this.inChunks(round.companies, (chunk) => this.repository.applyCompanies(appId, chunk, now));
-    await this.inChunks(round.usage, (chunk) => this.repository.incrementUsage(appId, chunk));
+    await this.inChunks(round.usage, (chunk) => this.repository.incrementUsage(appId, round.id, chunk));
     if (round.days.size > 0) {
       await this.priority.turn();
       const stored = await this.repository.companyAttributes(appId, [...round.days.keys()]);
       await this.repository.setCompanyAttributesDaily(appId, companyAttributeRows(round.days, stored));
       round.days.clear();
     }
+    await this.repository.markRoundApplied(appId, round.id);
   }
 
   /** Writes `items` a chunk at a time, removing each chunk once written. */

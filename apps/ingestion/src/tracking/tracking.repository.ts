@@ -55,6 +55,19 @@ export interface ProjectionJournalRecord {
 }
 
 /**
+ * One round of the projector, written before its first update: the journal entries it applies (whole ones) and
+ * whether it has applied them. Each daily counter it increments records the round's id (`lastRound`), so a
+ * round applied again after a crash skips the counters it already incremented: the counts stay exact.
+ */
+export interface ProjectionRoundRecord {
+  _id: string;
+  appId: string;
+  journalIds: string[];
+  applied: boolean;
+  createdAt: Date;
+}
+
+/**
  * The raw collections of `@exportd/records`, written with the driver directly (through the mongoose
  * connection): attribute keys such as `__proto__` and escaped `%2E` keys must reach the database untouched,
  * and batches go out as one insertMany / bulkWrite each. Every method takes the app id.
@@ -67,6 +80,7 @@ export class TrackingRepository implements OnModuleInit {
   private readonly usage: Collection<UsageDailyRecord>;
   private readonly companyDays: Collection<CompanyAttributesDailyRecord>;
   private readonly journal: Collection<ProjectionJournalRecord>;
+  private readonly rounds: Collection<ProjectionRoundRecord>;
 
   constructor(@InjectConnection() connection: Connection) {
     const db = connection.db;
@@ -77,6 +91,7 @@ export class TrackingRepository implements OnModuleInit {
     this.usage = db.collection<UsageDailyRecord>(RAW_COLLECTIONS.usageDaily);
     this.companyDays = db.collection<CompanyAttributesDailyRecord>(RAW_COLLECTIONS.companyAttributesDaily);
     this.journal = db.collection<ProjectionJournalRecord>('tracking_projection_journal');
+    this.rounds = db.collection<ProjectionRoundRecord>('tracking_projection_rounds');
   }
 
   async onModuleInit(): Promise<void> {
@@ -94,6 +109,7 @@ export class TrackingRepository implements OnModuleInit {
     await this.usage.createIndex({ appId: 1, companyId: 1 });
     await this.companyDays.createIndex({ appId: 1, companyId: 1 });
     await this.journal.createIndex({ createdAt: 1 });
+    await this.rounds.createIndex({ createdAt: 1 });
   }
 
   /** Written before the raw insert, so a crash never leaves stored calls that nothing will apply. */
@@ -108,6 +124,23 @@ export class TrackingRepository implements OnModuleInit {
   /** Every open journal, oldest first (recovery at start-up, across apps). */
   openJournals(): Promise<ProjectionJournalRecord[]> {
     return this.journal.find({}).sort({ createdAt: 1 }).toArray();
+  }
+
+  async openRound(appId: string, id: string, journalIds: string[], at: Date): Promise<void> {
+    await this.rounds.insertOne({ _id: id, appId, journalIds, applied: false, createdAt: at });
+  }
+
+  async markRoundApplied(appId: string, id: string): Promise<void> {
+    await this.rounds.updateOne({ _id: id, appId }, { $set: { applied: true } });
+  }
+
+  async deleteRound(appId: string, id: string): Promise<void> {
+    await this.rounds.deleteOne({ _id: id, appId });
+  }
+
+  /** Every round still on record, oldest first (recovery at start-up, across apps). */
+  openRounds(): Promise<ProjectionRoundRecord[]> {
+    return this.rounds.find({}).sort({ createdAt: 1 }).toArray();
   }
 
   /** The calls a journal entry's round stored (a retried messageId in its list was stored by an earlier round). */
@@ -182,17 +215,30 @@ export class TrackingRepository implements OnModuleInit {
     );
   }
 
-  async incrementUsage(appId: string, increments: UsageIncrement[]): Promise<void> {
-    await this.bulk(
-      this.usage,
-      increments.map((i) => ({
-        updateOne: {
-          filter: { _id: `${appId}|${i.companyId}|${i.event}|${i.day}`, appId },
-          update: { $inc: { count: i.count }, $setOnInsert: { appId, companyId: i.companyId, event: i.event, day: i.day } },
-          upsert: true,
+  /**
+   * Adds each increment to its daily counter unless the counter already holds round `roundId`'s: one update per
+   * counter, which records the round. A counter created by this round's earlier attempt makes the upsert collide
+   * on its `_id` (11000): already applied.
+   */
+  async incrementUsage(appId: string, roundId: string, increments: UsageIncrement[]): Promise<void> {
+    const operations: AnyBulkWriteOperation<UsageDailyRecord>[] = increments.map((i) => ({
+      updateOne: {
+        filter: { _id: `${appId}|${i.companyId}|${i.event}|${i.day}`, appId, lastRound: { $ne: roundId } },
+        update: {
+          $inc: { count: i.count },
+          $set: { lastRound: roundId },
+          $setOnInsert: { appId, companyId: i.companyId, event: i.event, day: i.day },
         },
-      })),
-    );
+        upsert: true,
+      },
+    }));
+    try {
+      await this.bulk(this.usage, operations);
+    } catch (error) {
+      const writeErrors = (error as { writeErrors?: { code?: number }[] | { code?: number } }).writeErrors;
+      const errors = writeErrors === undefined ? undefined : [writeErrors].flat();
+      if (!errors || errors.length === 0 || errors.some((e) => e.code !== 11000)) throw error;
+    }
   }
 
   /** The stored (escaped) attributes of the given companies. */
