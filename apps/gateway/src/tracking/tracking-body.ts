@@ -18,11 +18,48 @@ function httpError(statusCode: number, message: string): Error {
   return Object.assign(new Error(message), { statusCode });
 }
 
+/** A value met while walking a body, and how it was reached (its path is spelled only for the answer). */
+interface Visit {
+  node: unknown;
+  parent?: Visit;
+  step: string;
+}
+
+const pathOf = (visit: Visit): string => {
+  const steps: string[] = [];
+  for (let at: Visit | undefined = visit; at?.parent; at = at.parent) steps.push(at.step);
+  return steps.reverse().join('').replace(/^\./, '');
+};
+
+/**
+ * Where a string or key of `value` holds a NUL (`field`, `items[2].name`, '' for the value itself), or undefined.
+ * The settings and admin APIs store their strings, and the store refuses NUL in them (a 500, not a 400). A loop,
+ * not recursion: a 1 MB body can nest deeper than the stack.
+ */
+function nulPath(value: unknown): string | undefined {
+  const pending: Visit[] = [{ node: value, step: '' }];
+  for (let visit = pending.pop(); visit; visit = pending.pop()) {
+    const { node } = visit;
+    if (typeof node === 'string') {
+      if (node.includes('\u0000')) return pathOf(visit);
+    } else if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) pending.push({ node: node[i], parent: visit, step: `[${i}]` });
+    } else if (typeof node === 'object' && node !== null) {
+      for (const [key, child] of Object.entries(node).reverse()) {
+        const entry = { node: child, parent: visit, step: `.${key}` };
+        if (key.includes('\u0000')) return pathOf(entry);
+        pending.push(entry);
+      }
+    }
+  }
+  return undefined;
+}
+
 /**
  * Installs the gateway's JSON body parser (call before the app is initialised, with Nest's own body parser
  * turned off). Tracking calls get their own limits (413 naming the limit), keep attribute keys such as
  * `__proto__` intact (JSON.parse makes them plain own keys; the tracking path never merges objects), and every
- * other route keeps Fastify's prototype-poisoning protection and the 1 MB limit.
+ * other route keeps Fastify's prototype-poisoning protection and the 1 MB limit, and refuses a NUL in a string.
  */
 export function installJsonBodyParser(fastify: FastifyInstance, config: TrackingConfig): void {
   const secureParse = fastify.getDefaultJsonParser('error', 'error');
@@ -53,7 +90,11 @@ export function installJsonBodyParser(fastify: FastifyInstance, config: Tracking
         if (error) {
           const statusCode = (error as { statusCode?: number }).statusCode ?? 400;
           done(httpError(statusCode, `the request body is not valid JSON: ${error.message}`));
-        } else done(null, parsed);
+        } else {
+          const nul = method ? undefined : nulPath(parsed);
+          if (nul !== undefined) done(httpError(400, `the request body has a NUL character (\\u0000) in ${nul || 'the body'}`));
+          else done(null, parsed);
+        }
       });
     },
   );
