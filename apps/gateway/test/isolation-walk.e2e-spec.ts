@@ -71,10 +71,10 @@ function sendRaw(
   method: string,
   path: string,
   body: Buffer,
-  options: { chunked: boolean; token?: string },
+  options: { chunked: boolean; token?: string; contentType?: string },
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/json' };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     // Node frames a DELETE's body as chunked only when told to.
     if (options.chunked) headers['transfer-encoding'] = 'chunked';
@@ -589,6 +589,29 @@ describe('every documented operation: tenant isolation, privileges, body limits 
           }
         }),
       ),
+      4,
+    );
+    expect(failures).toEqual([]);
+  }, 180_000);
+
+  it('a body of any other content type is refused unread (415), however large', async () => {
+    const withBody = operations.filter((op) => op.method !== 'GET' && !INFRASTRUCTURE.test(op.path));
+    const failures: string[] = [];
+    await inParallel(
+      withBody.map((op) => async () => {
+        const url = isAdmin(op) ? op.path.replace('{id}', a.id).replace('{keyId}', a.apiKeyId) : urlFor(op, 'segments');
+        const token = isAdmin(op) ? platform.adminToken : a.apiKey;
+        const answer = await sendRaw(platform.gatewayUrl, op.method, url, Buffer.alloc(2 * OTHER_JSON_BYTES, 'x'), {
+          // Declared: the answer is awaited before the body is sent, which the server then never reads.
+          chunked: false,
+          token,
+          contentType: 'text/plain',
+        });
+        // Segment's routes count the bytes of any body first (their 400 payload_too_large), then refuse the type.
+        const refused = op.path.startsWith('/v1/') ? [400, 415] : [415];
+        if (!refused.includes(answer.status))
+          failures.push(`${op.method} ${url} (text/plain) -> ${answer.status} ${answer.text.slice(0, 160)}`);
+      }),
       4,
     );
     expect(failures).toEqual([]);
