@@ -97,7 +97,17 @@ describe('webhook endpoints API', () => {
     const readOnly = key.body.key as string;
     const refused = await call('POST', '/api/v1/webhooks', { url: 'http://localhost/x', eventTypes: EVENTS }, readOnly);
     expect(refused.status).toBe(403);
-    expect((await call('GET', '/api/v1/exports/job_unknown/deliveries', undefined, readOnly)).body).toEqual({ deliveries: [] });
+    // Allowed to read the log: an unknown job is a 404, not a 403.
+    expect((await call('GET', '/api/v1/exports/job_unknown/deliveries', undefined, readOnly)).status).toBe(404);
+    // A job of the app under another export API (the Bulk Data Export API) has a log too.
+    const bulk = await requestJson(platform.gatewayUrl, 'POST', '/api/v1/analytics/exports', {
+      authorization: `Token ${app.apiKey}`,
+      body: { from: '2024-01-01', to: '2024-01-02' },
+    });
+    expect(bulk.status).toBe(201);
+    const log = await call('GET', `/api/v1/exports/${bulk.body.job_id as string}/deliveries`, undefined, readOnly);
+    expect(log.status).toBe(200);
+    expect(Array.isArray(log.body.deliveries)).toBe(true);
     expect((await call('GET', '/api/v1/webhooks')).status).toBe(200);
     expect((await requestJson(platform.gatewayUrl, 'GET', '/api/v1/webhooks')).status).toBe(401);
   });

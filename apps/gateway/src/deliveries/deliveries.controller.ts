@@ -1,10 +1,18 @@
 import { Controller, Get, Param, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { notifications } from '@exportd/contracts';
+import { exportsV1, notifications } from '@exportd/contracts';
+import { fromGrpcError } from '@exportd/grpc';
 import { ApiKeyAuth, ApiKeyGuard, CurrentAuth, RequirePrivileges } from '../auth/api-key.guard';
+import { exportJobCall } from '../exports/export-job-contract';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
 import { ApiErrors, ApiKeyAuthDocs } from '../openapi/api-docs';
 import { DeliveryListDocs } from './deliveries.docs';
+
+const EXPORT_APIS = [
+  exportsV1.ExportApi.EXPORT_API_ON_DEMAND,
+  exportsV1.ExportApi.EXPORT_API_BULK,
+  exportsV1.ExportApi.EXPORT_API_COVEO,
+];
 
 /** The delivery log: every email and webhook delivery of an export job or of a webhook endpoint, with its attempts. */
 @ApiTags('Delivery log')
@@ -19,13 +27,32 @@ export class DeliveriesController {
   @Get('exports/:jobId/deliveries')
   @ApiOperation({
     summary: "An export job's deliveries",
-    description: 'Every email and webhook delivery about the job, with its attempts; empty for a job with none.',
+    description:
+      'Every email and webhook delivery about the job (of any export API), with its attempts; empty for a job with none.',
   })
   @ApiParam({ name: 'jobId', description: 'The export job id.', example: '9f8e7d6c-5b4a-4321-8f0e-1d2c3b4a5f6e' })
   @ApiOkResponse({ type: DeliveryListDocs, description: 'The deliveries, with their attempts.' })
+  @ApiErrors(404)
   async forJob(@CurrentAuth() auth: ApiKeyAuth, @Param('jobId') jobId: string) {
     const listed = await this.clients.notifications.listDeliveries({ appId: auth.app.id, jobId, endpointId: '' });
+    // The log is kept per app, so another app's job lists nothing: look the job up, to answer 404 as elsewhere.
+    if (listed.deliveries.length === 0) await this.requireJob(auth, jobId);
     return { deliveries: listed.deliveries.map(publicDelivery) };
+  }
+
+  /** Resolves when the app holds the job under one of the export APIs; else throws export-job's 404. */
+  private async requireJob(auth: ApiKeyAuth, jobId: string): Promise<void> {
+    let notFound: unknown;
+    for (const api of EXPORT_APIS) {
+      try {
+        await exportJobCall(auth.app, this.clients.exportJobs.getExportJob({ appId: auth.app.id, jobId, api }));
+        return;
+      } catch (error) {
+        if (fromGrpcError(error).code !== 'export_job_not_found') throw error;
+        notFound = error;
+      }
+    }
+    throw notFound;
   }
 
   @Get('webhooks/:id/deliveries')
