@@ -111,8 +111,10 @@ async function main(): Promise<void> {
   const mailDir = join(dataDir, 'mail');
   const smtp = await startSmtpCapture({ mailDir });
   // The app's webhook endpoint, and the schedule's own webhook.
-  const receiver = await startWebhookReceiver();
-  const scheduleReceiver = await startWebhookReceiver();
+  // Both answer one request in five with a 500, so that deliveries are retried too.
+  const flaky = Array.from({ length: 5_000 }, (_, i) => ({ status: i % 5 === 2 ? 500 : 200 }));
+  const receiver = await startWebhookReceiver(flaky);
+  const scheduleReceiver = await startWebhookReceiver(flaky);
   const adminToken = `adm_${randomBytes(16).toString('hex')}`;
   const mongoUrl = `${mongo.url}/chaos`;
   const logDir = join(dataDir, 'logs');
@@ -317,6 +319,7 @@ async function main(): Promise<void> {
     };
     const chaos = async () => {
       let s3Stopped = false;
+      const order: ProcessName[] = [];
       await sleep(KILL_EVERY_MS / 2);
       while (running()) {
         if (!s3Stopped && Date.now() > deadline - (DURATION_MS * 2) / 3) {
@@ -326,7 +329,9 @@ async function main(): Promise<void> {
           await sleep(S3_OUTAGE_MS);
           s3 = await startS3Server({ dataDir, port: s3.port, ...s3Credentials });
         }
-        const name = PROCESSES[Math.floor(Math.random() * PROCESSES.length)] as ProcessName;
+        // Each process in turn, in a new random order every five kills.
+        if (order.length === 0) order.push(...[...PROCESSES].sort(() => Math.random() - 0.5));
+        const name = order.shift() as ProcessName;
         faults.push(`SIGKILL ${name}`);
         platform.processes.get(name)?.child.kill('SIGKILL');
         await sleep(KILL_EVERY_MS * (0.75 + Math.random() / 2));
@@ -526,9 +531,13 @@ async function checkTracking(mongoUrl: string, appId: string, outcomes: Map<stri
   }
 }
 
-/** One signed webhook per export at `receiver`, under one `webhook-id` (a redelivery repeats it). */
+/**
+ * One signed webhook per export at `receiver`, accepted (2xx) exactly once, under one `webhook-id` (a redelivery
+ * after a 500 repeats it).
+ */
 function checkWebhooks(what: string, expected: ExportRun[], receiver: WebhookReceiver, secret: string): void {
   const idsByJob = new Map<string, Set<string>>();
+  const acceptedByJob = new Map<string, number>();
   let unsigned = 0;
   for (const request of receiver.requests) {
     let payload: Json;
@@ -541,8 +550,10 @@ function checkWebhooks(what: string, expected: ExportRun[], receiver: WebhookRec
     const job = (payload.data?.job_id ?? payload.data?.id) as string;
     if (!idsByJob.has(job)) idsByJob.set(job, new Set());
     idsByJob.get(job)?.add(request.headers['webhook-id'] as string);
+    if (request.answered < 300) acceptedByJob.set(job, (acceptedByJob.get(job) ?? 0) + 1);
   }
-  const missing = expected.filter((run) => !idsByJob.has(run.id)).map((run) => run.id);
+  const missing = expected.filter((run) => !acceptedByJob.has(run.id)).map((run) => run.id);
+  const twice = [...acceptedByJob].filter(([, n]) => n > 1).map(([job]) => job);
   const split = [...idsByJob].filter(([, ids]) => ids.size > 1).map(([job]) => job);
   const unexpected = [...idsByJob.keys()].filter((job) => !expected.some((run) => run.id === job));
   say(
@@ -551,8 +562,9 @@ function checkWebhooks(what: string, expected: ExportRun[], receiver: WebhookRec
   check(unsigned === 0, `${what}: every request verifies with its secret (${unsigned} did not)`);
   check(
     missing.length === 0,
-    `${what}: every completed export's webhook arrived (${missing.length} missing${missing.length ? `: ${missing.slice(0, 5).join(', ')}` : ''})`,
+    `${what}: every export's webhook was accepted (${missing.length} missing${missing.length ? `: ${missing.slice(0, 5).join(', ')}` : ''})`,
   );
+  check(twice.length === 0, `${what}: none accepted twice (${twice.length})`);
   check(
     split.length === 0,
     `${what}: each export's webhook kept one webhook-id across redeliveries (${split.length} under several)`,
