@@ -69,6 +69,12 @@ describe(mapSegmentCall.name, () => {
     });
   });
 
+  it('refuses a NUL character in a field the store keeps as text, naming the field, and keeps one in properties', () => {
+    expect(fieldsOf(mapSegmentCall('track', { userId: 'u\u0000', event: 'Clicked' }, RECEIVED))).toEqual(['userId']);
+    expect(fieldsOf(mapSegmentCall('page', { userId: 'u', name: 'Ho\u0000me' }, RECEIVED))).toEqual(['title']);
+    expect(mapSegmentCall('track', { userId: 'u', event: 'E', properties: { note: 'a\u0000b' } }, RECEIVED).ok).toBe(true);
+  });
+
   it('userId wins over anonymousId', () => {
     const [sut] = callsOf(mapSegmentCall('identify', { userId: 'ann', anonymousId: 'anon-1' }, RECEIVED));
     expect(sut.userId).toBe('ann');

@@ -1,5 +1,5 @@
 import { tracking, trackingCall } from '@exportd/contracts';
-import { checkedAttributes, FieldProblem } from '../tracking/tracking-call.validation';
+import { checkedAttributes, FieldProblem, NUL_PROBLEM, nulFields } from '../tracking/tracking-call.validation';
 import { CALL_LIMITS } from '../tracking/tracking.config';
 
 /**
@@ -291,6 +291,8 @@ function mapCall(
       break;
     }
   }
+  // Named by the call's field (a Segment `name` becomes `event` or `title`).
+  for (const field of nulFields(call)) problems.add(field, NUL_PROBLEM);
   return problems.list.length === before ? call : undefined;
 }
 

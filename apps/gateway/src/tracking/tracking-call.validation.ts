@@ -315,7 +315,20 @@ export function validateCall(kind: CallKind, body: unknown, receivedAt: Date, pr
       }
     }
   }
+  for (const field of nulFields(call)) problems.add(field, NUL_PROBLEM);
   return problems.list.length > 0 ? { ok: false, problems: problems.list } : { ok: true, call };
+}
+
+export const NUL_PROBLEM = 'must not contain a NUL character (\\u0000)';
+
+/**
+ * The fields of a call whose text holds a NUL, which the store cannot keep (refused, not answered 503 after the
+ * write fails). Attributes and context travel as JSON text, where a NUL is escaped, so they keep it.
+ */
+export function nulFields(call: tracking.TrackingCall): string[] {
+  return Object.entries(call)
+    .filter(([, value]) => typeof value === 'string' && value.includes('\u0000'))
+    .map(([field]) => field);
 }
 
 function fixRoot(list: FieldProblem[], prefix: string): FieldProblem[] {
