@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Installed by tools/python/install-schemathesis.sh (run by tools/python/install.sh). */
+/** Installed by tools/python/install.sh. */
 const ST = join(REPO_ROOT, '.tools/schemathesis-venv/bin/st');
 
 const CHECKS = ['not_a_server_error', 'status_code_conformance', 'content_type_conformance', 'response_schema_conformance'];

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { INTERNAL_TOKEN_METADATA, PROTO_ROOT } from '@exportd/grpc';
-import { SERVICE_NAMES, startTestPlatform, TestPlatform } from '@exportd/testing';
+import { inParallel, SERVICE_NAMES, startTestPlatform, TestPlatform } from '@exportd/testing';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -70,20 +70,6 @@ function callStatus(client: grpc.Client, rpc: Rpc, metadata: grpc.Metadata): Pro
       call.end();
     }
   });
-}
-
-/** Runs the tasks at most `limit` at a time (thousands of calls at once would only meet their deadlines on a busy machine). */
-async function inParallel<T>(tasks: (() => Promise<T>)[], limit = 16): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const index = next++;
-      results[index] = await tasks[index]();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  return results;
 }
 
 function metadataWith(token?: string): grpc.Metadata {

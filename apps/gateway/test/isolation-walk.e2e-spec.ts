@@ -3,6 +3,7 @@ import {
   eventually,
   CreatedApp,
   CustomerS3,
+  inParallel,
   JsonResponse,
   requestJson,
   startCustomerS3,
@@ -50,20 +51,6 @@ const RESOURCE_ROUTES: [prefix: string, kind: string][] = [
  * - trackingKey, path: the tracking routes, authenticated by the key in the path, not by an API key.
  */
 const NOT_RESOURCES = new Set(['lookup', 'apiName', 'userId', 'trackingKey', 'path']);
-
-/** Runs the tasks at most `limit` at a time (a loaded machine meets its timeouts then). */
-async function inParallel<T>(tasks: (() => Promise<T>)[], limit = 6): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const index = next++;
-      results[index] = await tasks[index]();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  return results;
-}
 
 /** One request with a raw body, declared by Content-Length or chunked; the answer's status and text. */
 function sendRaw(

@@ -11,3 +11,4 @@ export * from './notification-capture';
 export * from './service-process';
 export * from './customer-s3';
 export * from './log-secrets';
+export * from './in-parallel';
