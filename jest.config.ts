@@ -18,6 +18,7 @@ const config: Config = {
   },
   globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
   globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
+  testSequencer: '<rootDir>/tools/test/sequencer.js',
   testTimeout: 60_000,
   maxWorkers: 2,
   verbose: false,
