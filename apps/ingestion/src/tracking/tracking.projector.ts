@@ -92,14 +92,24 @@ export class TrackingProjector implements OnApplicationBootstrap, OnApplicationS
         continue;
       }
       const records: TrackingCallRecord[] = [];
+      const journalIds: string[] = [];
       for (const entry of ofRound) {
         const calls = await this.repository.callsOfRound(entry.appId, entry._id, entry.callIds);
-        this.track(entry._id, round.appId, calls);
-        records.push(...calls);
+        // An entry whose calls are all gone (removed with their late round) has nothing to apply.
+        if (calls.length === 0) void this.close(entry.appId, entry._id);
+        else {
+          this.track(entry._id, round.appId, calls);
+          records.push(...calls);
+          journalIds.push(entry._id);
+        }
+      }
+      if (records.length === 0) {
+        void this.closeRound(round.appId, round._id, []);
+        continue;
       }
       const backlog = this.backlogOf(round.appId);
       // Rounds run one at a time per app: this one is the app's first, and nothing is in its backlog yet.
-      backlog.round = { ...this.plan(records), id: round._id, journalIds: round.journalIds, recorded: true };
+      backlog.round = { ...this.plan(records), id: round._id, journalIds, recorded: true };
       this.enqueue(round.appId, records);
     }
     for (const entry of entries.values())
