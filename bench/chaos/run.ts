@@ -28,6 +28,7 @@ import {
   startS3Server,
   startSmtpCapture,
   startWebhookReceiver,
+  stopAllProcesses,
   WebhookReceiver,
 } from '@exportd/local-stack';
 import { RAW_COLLECTIONS } from '@exportd/records';
@@ -590,8 +591,10 @@ main().then(
     say(failures.length === 0 ? '\nall checks held' : `\n${failures.length} check(s) failed`);
     process.exit(failures.length === 0 ? 0 : 1);
   },
-  (error: Error) => {
+  async (error: Error) => {
     say(`chaos run failed: ${error.stack ?? error.message}`);
+    // A failed start-up leaves the servers started before it running: stop every process the run spawned.
+    await stopAllProcesses();
     process.exit(1);
   },
 );
