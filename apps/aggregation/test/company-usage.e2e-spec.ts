@@ -1,6 +1,8 @@
 import { NamedFilterRepository } from '../src/named-filters/named-filter.repository';
 import { NamedFiltersService } from '../src/named-filters/named-filters.service';
 import { analytics, rowFilter } from '@exportd/contracts';
+import { COMPANY_FEATURE_LIST_COLUMNS, CsvWriter } from '@exportd/csv';
+import { COMPANY_FEATURE_COLUMNS } from '@exportd/records';
 import { createGrpcClient, GrpcClient } from '@exportd/grpc';
 import { ManualClock } from '@exportd/runtime';
 import { status } from '@grpc/grpc-js';
@@ -149,7 +151,11 @@ describe('company data export, end to end', () => {
   describe('analytics.v1.RowsService.StreamRows, DATA_TYPE_COMPANY_FEATURES', () => {
     let client: GrpcClient<typeof analytics.RowsServiceService>;
     const filter = rowFilter;
-    async function batches(fields: Partial<analytics.RowFilter>, batchSize = 0): Promise<analytics.RowBatch[]> {
+    async function batches(
+      fields: Partial<analytics.RowFilter>,
+      batchSize = 0,
+      request: Partial<analytics.StreamRowsRequest> = {},
+    ): Promise<analytics.RowBatch[]> {
       const all: analytics.RowBatch[] = [];
       const stream = client.streamRows({
         appId,
@@ -158,6 +164,8 @@ describe('company data export, end to end', () => {
         batchSize,
         dimensions: [],
         useDisplayNames: false,
+        csv: false,
+        ...request,
       });
       for await (const batch of stream) all.push(batch as analytics.RowBatch);
       return all;
@@ -180,6 +188,28 @@ describe('company data export, end to end', () => {
       expect(all[0]?.columns.join(',')).toBe(HEADER);
       expect(all.slice(1).every((batch) => batch.columns.length === 0)).toBe(true);
       expect(rowsOf(all).map((row) => cellsOf(rowOf(row)))).toEqual((await serviceRows('30d-daily')).map(cellsOf));
+    });
+
+    it('csv: each batch carries its rows as the CSV records the download writes for its rows_json rows', async () => {
+      const json = await batches({ history: '30d-daily' }, 50);
+      const csv = await batches({ history: '30d-daily' }, 50, { csv: true });
+      expect(csv[0]?.columns.join(',')).toBe(HEADER);
+      expect(csv.every((batch) => batch.rowsJson.length === 0)).toBe(true);
+      const writer = new CsvWriter(COMPANY_FEATURE_COLUMNS, { listColumns: COMPANY_FEATURE_LIST_COLUMNS });
+      const expected = json.map((batch) => writer.rows(batch.rowsJson.map((row) => JSON.parse(row) as Row)));
+      expect(expected.join('').length).toBeGreaterThan(0);
+      expect(csv.map((batch) => batch.rowsCsv)).toEqual(expected);
+    });
+
+    it.each([
+      [{ dimensions: ['Company ID'] }, 'csv rows are sent with every column, by their names'],
+      [{ useDisplayNames: true }, 'csv rows are sent with every column, by their names'],
+      [{ dataType: analytics.DataType.DATA_TYPE_COMPANIES }, 'csv rows are sent for company_features only'],
+    ])('csv with %j is INVALID_ARGUMENT', async (request, message) => {
+      await expect(batches({ history: 'today' }, 0, { csv: true, ...request })).rejects.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        details: expect.stringContaining(message),
+      });
     });
 
     it('a day range: the rows the history gives for those dates', async () => {

@@ -30,6 +30,7 @@ export class RowsController implements analytics.RowsServiceController {
         const source = await this.rows.open(request.appId, request.dataType, request.filter, request.batchSize, {
           dimensions: request.dimensions,
           useDisplayNames: request.useDisplayNames,
+          csv: request.csv,
         });
         call.on('cancelled', () => (cancelled = true));
         await this.rows.stream(

@@ -10,6 +10,7 @@ import {
   UserProfileRecord,
   utcDay,
 } from '@exportd/records';
+import { CompanyFeatureCsv } from '../company-usage/company-feature-csv';
 import { CompanyFeatureJson } from '../company-usage/company-feature-json';
 import { CompanyFeatureRow, dayNumber } from '../company-usage/company-usage.metrics';
 import { CompanyScope } from '../company-usage/company-usage.repository';
@@ -67,16 +68,21 @@ const CALL_TYPE_BY_EVENT_TYPE = new Map<string, CallType>(
   (Object.entries(EXPORT_EVENT_TYPE) as [CallType, string][]).map(([callType, eventType]) => [eventType, callType]),
 );
 
-/** The columns a stream sends and each row's rows_json text. */
+/** The columns a stream sends and each row's text: its rows_json object, or its rows_csv record (`csv`). */
 export interface RowEncoding<Row> {
   columns: readonly string[];
   encode(row: Row): string;
+  csv?: boolean;
 }
 
-/** Which columns a stream sends, by dimension return name (none: every column), and how they are named. */
+/**
+ * Which columns a stream sends, by dimension return name (none: every column), and how they are named;
+ * `csv`: as CSV records (RowBatch.rows_csv) instead of JSON objects.
+ */
 export interface ColumnSelection {
   dimensions: readonly string[];
   useDisplayNames: boolean;
+  csv?: boolean;
 }
 
 /** Every column, named as the data type's rows have always been named. */
@@ -139,6 +145,7 @@ export class RowsService {
       throw new InvalidRowFilter(
         'give either a reception window (received_from..received_to) or a time window (time_from..time_to)',
       );
+    if (selection.csv && name !== 'company_features') throw new InvalidRowFilter('csv rows are sent for company_features only');
     const received = receptionWindow(rowFilter);
     if (received && name !== 'events' && name !== 'feedback')
       throw new InvalidRowFilter('incremental exports hold events and feedback only');
@@ -321,14 +328,15 @@ export class RowsService {
   async stream(query: FilteredRowQuery | CompanyFeatureRows, sink: RowSink, batchSize = DEFAULT_BATCH_SIZE): Promise<void> {
     if (query.dataType === 'company_features') {
       let columns: string[] = [...query.encoding.columns];
-      const { encode } = query.encoding;
+      const { encode, csv } = query.encoding;
       for await (const rows of query.batches) {
         if (sink.cancelled()) return;
-        const full = !sink.write({ rowsJson: rows.map((row) => encode(row)), columns });
+        const texts = rows.map((row) => encode(row));
+        const full = !sink.write(csv ? { rowsJson: [], rowsCsv: texts.join(''), columns } : { rowsJson: texts, rowsCsv: '', columns });
         columns = [];
         if (full) await sink.drained();
       }
-      if (columns.length > 0) sink.write({ rowsJson: [], columns });
+      if (columns.length > 0) sink.write({ rowsJson: [], rowsCsv: '', columns });
       return;
     }
     const size = Math.min(Math.max(batchSize || DEFAULT_BATCH_SIZE, 1), MAX_BATCH_SIZE);
@@ -343,7 +351,7 @@ export class RowsService {
     const residual = query.residual;
     const { trackedFeatures, trackRows = true } = query;
     const flush = async () => {
-      const full = !sink.write({ rowsJson: rows, columns });
+      const full = !sink.write({ rowsJson: rows, rowsCsv: '', columns });
       columns = [];
       rows = [];
       if (full) await sink.drained();
@@ -501,7 +509,13 @@ const COMPANY_FEATURE_VALUES: ColumnValues<CompanyFeatureRecord> = {
 
 /** The company data export's encoding (one encoder per stream: it keeps state), or the selection's columns. */
 function companyFeatureEncoding(selection: ColumnSelection): RowEncoding<CompanyFeatureRow> {
-  if (selection.dimensions.length === 0 && !selection.useDisplayNames) {
+  const allColumns = selection.dimensions.length === 0 && !selection.useDisplayNames;
+  if (selection.csv) {
+    if (!allColumns) throw new InvalidRowFilter('csv rows are sent with every column, by their names');
+    const csv = new CompanyFeatureCsv();
+    return { columns: COMPANY_FEATURE_COLUMNS, encode: (row) => csv.encode(row), csv: true };
+  }
+  if (allColumns) {
     const json = new CompanyFeatureJson();
     return { columns: COMPANY_FEATURE_COLUMNS, encode: (row) => json.encode(row) };
   }

@@ -64,6 +64,7 @@ export class GrpcRowSource extends RowSource implements OnApplicationShutdown {
       filter: rowFilter(request),
       dimensions: request.dimensions ?? [],
       useDisplayNames: request.useDisplayNames ?? false,
+      csv: false,
     });
     const cancel = () => call.cancel();
     signal.addEventListener('abort', cancel, { once: true });
