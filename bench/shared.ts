@@ -3,7 +3,7 @@ import { PlatformOptions, StandaloneStack, startStandaloneStack, stopAllProcesse
 import { RAW_COLLECTIONS } from '@exportd/records';
 import mongoose from 'mongoose';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -147,4 +147,39 @@ export async function withStandaloneStack(
     await stack.stop();
     if (!failed) rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU seconds (user + system) used so far by a process and the children it waited for; with `children`, also
+ * by its live children (PostgreSQL's backends are children of its postmaster).
+ */
+export function cpuSeconds(pid: number | undefined, children = false): number {
+  if (!pid) return NaN;
+  const ticks = (id: number, withExited: boolean): number => {
+    try {
+      // Fields after the command name, which may hold spaces: state ppid ... utime(14) stime(15) cutime cstime.
+      const fields = readFileSync(`/proc/${id}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      const at = (field: number) => Number(fields[field - 3]);
+      return at(14) + at(15) + (withExited ? at(16) + at(17) : 0);
+    } catch {
+      return 0; // ended meanwhile
+    }
+  };
+  let total = ticks(pid, true);
+  if (children) {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = (() => {
+        try {
+          return readFileSync(`/proc/${entry}/stat`, 'utf8');
+        } catch {
+          return '';
+        }
+      })();
+      if (stat.split(') ')[1]?.split(' ')[1] === String(pid)) total += ticks(Number(entry), false);
+    }
+  }
+  return total / CLOCK_TICKS_PER_SECOND;
 }

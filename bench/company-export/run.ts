@@ -4,7 +4,10 @@
  * peak RSS (VmHWM) of the gateway and aggregation processes. `--grpc` also times aggregation's StreamRows
  * (DATA_TYPE_COMPANY_FEATURES) alone, read by this process.
  *
- *   node -r @swc-node/register bench/company-export/run.ts [--companies 10000] [--features 20] [--grpc] [--keep]
+ * It also prints the CPU seconds each process spent during the download (FerretDB and PostgreSQL included), and
+ * `--cpu-prof` writes the services' CPU profiles and prints where their time went.
+ *
+ *   node -r @swc-node/register bench/company-export/run.ts [--companies 10000] [--features 20] [--grpc] [--cpu-prof] [--keep]
  */
 import { peakRssMb, startStandaloneStack } from '@exportd/local-stack';
 import {
@@ -14,13 +17,15 @@ import {
   TrackingCallRecord,
   UsageDailyRecord,
 } from '@exportd/records';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { Client } from 'pg';
 import { analytics, rowFilter } from '@exportd/contracts';
 import { createGrpcClient } from '@exportd/grpc';
+import { cpuProfileFlags, nameProfiles, summarizeProfiles } from '../profile';
+import { cpuSeconds } from '../shared';
 
 const DAY_MS = 86_400_000;
 const INSERT_BATCH = 5_000;
@@ -50,8 +55,12 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'exportd-bench-'));
   say(`data in ${dataDir}; ${companies} companies x ${features} features, six months`);
 
-  const stack = await startStandaloneStack(dataDir);
+  const profileDir = process.argv.includes('--cpu-prof') ? join(dataDir, 'profiles') : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const stack = await startStandaloneStack(dataDir, {}, { nodeFlags: profileDir ? cpuProfileFlags(profileDir) : [] });
   const { platform, mongo, mongoUrl, adminToken } = stack;
+  const pids = new Map<number, string>();
+  for (const [name, proc] of platform.processes) if (proc.child.pid) pids.set(proc.child.pid, name);
 
   try {
     const api = async <T>(method: string, path: string, token: string, body?: unknown): Promise<T> => {
@@ -205,6 +214,14 @@ async function main(): Promise<void> {
     }
 
     // Download the 6-month weekly CSV through the gateway, reading it as a stream.
+    const cpuOf = () => ({
+      gateway: cpuSeconds(platform.processes.get('gateway')?.child.pid),
+      aggregation: cpuSeconds(platform.processes.get('aggregation')?.child.pid),
+      ferretdb: cpuSeconds(mongo.processes[0]?.child.pid),
+      postgresql: cpuSeconds(mongo.processes[1]?.child.pid, true),
+      benchmark: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+    });
+    const cpuBefore = cpuOf();
     const started = Date.now();
     const response = await fetch(`${platform.gatewayUrl}/api/v1/data-export/companies?history=6m-weekly`, {
       headers: { authorization: `Bearer ${app.apiKey}` },
@@ -224,11 +241,22 @@ async function main(): Promise<void> {
       `6m-weekly: ${rows} rows, ${(bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(1)} s (first byte after ${(firstByteMs / 1000).toFixed(1)} s)`,
     );
     say(`rows/s end to end: ${Math.round(rows / seconds)}`);
+    const cpuAfter = cpuOf();
+    say(
+      `CPU seconds during the download (2 cores: at most ${(2 * seconds).toFixed(0)}): ` +
+        Object.entries(cpuAfter)
+          .map(([name, after]) => `${name} ${(after - cpuBefore[name as keyof typeof cpuBefore]).toFixed(1)}`)
+          .join(', '),
+    );
     say(
       `peak RSS: gateway ${peakRssMb(platform.processes.get('gateway')?.child.pid).toFixed(0)} MB, aggregation ${peakRssMb(platform.processes.get('aggregation')?.child.pid).toFixed(0)} MB, ferretdb ${peakRssMb(mongo.processes[0]?.child.pid).toFixed(0)} MB (${mongo.backend} backend)`,
     );
   } finally {
     await stack.stop();
+    if (profileDir) {
+      nameProfiles(profileDir, pids);
+      for (const line of summarizeProfiles(profileDir)) say(line);
+    }
     if (!process.argv.includes('--keep')) rmSync(dataDir, { recursive: true, force: true });
   }
 }
