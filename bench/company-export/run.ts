@@ -13,9 +13,11 @@ import { peakRssMb, startStandaloneStack } from '@exportd/local-stack';
 import {
   CompanyAttributesDailyRecord,
   CompanyProfileRecord,
+  CompanyUsageDaysRecord,
   RAW_COLLECTIONS,
   TrackingCallRecord,
   UsageDailyRecord,
+  usageDayEntry,
 } from '@exportd/records';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
     const buffers = {
       [RAW_COLLECTIONS.companies]: [] as CompanyProfileRecord[],
       [RAW_COLLECTIONS.usageDaily]: [] as UsageDailyRecord[],
+      [RAW_COLLECTIONS.companyUsageDays]: [] as CompanyUsageDaysRecord[],
       [RAW_COLLECTIONS.companyAttributesDaily]: [] as CompanyAttributesDailyRecord[],
       [RAW_COLLECTIONS.calls]: [] as TrackingCallRecord[],
     };
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
       const firstSeen = today - 190;
       let lastActive = firstSeen;
       const heavy = rand() < 0.05;
+      const usageDays: string[] = [];
       for (let f = 0; f < features; f++) {
         const uses = heavy ? 10 + Math.floor(rand() * 20) : Math.floor(rand() * 5);
         const days = new Set<number>();
@@ -132,8 +136,11 @@ async function main(): Promise<void> {
             day: day(d),
             count: 1 + Math.floor(rand() * 5),
           });
+          usageDays.push(usageDayEntry(day(d), event));
         }
       }
+      // As ingestion's projector keeps them beside the counters.
+      push(RAW_COLLECTIONS.companyUsageDays, { _id: `${app.id}:${companyId}`, appId: app.id, companyId, days: usageDays });
       const spend = Math.floor(rand() * 100);
       for (const [offset, values] of [
         [190, { name: `Company ${c}`, plan: 'free', monthly_spend: spend }],
@@ -177,6 +184,9 @@ async function main(): Promise<void> {
       await flush(false);
     }
     await flush(true);
+    await db
+      .collection<{ _id: string; at: Date }>(RAW_COLLECTIONS.companyUsageDaysComplete)
+      .updateOne({ _id: app.id }, { $setOnInsert: { at: new Date() } }, { upsert: true });
     await connection.close();
     // PostgreSQL's planner needs statistics to pick the company id index over the app's for the per-company
     // reads; autovacuum gathers them some time after a bulk load, so gather them now.

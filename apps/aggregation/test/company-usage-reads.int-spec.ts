@@ -29,7 +29,7 @@ describe(CompanyUsageRepository.name, () => {
   }
   const summary = (r: CompanyRecords) =>
     JSON.stringify({
-      usage: r.usage.map((u) => `${u.companyId} ${u.event} ${u.day} ${u.count}`).sort(),
+      usage: r.usage.map((u) => `${u.event} ${u.day}`).sort(),
       attributes: r.attributes.map((a) => `${a.companyId} ${a.day} ${a.attributes}`),
       feedback: r.feedback.map((f) => `${f.featureId} ${f.day} ${f.score}`).sort(),
     });
@@ -38,9 +38,7 @@ describe(CompanyUsageRepository.name, () => {
     const id = idOf(n);
     const days = ['2026-01-05', '2026-01-20', '2026-02-10'].filter((d) => d <= lastDay);
     return JSON.stringify({
-      usage: days
-        .flatMap((d) => [`${id} Sent ${d} ${1 + (n % 3)}`, ...(n % 2 === 0 ? [`${id} Opened ${d} 1`] : [])])
-        .sort(),
+      usage: days.flatMap((d) => [`Sent ${d}`, ...(n % 2 === 0 ? [`Opened ${d}`] : [])]).sort(),
       attributes: ['2026-01-03', '2026-01-25', '2026-02-05']
         .filter((d) => d <= lastDay)
         .map((d, i) => `${id} ${d} ${JSON.stringify({ name: `Company ${n}`, ...(i > 0 ? { step: i } : {}) })}`),
@@ -87,6 +85,19 @@ describe(CompanyUsageRepository.name, () => {
     const all = await read('2026-12-31');
     expect([...all.keys()]).toEqual(Array.from({ length: count }, (_, n) => idOf(n)));
     for (let n = 0; n < count; n++) expect(all.get(idOf(n))).toBe(expected(n, '2026-12-31'));
+  });
+
+  it("gives the same from the daily counters while the app's usage days are not marked complete", async () => {
+    const markers = connection.collection<{ _id: string; at: Date }>(RAW_COLLECTIONS.companyUsageDaysComplete);
+    await markers.deleteOne({ _id: appId });
+    try {
+      for (const lastDay of ['2026-12-31', '2026-01-20']) {
+        const all = await read(lastDay);
+        for (let n = 0; n < count; n++) expect(all.get(idOf(n))).toBe(expected(n, lastDay));
+      }
+    } finally {
+      await markers.insertOne({ _id: appId, at: new Date() });
+    }
   });
 
   it('reads nothing after the last day', async () => {

@@ -1,5 +1,6 @@
 import { NamedFilterRepository } from '../src/named-filters/named-filter.repository';
 import { NamedFiltersService } from '../src/named-filters/named-filters.service';
+import { RAW_COLLECTIONS } from '@exportd/records';
 import { ManualClock } from '@exportd/runtime';
 import { testMongoUrl, usageRecords } from '@exportd/testing';
 import mongoose, { Connection } from 'mongoose';
@@ -38,8 +39,10 @@ describe(CompanyUsageService.name, () => {
     return row;
   };
 
+  let url: string;
+
   beforeAll(async () => {
-    const url = testMongoUrl('usage');
+    url = testMongoUrl('usage');
     connection = await mongoose.createConnection(url).asPromise();
     clock = new ManualClock(TODAY);
     features = new FeaturesService(new FeatureRepository(connection), clock);
@@ -199,5 +202,31 @@ describe(CompanyUsageService.name, () => {
   it('rejects an unknown history; an app without features has no rows', async () => {
     expect(() => sut.dates('yearly')).toThrow(InvalidHistory);
     expect(await rows('today', 'app_other')).toEqual([]);
+  });
+
+  describe('usage days', () => {
+    const markers = () => connection.collection<{ _id: string; at: Date }>(RAW_COLLECTIONS.companyUsageDaysComplete);
+
+    it("reads the same rows from the daily counters while the app's usage days are not marked complete", async () => {
+      const fromUsageDays = await rows('6m-weekly');
+      expect(fromUsageDays.some((row) => row.lastUsed !== null)).toBe(true);
+      await markers().deleteOne({ _id: appId });
+      try {
+        expect(await rows('6m-weekly')).toEqual(fromUsageDays);
+      } finally {
+        await markers().insertOne({ _id: appId, at: new Date() });
+      }
+    });
+
+    it("once the app is marked complete, reads each company's days from its usage days document", async () => {
+      const app = 'app_usage_days';
+      await features.create(app, MESSAGING);
+      await usageRecords(app).eventOnDays('acme', 'Sent message', ['2026-03-01']).writeTo(url);
+      // Without its counters, only the usage days document says the company used the feature.
+      await connection.collection(RAW_COLLECTIONS.usageDaily).deleteMany({ appId: app });
+      expect((await rows('today', app)).map((row) => row.lastUsed)).toEqual(['2026-03-01']);
+      await markers().deleteOne({ _id: app });
+      expect((await rows('today', app)).map((row) => row.lastUsed)).toEqual([null]);
+    });
   });
 });

@@ -18,7 +18,15 @@ describe('analytics.v1.RowsService StreamRows and CountRows, end to end', () => 
 
   async function stream(request: Partial<analytics.StreamRowsRequest>): Promise<analytics.RowBatch[]> {
     const all: analytics.RowBatch[] = [];
-    const call = client.streamRows({ appId, dataType: EVENTS, batchSize: 0, dimensions: [], useDisplayNames: false, csv: false, ...request });
+    const call = client.streamRows({
+      appId,
+      dataType: EVENTS,
+      batchSize: 0,
+      dimensions: [],
+      useDisplayNames: false,
+      csv: false,
+      ...request,
+    });
     for await (const batch of call) all.push(batch as analytics.RowBatch);
     return all;
   }

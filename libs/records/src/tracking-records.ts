@@ -15,6 +15,10 @@ export const RAW_COLLECTIONS = {
   usageDaily: 'usage_daily',
   /** Per app, company and UTC day: the company's merged attributes at the end of that day (after a company call). */
   companyAttributesDaily: 'company_attributes_daily',
+  /** Per app and company: the days of each of its usage_daily counters, in one document (the company data export). */
+  companyUsageDays: 'company_usage_days',
+  /** Per app: its company_usage_days hold every counter (kept since the app was created, or filled in from usage_daily). */
+  companyUsageDaysComplete: 'company_usage_days_complete',
 } as const;
 
 export type CallType = 'user' | 'company' | 'event' | 'feedback' | 'page';
@@ -131,6 +135,30 @@ export interface UsageDailyRecord {
   count: number;
   /** The projector round that last incremented it (a round applied again after a crash skips it). */
   lastRound?: string;
+}
+
+/**
+ * The days of a company's usage counters, kept beside usage_daily by the same projector round that increments
+ * them: the company data export reads one document per company instead of every counter. Only used for an app
+ * whose `company_usage_days_complete` record exists (its documents then hold every counter of usage_daily).
+ */
+export interface CompanyUsageDaysRecord {
+  /** `<appId>:<companyId>` */
+  _id: string;
+  appId: string;
+  companyId: string;
+  /** `<day>|<event>` per counter (YYYY-MM-DD first, so the entries of days before a cutoff sort before it). */
+  days: string[];
+}
+
+/** The entry of `days` for a counter of `event` on `day`. */
+export function usageDayEntry(day: string, event: string): string {
+  return `${day}|${event}`;
+}
+
+/** A `days` entry back as its day and event. */
+export function parseUsageDayEntry(entry: string): { day: string; event: string } {
+  return { day: entry.slice(0, 10), event: entry.slice(11) };
 }
 
 export interface CompanyAttributesDailyRecord {

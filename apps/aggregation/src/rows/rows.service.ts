@@ -332,7 +332,9 @@ export class RowsService {
       for await (const rows of query.batches) {
         if (sink.cancelled()) return;
         const texts = rows.map((row) => encode(row));
-        const full = !sink.write(csv ? { rowsJson: [], rowsCsv: texts.join(''), columns } : { rowsJson: texts, rowsCsv: '', columns });
+        const full = !sink.write(
+          csv ? { rowsJson: [], rowsCsv: texts.join(''), columns } : { rowsJson: texts, rowsCsv: '', columns },
+        );
         columns = [];
         if (full) await sink.drained();
       }

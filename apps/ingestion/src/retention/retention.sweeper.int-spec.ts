@@ -1,6 +1,7 @@
 import {
   CompanyAttributesDailyRecord,
   CompanyProfileRecord,
+  CompanyUsageDaysRecord,
   RAW_COLLECTIONS,
   TrackingCallRecord,
   UsageDailyRecord,
@@ -11,7 +12,11 @@ import { companyProfile, eventually, testMongoUrl, trackingCall, userProfile } f
 import mongoose, { Connection } from 'mongoose';
 import { AppRepository } from '../apps/app.repository';
 import { AppsService } from '../apps/apps.service';
+import { SuppressionList } from '../tracking/suppression-list';
+import { SuppressionRepository } from '../tracking/suppression.repository';
+import { TrackingProjector } from '../tracking/tracking.projector';
 import { TrackingRepository } from '../tracking/tracking.repository';
+import { TrackingService } from '../tracking/tracking.service';
 import { WritePriority } from '../tracking/write-priority';
 import { RetentionPolicyRepository } from './retention-policy.repository';
 import { RetentionSweepRepository } from './retention-sweep.repository';
@@ -22,13 +27,34 @@ describe(RetentionSweeper.name, () => {
   let connection: Connection;
   let apps: AppsService;
   let retention: RetentionService;
+  let tracking: TrackingService;
+  let trackingRepository: TrackingRepository;
   const clock = new ManualClock(new Date('2026-12-02T10:00:00Z'));
+  const priority = new WritePriority();
   const sweeper = (intervalMs = 3_600_000) =>
-    new RetentionSweeper({ intervalMs }, new RetentionSweepRepository(connection), retention, apps, new WritePriority(), clock);
+    new RetentionSweeper(
+      { intervalMs },
+      new RetentionSweepRepository(connection),
+      tracking,
+      trackingRepository,
+      retention,
+      apps,
+      priority,
+      clock,
+    );
 
   beforeAll(async () => {
     connection = await mongoose.createConnection(testMongoUrl('sweeper')).asPromise();
-    await new TrackingRepository(connection).onModuleInit();
+    trackingRepository = new TrackingRepository(connection);
+    await trackingRepository.onModuleInit();
+    const suppressions = new SuppressionList(new SuppressionRepository(connection), clock);
+    tracking = new TrackingService(
+      trackingRepository,
+      new TrackingProjector(trackingRepository, clock, priority),
+      priority,
+      clock,
+      suppressions,
+    );
     const appRepository = new AppRepository(connection);
     await appRepository.onModuleInit();
     apps = new AppsService(appRepository, clock);
@@ -51,8 +77,15 @@ describe(RetentionSweeper.name, () => {
       ...new Set((await collection<TrackingCallRecord>(RAW_COLLECTIONS.calls).find({ appId }).toArray()).map((c) => c.day)),
     ].sort();
   const callCount = (appId: string, day: string) => collection(RAW_COLLECTIONS.calls).countDocuments({ appId, day });
-  const usageDays = async (appId: string) =>
-    (await collection<UsageDailyRecord>(RAW_COLLECTIONS.usageDaily).find({ appId }).toArray()).map((u) => u.day).sort();
+  /** The days of the app's counters; the company's usage days must hold the same. */
+  const usageDays = async (appId: string) => {
+    const days = (await collection<UsageDailyRecord>(RAW_COLLECTIONS.usageDaily).find({ appId }).toArray())
+      .map((u) => u.day)
+      .sort();
+    const rollup = await collection<CompanyUsageDaysRecord>(RAW_COLLECTIONS.companyUsageDays).findOne({ _id: `${appId}:acme` });
+    expect((rollup?.days ?? []).map((entry) => entry.slice(0, 10)).sort()).toEqual(days);
+    return days;
+  };
   const companyDays = async (appId: string) =>
     (await collection<CompanyAttributesDailyRecord>(RAW_COLLECTIONS.companyAttributesDaily).find({ appId }).toArray())
       .map((r) => `${r.companyId} ${r.day}`)
@@ -79,9 +112,9 @@ describe(RetentionSweeper.name, () => {
       day,
       count: 3,
     });
-    await collection<UsageDailyRecord>(RAW_COLLECTIONS.usageDaily).insertMany(
-      ['2024-11-30', '2024-12-01', '2024-12-02', '2026-12-01'].map(usage),
-    );
+    const days = ['2024-11-30', '2024-12-01', '2024-12-02', '2026-12-01'];
+    await collection<UsageDailyRecord>(RAW_COLLECTIONS.usageDaily).insertMany(days.map(usage));
+    await trackingRepository.addUsageDays(appId, [{ companyId: 'acme', days: days.map((day) => `${day}|Opened`) }]);
     const attributes = (companyId: string, day: string): CompanyAttributesDailyRecord => ({
       _id: `${appId}|${companyId}|${day}`,
       appId,

@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { utcDay } from '@exportd/records';
 import { Clock } from '@exportd/runtime';
 import { AppsService } from '../apps/apps.service';
+import { TrackingRepository } from '../tracking/tracking.repository';
+import { TrackingService } from '../tracking/tracking.service';
 import { WritePriority } from '../tracking/write-priority';
 import { RetentionSweepRepository, SweptCollection } from './retention-sweep.repository';
 import { RetentionService } from './retention.service';
@@ -29,7 +31,8 @@ export interface SweepResult {
  * Deletes, every interval and for every app, what its retention policy no longer keeps (days are UTC days of
  * the injected clock; a policy of N days keeps the days from today minus N days on):
  * - raw calls whose event day is older than rawEventsDays;
- * - usage counters older than aggregatesDays;
+ * - usage counters older than aggregatesDays, and their entries in the companies' usage days (an exclusive step
+ *   of the app, once per cutoff day: the projector adds to those documents, and FerretDB loses concurrent updates);
  * - company attribute days older than aggregatesDays, except each company's latest one before the cutoff:
  *   aggregation reads a company's attributes on a day as its latest record at or before that day, so that
  *   record still holds the attributes of the kept days until a newer one exists.
@@ -47,10 +50,14 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
   private timer?: NodeJS.Timeout;
   private running?: Promise<SweepResult>;
   private stopping = false;
+  /** Per app, the cutoff its usage days were last pruned at by this process. */
+  private readonly usageDaysPrunedAt = new Map<string, string>();
 
   constructor(
     @Inject(RETENTION_SWEEP_CONFIG) private readonly config: RetentionSweepConfig,
     private readonly repository: RetentionSweepRepository,
+    private readonly tracking: TrackingService,
+    private readonly trackingRepository: TrackingRepository,
     private readonly retention: RetentionService,
     private readonly apps: AppsService,
     private readonly priority: WritePriority,
@@ -111,6 +118,10 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
       usageDaily: await this.deleteDaysBefore('usageDaily', appId, aggregatesCutoff),
       companyAttributesDaily: await this.deleteCompanyDaysBefore(appId, aggregatesCutoff),
     };
+    if (!this.stopping && this.usageDaysPrunedAt.get(appId) !== aggregatesCutoff) {
+      await this.tracking.exclusive(appId, () => this.trackingRepository.pruneUsageDays(appId, aggregatesCutoff));
+      this.usageDaysPrunedAt.set(appId, aggregatesCutoff);
+    }
     // Exports ask whether a range is gone (a 400) or only reaches past the retention (truncated).
     if (!this.stopping) await this.repository.recordSwept(appId, rawCutoff, aggregatesCutoff, this.clock.now());
     return swept;

@@ -1,5 +1,5 @@
-import { escapeAttributeKey, TrackingCallRecord } from '@exportd/records';
-import { ProfileChange, UsageIncrement } from './tracking.repository';
+import { escapeAttributeKey, TrackingCallRecord, usageDayEntry } from '@exportd/records';
+import { ProfileChange, UsageDaysChange, UsageIncrement } from './tracking.repository';
 
 /** Attributes of a call as escaped key -> JSON text of the value. */
 export function escapedAttributes(json: string): Record<string, string> {
@@ -67,6 +67,16 @@ export function usageIncrements(records: TrackingCallRecord[]): UsageIncrement[]
     }
   }
   return [...counts.values()];
+}
+
+/** Per company: the usage days entries of its counters incremented by these increments. */
+export function usageDaysChanges(increments: UsageIncrement[]): UsageDaysChange[] {
+  const byCompany = new Map<string, Set<string>>();
+  for (const i of increments) {
+    const days = byCompany.get(i.companyId) ?? new Set<string>();
+    byCompany.set(i.companyId, days.add(usageDayEntry(i.day, i.event)));
+  }
+  return [...byCompany].map(([companyId, days]) => ({ companyId, days: [...days] }));
 }
 
 /** Per company: the days of its company calls (their merged attributes are recorded for those days). */

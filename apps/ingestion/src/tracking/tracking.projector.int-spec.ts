@@ -1,4 +1,4 @@
-import { RAW_COLLECTIONS, UsageDailyRecord } from '@exportd/records';
+import { CompanyUsageDaysRecord, RAW_COLLECTIONS, UsageDailyRecord } from '@exportd/records';
 import { ManualClock } from '@exportd/runtime';
 import { testMongoUrl } from '@exportd/testing';
 import mongoose, { Connection } from 'mongoose';
@@ -47,6 +47,11 @@ describe(TrackingProjector.name, () => {
       timestamp: new Date('2026-03-02T09:00:00Z'),
     }));
 
+  const usageDays = async (appId: string) =>
+    (await connection.collection<CompanyUsageDaysRecord>(RAW_COLLECTIONS.companyUsageDays).find({ appId }).toArray()).map(
+      ({ companyId, days }) => ({ companyId, days }),
+    );
+
   const usage = () =>
     connection.collection<UsageDailyRecord>(RAW_COLLECTIONS.usageDaily).findOne({ appId: 'app_p', companyId: 'acme' });
 
@@ -65,6 +70,7 @@ describe(TrackingProjector.name, () => {
     await restarted.onApplicationBootstrap();
     await restarted.idle();
     expect(await usage()).toMatchObject({ event: 'Sent message', day: '2026-03-02', count: 300 });
+    expect(await usageDays('app_p')).toEqual([{ companyId: 'acme', days: ['2026-03-02|Sent message'] }]);
     expect(await connection.collection('user_profiles').countDocuments({ appId: 'app_p' })).toBe(1);
 
     // The journal is closed: a further restart applies nothing again, and retried messageIds count once.
@@ -100,6 +106,10 @@ describe(TrackingProjector.name, () => {
     const stored = await counters.find({ appId: 'app_crash' }).toArray();
     expect(stored).toHaveLength(60);
     expect(stored.every((counter) => counter.count === 1)).toBe(true);
+    // Each company's usage days hold its counter's day once, whether written before the crash or after.
+    const days = await usageDays('app_crash');
+    expect(days).toHaveLength(60);
+    expect(days.every((doc) => doc.days.length === 1 && doc.days[0] === '2026-03-02|Sent message')).toBe(true);
     // Nothing is left to apply at the next start.
     expect(await connection.collection('tracking_projection_journal').countDocuments({ appId: 'app_crash' })).toBe(0);
     await new Promise((r) => setTimeout(r, 200));

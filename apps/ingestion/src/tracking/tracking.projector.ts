@@ -2,8 +2,8 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { TrackingCallRecord, unescapeAttributeKey as unescape } from '@exportd/records';
 import { Clock, newId } from '@exportd/runtime';
 import { projectorBacklog } from '../metrics';
-import { companyAttributeDays, profileChanges, usageIncrements } from './tracking.mapping';
-import { ProfileChange, TrackingRepository, UsageIncrement } from './tracking.repository';
+import { companyAttributeDays, profileChanges, usageDaysChanges, usageIncrements } from './tracking.mapping';
+import { ProfileChange, TrackingRepository, UsageDaysChange, UsageIncrement } from './tracking.repository';
 import { IngestionBusy } from './tracking.errors';
 import { WritePriority } from './write-priority';
 
@@ -29,6 +29,7 @@ interface Round {
   users: ProfileChange[];
   companies: ProfileChange[];
   usage: UsageIncrement[];
+  usageDays: UsageDaysChange[];
   days: Map<string, Set<string>>;
 }
 
@@ -46,6 +47,7 @@ interface AppBacklog {
  * company attributes per day. It runs behind the raw insert, per app one round at a time (FerretDB 1.24
  * loses concurrent updates of one document, and each update costs a few ms there, so the many calls of a
  * busy app are merged into one update per profile and counter per round). A failed round is retried.
+ * Each company's usage days (the days of its counters, one document per company) are added by the same round.
  * Durable: each stored round has a journal entry (written before the raw insert, closed once all its calls
  * are applied); at start-up the open entries are applied again, so a crash loses no call. Exact: a projector
  * round applies whole journal entries under a recorded id, and each counter it increments keeps that id, so
@@ -295,7 +297,8 @@ export class TrackingProjector implements OnApplicationBootstrap, OnApplicationS
 
   private plan(records: TrackingCallRecord[]) {
     const { users, companies } = profileChanges(records);
-    return { records, users, companies, usage: usageIncrements(records), days: companyAttributeDays(records) };
+    const usage = usageIncrements(records);
+    return { records, users, companies, usage, usageDays: usageDaysChanges(usage), days: companyAttributeDays(records) };
   }
 
   private async apply(appId: string, round: Round): Promise<void> {
@@ -307,6 +310,7 @@ export class TrackingProjector implements OnApplicationBootstrap, OnApplicationS
     await this.inChunks(round.users, (chunk) => this.repository.applyUsers(appId, chunk, now));
     await this.inChunks(round.companies, (chunk) => this.repository.applyCompanies(appId, chunk, now));
     await this.inChunks(round.usage, (chunk) => this.repository.incrementUsage(appId, round.id, chunk));
+    await this.inChunks(round.usageDays, (chunk) => this.repository.addUsageDays(appId, chunk));
     if (round.days.size > 0) {
       await this.priority.turn();
       const stored = await this.repository.companyAttributes(appId, [...round.days.keys()]);

@@ -2,8 +2,10 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import {
   CompanyAttributesDailyRecord,
   CompanyProfileRecord,
+  CompanyUsageDaysRecord,
   RAW_COLLECTIONS,
   TrackingCallRecord,
+  usageDayEntry,
   UsageDailyRecord,
   UserProfileRecord,
 } from '@exportd/records';
@@ -33,7 +35,15 @@ export interface UsageIncrement {
   count: number;
 }
 
+/** Entries (`<day>|<event>`) to add to one company's usage days. */
+export interface UsageDaysChange {
+  companyId: string;
+  days: string[];
+}
+
 const DUPLICATE_KEY = 11000;
+/** Usage days documents pruned per bulkWrite. */
+const PRUNE_BATCH = 500;
 
 /** What a later feedback call with the same feedbackId changes in the stored feedback. */
 export interface FeedbackUpdate {
@@ -79,6 +89,8 @@ export class TrackingRepository implements OnModuleInit {
   private readonly companies: Collection<CompanyProfileRecord>;
   private readonly usage: Collection<UsageDailyRecord>;
   private readonly companyDays: Collection<CompanyAttributesDailyRecord>;
+  private readonly usageDays: Collection<CompanyUsageDaysRecord>;
+  private readonly usageDaysComplete: Collection<{ _id: string; at: Date }>;
   private readonly journal: Collection<ProjectionJournalRecord>;
   private readonly rounds: Collection<ProjectionRoundRecord>;
 
@@ -90,6 +102,8 @@ export class TrackingRepository implements OnModuleInit {
     this.companies = db.collection<CompanyProfileRecord>(RAW_COLLECTIONS.companies);
     this.usage = db.collection<UsageDailyRecord>(RAW_COLLECTIONS.usageDaily);
     this.companyDays = db.collection<CompanyAttributesDailyRecord>(RAW_COLLECTIONS.companyAttributesDaily);
+    this.usageDays = db.collection<CompanyUsageDaysRecord>(RAW_COLLECTIONS.companyUsageDays);
+    this.usageDaysComplete = db.collection<{ _id: string; at: Date }>(RAW_COLLECTIONS.companyUsageDaysComplete);
     this.journal = db.collection<ProjectionJournalRecord>('tracking_projection_journal');
     this.rounds = db.collection<ProjectionRoundRecord>('tracking_projection_rounds');
   }
@@ -108,6 +122,8 @@ export class TrackingRepository implements OnModuleInit {
     // The company data export reads each company's counters and attribute days by its id.
     await this.usage.createIndex({ appId: 1, companyId: 1 });
     await this.companyDays.createIndex({ appId: 1, companyId: 1 });
+    // The retention sweep prunes an app's usage days (its other reads are by `_id`).
+    await this.usageDays.createIndex({ appId: 1 });
     await this.journal.createIndex({ createdAt: 1 });
     await this.rounds.createIndex({ createdAt: 1 });
   }
@@ -241,6 +257,61 @@ export class TrackingRepository implements OnModuleInit {
     }
   }
 
+  /**
+   * Adds the entries to each company's usage days (`$addToSet`, one update per company): applying a round again
+   * adds nothing, so the days stay exact without a round guard.
+   */
+  async addUsageDays(appId: string, changes: UsageDaysChange[]): Promise<void> {
+    await this.bulk(
+      this.usageDays,
+      changes.map((change) => ({
+        updateOne: {
+          filter: { _id: usageDaysId(appId, change.companyId), appId },
+          update: { $addToSet: { days: { $each: change.days } }, $setOnInsert: { appId, companyId: change.companyId } },
+          upsert: true,
+        },
+      })),
+    );
+  }
+
+  /**
+   * Removes the entries of days before `cutoff` (YYYY-MM-DD) from every company's usage days of the app: each
+   * document is read, then its old entries pulled by value (FerretDB 1.24's `$pull` takes no condition). Only
+   * run where no other writer updates the app's documents meanwhile (an exclusive step of the app).
+   */
+  async pruneUsageDays(appId: string, cutoff: string): Promise<void> {
+    const operations: AnyBulkWriteOperation<CompanyUsageDaysRecord>[] = [];
+    for await (const doc of this.usageDays.find({ appId }, { projection: { days: 1 } })) {
+      const old = (doc.days ?? []).filter((entry) => entry < cutoff);
+      if (old.length > 0) operations.push({ updateOne: { filter: { _id: doc._id, appId }, update: { $pullAll: { days: old } } } });
+      if (operations.length >= PRUNE_BATCH) await this.bulk(this.usageDays, operations.splice(0));
+    }
+    await this.bulk(this.usageDays, operations);
+  }
+
+  /** The entries of the company's usage_daily counters (the ones with a count), read by its id. */
+  async usageDaysOfCounters(appId: string, companyId: string): Promise<string[]> {
+    const counters = await this.usage
+      .find({ appId, companyId, count: { $gt: 0 } }, { projection: { _id: 0, event: 1, day: 1 } })
+      .toArray();
+    return counters.map((counter) => usageDayEntry(counter.day, counter.event));
+  }
+
+  /** Every company id of the app's profiles. */
+  async companyIds(appId: string): Promise<string[]> {
+    const profiles = await this.companies.find({ appId }, { projection: { _id: 0, companyId: 1 } }).toArray();
+    return profiles.map((profile) => profile.companyId);
+  }
+
+  isUsageDaysComplete(appId: string): Promise<boolean> {
+    return this.usageDaysComplete.findOne({ _id: appId }).then((found) => found !== null);
+  }
+
+  /** Records that the app's usage days hold every counter (an insert; a second one changes nothing). */
+  async markUsageDaysComplete(appId: string, at: Date): Promise<void> {
+    await this.usageDaysComplete.updateOne({ _id: appId }, { $setOnInsert: { at } }, { upsert: true });
+  }
+
   /** The stored (escaped) attributes of the given companies. */
   async companyAttributes(appId: string, companyIds: string[]): Promise<Map<string, Record<string, string>>> {
     const found = await byIds(companyIds, (id) =>
@@ -281,6 +352,10 @@ async function byIds<T>(ids: string[], find: (id: string) => Promise<T | null>):
     for (const doc of chunk) if (doc) found.push(doc);
   }
   return found;
+}
+
+export function usageDaysId(appId: string, companyId: string): string {
+  return `${appId}:${companyId}`;
 }
 
 export function profileId(appId: string, id: string): string {

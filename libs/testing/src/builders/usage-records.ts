@@ -1,10 +1,12 @@
 import {
   CompanyAttributesDailyRecord,
   CompanyProfileRecord,
+  CompanyUsageDaysRecord,
   escapeAttributeKey,
   RAW_COLLECTIONS,
   TrackingCallRecord,
   UsageDailyRecord,
+  usageDayEntry,
   utcDay,
 } from '@exportd/records';
 import { randomUUID } from 'node:crypto';
@@ -18,8 +20,10 @@ interface CompanyDraft {
 }
 
 /**
- * Writes the raw collections ingestion keeps (usage_daily, company_attributes_daily, company_profiles,
- * tracking_calls feedback), exactly as `@exportd/records` describes them, with timestamps the test controls.
+ * Writes the raw collections ingestion keeps (usage_daily with each company's usage days, company_attributes_daily,
+ * company_profiles, tracking_calls feedback), exactly as `@exportd/records` describes them, with timestamps the
+ * test controls. The app's usage days are marked complete unless `writeTo` is told otherwise (an app whose
+ * counters predate them).
  *
  *   await usageRecords(appId)
  *     .company('acme', { name: 'Acme' })
@@ -116,8 +120,16 @@ export class UsageRecordsBuilder {
     });
   }
 
+  /** The usage days documents of the counters: one per company. */
+  usageDays(): CompanyUsageDaysRecord[] {
+    const byCompany = new Map<string, string[]>();
+    for (const counter of this.usage.values())
+      byCompany.set(counter.companyId, [...(byCompany.get(counter.companyId) ?? []), usageDayEntry(counter.day, counter.event)]);
+    return [...byCompany].map(([companyId, days]) => ({ _id: `${this.appId}:${companyId}`, appId: this.appId, companyId, days }));
+  }
+
   /** Inserts everything into the raw collections of the database at `mongoUrl`. */
-  async writeTo(mongoUrl: string): Promise<void> {
+  async writeTo(mongoUrl: string, options: { usageDays?: boolean } = {}): Promise<void> {
     const connection = await mongoose.createConnection(mongoUrl).asPromise();
     try {
       const db = connection.db;
@@ -127,6 +139,20 @@ export class UsageRecordsBuilder {
       };
       await insert(RAW_COLLECTIONS.companies, this.profiles());
       await insert(RAW_COLLECTIONS.usageDaily, [...this.usage.values()]);
+      if (options.usageDays ?? true) {
+        // Added as ingestion adds them, so a second builder of the same app adds to the same documents.
+        const days = this.usageDays().map((doc) => ({
+          updateOne: {
+            filter: { _id: doc._id, appId: doc.appId },
+            update: { $addToSet: { days: { $each: doc.days } }, $setOnInsert: { appId: doc.appId, companyId: doc.companyId } },
+            upsert: true,
+          },
+        }));
+        if (days.length > 0) await db.collection<CompanyUsageDaysRecord>(RAW_COLLECTIONS.companyUsageDays).bulkWrite(days);
+        await db
+          .collection<{ _id: string; at: Date }>(RAW_COLLECTIONS.companyUsageDaysComplete)
+          .updateOne({ _id: this.appId }, { $setOnInsert: { at: new Date() } }, { upsert: true });
+      }
       await insert(RAW_COLLECTIONS.companyAttributesDaily, [...this.attributesDaily.values()]);
       await insert(RAW_COLLECTIONS.calls, this.calls);
     } finally {
