@@ -13,6 +13,7 @@ import { peakRssMb, startStandaloneStack } from '@exportd/local-stack';
 import {
   CompanyAttributesDailyRecord,
   CompanyProfileRecord,
+  companyUsageDaysId,
   CompanyUsageDaysRecord,
   RAW_COLLECTIONS,
   TrackingCallRecord,
@@ -140,7 +141,12 @@ async function main(): Promise<void> {
         }
       }
       // As ingestion's projector keeps them beside the counters.
-      push(RAW_COLLECTIONS.companyUsageDays, { _id: `${app.id}:${companyId}`, appId: app.id, companyId, days: usageDays });
+      push(RAW_COLLECTIONS.companyUsageDays, {
+        _id: companyUsageDaysId(app.id, companyId),
+        appId: app.id,
+        companyId,
+        days: usageDays,
+      });
       const spend = Math.floor(rand() * 100);
       for (const [offset, values] of [
         [190, { name: `Company ${c}`, plan: 'free', monthly_spend: spend }],

@@ -151,6 +151,10 @@ export interface CompanyUsageDaysRecord {
   days: string[];
 }
 
+export function companyUsageDaysId(appId: string, companyId: string): string {
+  return `${appId}:${companyId}`;
+}
+
 /** The entry of `days` for a counter of `event` on `day`. */
 export function usageDayEntry(day: string, event: string): string {
   return `${day}|${event}`;

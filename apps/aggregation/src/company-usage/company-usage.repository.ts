@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import {
   CompanyAttributesDailyRecord,
   CompanyProfileRecord,
+  companyUsageDaysId,
   CompanyUsageDaysRecord,
   parseUsageDayEntry,
   RAW_COLLECTIONS,
@@ -108,7 +109,10 @@ export class CompanyUsageRepository {
           )
           .toArray() as Promise<UsageRow[]>;
       }
-      const found = await usageDays.findOne({ _id: `${appId}:${companyId}`, appId }, { projection: { _id: 0, days: 1 } });
+      const found = await usageDays.findOne(
+        { _id: companyUsageDaysId(appId, companyId), appId },
+        { projection: { _id: 0, days: 1 } },
+      );
       return (found?.days ?? []).map(parseUsageDayEntry).filter((row) => row.day <= lastDay);
     };
     const attributes = db.collection<CompanyAttributesDailyRecord>(RAW_COLLECTIONS.companyAttributesDaily);

@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import {
   CompanyAttributesDailyRecord,
   CompanyProfileRecord,
+  companyUsageDaysId,
   CompanyUsageDaysRecord,
   RAW_COLLECTIONS,
   TrackingCallRecord,
@@ -266,7 +267,7 @@ export class TrackingRepository implements OnModuleInit {
       this.usageDays,
       changes.map((change) => ({
         updateOne: {
-          filter: { _id: usageDaysId(appId, change.companyId), appId },
+          filter: { _id: companyUsageDaysId(appId, change.companyId), appId },
           update: { $addToSet: { days: { $each: change.days } }, $setOnInsert: { appId, companyId: change.companyId } },
           upsert: true,
         },
@@ -283,7 +284,8 @@ export class TrackingRepository implements OnModuleInit {
     const operations: AnyBulkWriteOperation<CompanyUsageDaysRecord>[] = [];
     for await (const doc of this.usageDays.find({ appId }, { projection: { days: 1 } })) {
       const old = (doc.days ?? []).filter((entry) => entry < cutoff);
-      if (old.length > 0) operations.push({ updateOne: { filter: { _id: doc._id, appId }, update: { $pullAll: { days: old } } } });
+      if (old.length > 0)
+        operations.push({ updateOne: { filter: { _id: doc._id, appId }, update: { $pullAll: { days: old } } } });
       if (operations.length >= PRUNE_BATCH) await this.bulk(this.usageDays, operations.splice(0));
     }
     await this.bulk(this.usageDays, operations);
@@ -352,10 +354,6 @@ async function byIds<T>(ids: string[], find: (id: string) => Promise<T | null>):
     for (const doc of chunk) if (doc) found.push(doc);
   }
   return found;
-}
-
-export function usageDaysId(appId: string, companyId: string): string {
-  return `${appId}:${companyId}`;
 }
 
 export function profileId(appId: string, id: string): string {

@@ -1,6 +1,7 @@
 import {
   CompanyAttributesDailyRecord,
   CompanyProfileRecord,
+  companyUsageDaysId,
   CompanyUsageDaysRecord,
   escapeAttributeKey,
   RAW_COLLECTIONS,
@@ -125,7 +126,12 @@ export class UsageRecordsBuilder {
     const byCompany = new Map<string, string[]>();
     for (const counter of this.usage.values())
       byCompany.set(counter.companyId, [...(byCompany.get(counter.companyId) ?? []), usageDayEntry(counter.day, counter.event)]);
-    return [...byCompany].map(([companyId, days]) => ({ _id: `${this.appId}:${companyId}`, appId: this.appId, companyId, days }));
+    return [...byCompany].map(([companyId, days]) => ({
+      _id: companyUsageDaysId(this.appId, companyId),
+      appId: this.appId,
+      companyId,
+      days,
+    }));
   }
 
   /** Inserts everything into the raw collections of the database at `mongoUrl`. */
