@@ -14,7 +14,7 @@
  */
 import { REPO_ROOT, startStandaloneStack } from '@exportd/local-stack';
 import { cpuProfileFlags, nameProfiles, summarizeProfiles } from '../profile';
-import { say } from '../shared';
+import { cpuSeconds, say } from '../shared';
 import { RAW_COLLECTIONS, TrackingCallRecord, utcDay } from '@exportd/records';
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
@@ -40,6 +40,8 @@ interface Target {
   gatewayUrl: string;
   adminToken: string;
   mongoUrl: string;
+  /** CPU seconds used so far by each process this benchmark started (none for a platform given by GATEWAY_URL). */
+  cpu(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -47,7 +49,13 @@ async function startTarget(): Promise<Target> {
   if (process.env.GATEWAY_URL) {
     const { ADMIN_TOKEN, MONGO_URL } = process.env;
     if (!ADMIN_TOKEN || !MONGO_URL) throw new Error('with GATEWAY_URL, set ADMIN_TOKEN and MONGO_URL of that platform too');
-    return { gatewayUrl: process.env.GATEWAY_URL, adminToken: ADMIN_TOKEN, mongoUrl: MONGO_URL, stop: async () => undefined };
+    return {
+      gatewayUrl: process.env.GATEWAY_URL,
+      adminToken: ADMIN_TOKEN,
+      mongoUrl: MONGO_URL,
+      cpu: () => ({}),
+      stop: async () => undefined,
+    };
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'exportd-bench-'));
   say(`starting FerretDB, S3, SMTP and the platform (data in ${dataDir})...`);
@@ -58,6 +66,15 @@ async function startTarget(): Promise<Target> {
     gatewayUrl: stack.platform.gatewayUrl,
     adminToken: stack.adminToken,
     mongoUrl: stack.mongoUrl,
+    cpu: () => {
+      const used = Object.fromEntries([...stack.platform.processes].map(([name, proc]) => [name, cpuSeconds(proc.child.pid)]));
+      return {
+        ...used,
+        ferretdb: cpuSeconds(stack.mongo.processes[0]?.child.pid),
+        postgresql: cpuSeconds(stack.mongo.processes[1]?.child.pid, true),
+        'load generator': (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+      };
+    },
     async stop() {
       const pids = new Map([...stack.platform.processes].map(([name, proc]) => [proc.child.pid ?? 0, name]));
       await stack.stop();
@@ -142,6 +159,12 @@ async function runPhase(
   return { requests: total, accepted, events, seconds, latencies };
 }
 
+/** What each process spent on CPU between two readings of Target.cpu. */
+function reportCpu(name: string, seconds: number, before: Record<string, number>, after: Record<string, number>): void {
+  const used = Object.entries(after).map(([process, total]) => `${process} ${(total - (before[process] ?? 0)).toFixed(1)}`);
+  if (used.length > 0) say(`  CPU seconds during ${name} (2 cores: at most ${(2 * seconds).toFixed(1)}): ${used.join(', ')}`);
+}
+
 function report(name: string, phase: Phase): void {
   say(
     `${name}: ${phase.requests} requests (${phase.accepted} answered 200) in ${phase.seconds.toFixed(2)} s -> ` +
@@ -173,11 +196,13 @@ async function main(): Promise<void> {
     const before = await storedEvents();
 
     say(`single /event calls: ${SINGLE_CALLS} at concurrency ${CONCURRENCY}`);
+    const cpuBeforeSingle = target.cpu();
     const single = await runPhase(SINGLE_CALLS, CONCURRENCY, async (i) => {
       const response = await post(url, `/${app.trackingKey}/event`, JSON.stringify(event(i, `${run}s`)));
       return { ok: response.status === 200, events: 1 };
     });
     report('single /event', single);
+    reportCpu('the single calls', single.seconds, cpuBeforeSingle, target.cpu());
     const afterSingle = await storedEvents();
     say(
       `  stored ${afterSingle - before} events, accepted ${single.accepted}: ${afterSingle - before === single.accepted ? 'OK' : 'MISMATCH'}`,
@@ -185,6 +210,7 @@ async function main(): Promise<void> {
 
     const requests = Math.ceil(BULK_EVENTS / BULK_SIZE);
     say(`bulk: ${requests} requests of ${BULK_SIZE} events at concurrency ${BULK_CONCURRENCY}`);
+    const cpuBeforeBulk = target.cpu();
     const bulk = await runPhase(requests, BULK_CONCURRENCY, async (r) => {
       const items = Array.from({ length: BULK_SIZE }, (_, k) => ({ type: 'event', ...event(r * BULK_SIZE + k, `${run}b`) }));
       const response = await post(url, `/${app.trackingKey}/bulk`, JSON.stringify(items));
@@ -192,6 +218,7 @@ async function main(): Promise<void> {
       return { ok: response.status === 200, events: BULK_SIZE };
     });
     report('bulk', bulk);
+    reportCpu('the bulk requests', bulk.seconds, cpuBeforeBulk, target.cpu());
     const afterBulk = await storedEvents();
     say(
       `  stored ${afterBulk - afterSingle} events, accepted ${bulk.events}: ${afterBulk - afterSingle === bulk.events ? 'OK' : 'MISMATCH'}`,
