@@ -10,12 +10,10 @@ import {
 import { Reflector } from '@nestjs/core';
 import { tenancy } from '@exportd/contracts';
 import { fromGrpcError } from '@exportd/grpc';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { errorBody } from '../errors/http-error.filter';
 import { ServiceClients } from '../grpc-clients/grpc-clients.module';
-import { RateLimitedException } from '../rate-limit/rate-limited.exception';
 import { ApiRateLimiter } from '../rate-limit/rate-limiters';
-import { setRetryAfter } from '../rate-limit/retry-after.interceptor';
 
 export type Privilege = 'exports:read' | 'exports:write' | 'settings:write' | 'privacy:write';
 
@@ -73,13 +71,7 @@ export class ApiKeyGuard implements CanActivate {
         throw new UnauthorizedException(errorBody(401, 'invalid_api_key', 'unknown or revoked API key'));
       throw error;
     }
-    try {
-      this.limits.take(auth.keyId);
-    } catch (error) {
-      // Guards run outside the interceptors: the header is set here.
-      if (error instanceof RateLimitedException) setRetryAfter(context.switchToHttp().getResponse<FastifyReply>(), error);
-      throw error;
-    }
+    this.limits.take(auth.keyId);
     const needed =
       this.reflector.getAllAndOverride<Privilege[] | undefined>(PRIVILEGES_KEY, [context.getHandler(), context.getClass()]) ?? [];
     const missing = needed.filter((p) => !auth.privileges.includes(p));

@@ -9,7 +9,9 @@ export interface ErrorBody {
 
 /**
  * Every error an HTTP client receives passes here: HTTP exceptions keep their status and body, gRPC errors
- * are mapped by the shared map, anything else is a 500 without internals.
+ * are mapped by the shared map, anything else is a 500 without internals. An exception with
+ * `retryAfterSeconds` (RateLimitedException) also sets `Retry-After`: here rather than in an interceptor, which
+ * would wrap every request's handler (and guards run outside interceptors anyway).
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -19,6 +21,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body } = toHttpError(exception);
     if (status >= 500) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     void reply.status(status).send(body);
   }
 }

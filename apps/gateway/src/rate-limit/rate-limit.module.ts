@@ -1,7 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ApiRateLimiter, RATE_LIMIT_NOW, TrackingRateLimiter } from './rate-limiters';
-import { RetryAfterInterceptor } from './retry-after.interceptor';
 
 /**
  * The gateway's rate limiters, global so any module's controllers and guards can inject them (ApiKeyGuard,
@@ -13,7 +11,6 @@ import { RetryAfterInterceptor } from './retry-after.interceptor';
     { provide: RATE_LIMIT_NOW, useValue: () => performance.now() },
     TrackingRateLimiter,
     ApiRateLimiter,
-    { provide: APP_INTERCEPTOR, useClass: RetryAfterInterceptor },
   ],
   exports: [TrackingRateLimiter, ApiRateLimiter],
 })

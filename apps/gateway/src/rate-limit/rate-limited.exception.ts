@@ -2,8 +2,8 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import { errorBody } from '../errors/http-error.filter';
 
 /**
- * 429 with the platform's error body (code `rate_limited`); the `Retry-After` header (whole seconds, at least
- * 1) is set from `retryAfterSeconds` by RetryAfterInterceptor, or by the guard that throws it.
+ * 429 with the platform's error body (code `rate_limited`); HttpErrorFilter sets the `Retry-After` header (whole
+ * seconds, at least 1) from `retryAfterSeconds`.
  */
 export class RateLimitedException extends HttpException {
   constructor(
