@@ -16,6 +16,8 @@ export interface RetentionSweepConfig {
 
 /** Documents deleted per batch; the raw inserts get a turn between batches. */
 const BATCH = 1_000;
+/** Usage days documents pruned per exclusive step of their app. */
+const PRUNE_BATCH = 500;
 /** Longest wait for that turn, so that sustained ingestion slows the sweep down without stopping it. */
 const MAX_TURN_WAIT_MS = 1_000;
 const DAY_MS = 86_400_000;
@@ -31,8 +33,9 @@ export interface SweepResult {
  * Deletes, every interval and for every app, what its retention policy no longer keeps (days are UTC days of
  * the injected clock; a policy of N days keeps the days from today minus N days on):
  * - raw calls whose event day is older than rawEventsDays;
- * - usage counters older than aggregatesDays, and their entries in the companies' usage days (an exclusive step
- *   of the app, once per cutoff day: the projector adds to those documents, and FerretDB loses concurrent updates);
+ * - usage counters older than aggregatesDays, and their entries in the companies' usage days (once per cutoff
+ *   day, written in exclusive steps of the app: the projector adds to those documents, and FerretDB loses
+ *   concurrent updates);
  * - company attribute days older than aggregatesDays, except each company's latest one before the cutoff:
  *   aggregation reads a company's attributes on a day as its latest record at or before that day, so that
  *   record still holds the attributes of the kept days until a newer one exists.
@@ -119,7 +122,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
       companyAttributesDaily: await this.deleteCompanyDaysBefore(appId, aggregatesCutoff),
     };
     if (!this.stopping && this.usageDaysPrunedAt.get(appId) !== aggregatesCutoff) {
-      await this.tracking.exclusive(appId, () => this.trackingRepository.pruneUsageDays(appId, aggregatesCutoff));
+      await this.pruneUsageDays(appId, aggregatesCutoff);
       this.usageDaysPrunedAt.set(appId, aggregatesCutoff);
     }
     // Exports ask whether a range is gone (a 400) or only reaches past the retention (truncated).
@@ -139,6 +142,19 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
       }
     }
     return deleted;
+  }
+
+  /**
+   * Reads which entries are old outside any step (an entry before the cutoff stays before it), then pulls them a
+   * batch of documents per exclusive step, so the app's calls wait for one short write at a time. An old day a
+   * late call adds meanwhile is pulled at the next cutoff.
+   */
+  private async pruneUsageDays(appId: string, cutoff: string): Promise<void> {
+    const stale = await this.trackingRepository.usageDaysBefore(appId, cutoff);
+    for (let start = 0; start < stale.length && !this.stopping; start += PRUNE_BATCH) {
+      const batch = stale.slice(start, start + PRUNE_BATCH);
+      await this.tracking.exclusive(appId, () => this.trackingRepository.pullUsageDays(appId, batch));
+    }
   }
 
   /** Newest day first: the first record met of each company is its latest before the cutoff, and is kept. */

@@ -43,8 +43,6 @@ export interface UsageDaysChange {
 }
 
 const DUPLICATE_KEY = 11000;
-/** Usage days documents pruned per bulkWrite. */
-const PRUNE_BATCH = 500;
 
 /** What a later feedback call with the same feedbackId changes in the stored feedback. */
 export interface FeedbackUpdate {
@@ -275,20 +273,25 @@ export class TrackingRepository implements OnModuleInit {
     );
   }
 
-  /**
-   * Removes the entries of days before `cutoff` (YYYY-MM-DD) from every company's usage days of the app: each
-   * document is read, then its old entries pulled by value (FerretDB 1.24's `$pull` takes no condition). Only
-   * run where no other writer updates the app's documents meanwhile (an exclusive step of the app).
-   */
-  async pruneUsageDays(appId: string, cutoff: string): Promise<void> {
-    const operations: AnyBulkWriteOperation<CompanyUsageDaysRecord>[] = [];
+  /** Per usage days document of the app holding entries of days before `cutoff` (YYYY-MM-DD): those entries. */
+  async usageDaysBefore(appId: string, cutoff: string): Promise<{ id: string; entries: string[] }[]> {
+    const stale: { id: string; entries: string[] }[] = [];
     for await (const doc of this.usageDays.find({ appId }, { projection: { days: 1 } })) {
-      const old = (doc.days ?? []).filter((entry) => entry < cutoff);
-      if (old.length > 0)
-        operations.push({ updateOne: { filter: { _id: doc._id, appId }, update: { $pullAll: { days: old } } } });
-      if (operations.length >= PRUNE_BATCH) await this.bulk(this.usageDays, operations.splice(0));
+      const entries = (doc.days ?? []).filter((entry) => entry < cutoff);
+      if (entries.length > 0) stale.push({ id: doc._id, entries });
     }
-    await this.bulk(this.usageDays, operations);
+    return stale;
+  }
+
+  /**
+   * Removes these entries from their documents, by value (`$pullAll`: FerretDB 1.24's `$pull` ignores a
+   * condition). Only where no other writer updates the app's documents meanwhile (an exclusive step of the app).
+   */
+  async pullUsageDays(appId: string, stale: { id: string; entries: string[] }[]): Promise<void> {
+    await this.bulk(
+      this.usageDays,
+      stale.map(({ id, entries }) => ({ updateOne: { filter: { _id: id, appId }, update: { $pullAll: { days: entries } } } })),
+    );
   }
 
   /** The entries of the company's usage_daily counters (the ones with a count), read by its id. */
