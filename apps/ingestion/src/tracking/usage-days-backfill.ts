@@ -1,12 +1,12 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Clock } from '@exportd/runtime';
 import { AppsService } from '../apps/apps.service';
-import { TrackingRepository } from './tracking.repository';
+import { TrackingRepository, UsageDaysChange } from './tracking.repository';
 import { TrackingService } from './tracking.service';
 
 /** How often apps created since the last run are looked at (a new app's usage days are complete at once). */
 const INTERVAL_MS = 10 * 60_000;
-/** Companies filled in per exclusive step of their app (its tracking calls wait meanwhile). */
+/** Companies filled in per exclusive step of their app (one write; its tracking calls wait meanwhile). */
 const COMPANIES_PER_STEP = 50;
 
 /**
@@ -15,10 +15,10 @@ const COMPANIES_PER_STEP = 50;
  * and from then on the company data export reads one document per company instead of every counter. Runs at
  * start-up and every INTERVAL_MS.
  *
- * Each batch of companies is an exclusive step of its app (TrackingService.exclusive): no projector round of the
- * app runs meanwhile, so these updates never race the projector's on one document (FerretDB loses concurrent
- * updates). Rounds between the steps add their own days as usual; both sides add with `$addToSet`, so a counter
- * read here that a round also added counts once.
+ * Each batch of companies is written in an exclusive step of its app (TrackingService.exclusive): no projector
+ * round of the app runs meanwhile, so these updates never race the projector's on one document (FerretDB loses
+ * concurrent updates). Rounds between the steps add their own days as usual; both sides add with `$addToSet`, so
+ * a counter read here that a round also added counts once.
  */
 @Injectable()
 export class UsageDaysBackfill implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -72,14 +72,13 @@ export class UsageDaysBackfill implements OnApplicationBootstrap, OnApplicationS
     const companyIds = await this.repository.companyIds(appId);
     for (let start = 0; start < companyIds.length; start += COMPANIES_PER_STEP) {
       if (this.stopping) return;
-      await this.tracking.exclusive(appId, async () => {
-        const changes = [];
-        for (const companyId of companyIds.slice(start, start + COMPANIES_PER_STEP)) {
-          const days = await this.repository.usageDaysOfCounters(appId, companyId);
-          if (days.length > 0) changes.push({ companyId, days });
-        }
-        await this.repository.addUsageDays(appId, changes);
-      });
+      // Read outside the step: a counter incremented after the read gets its day from the round that does it.
+      const changes: UsageDaysChange[] = [];
+      for (const companyId of companyIds.slice(start, start + COMPANIES_PER_STEP)) {
+        const days = await this.repository.usageDaysOfCounters(appId, companyId);
+        if (days.length > 0) changes.push({ companyId, days });
+      }
+      await this.tracking.exclusive(appId, () => this.repository.addUsageDays(appId, changes));
     }
     await this.repository.markUsageDaysComplete(appId, this.clock.now());
     if (companyIds.length > 0) this.logger.log(`usage days of ${companyIds.length} companies of ${appId} filled in`);
