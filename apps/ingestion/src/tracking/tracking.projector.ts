@@ -16,6 +16,8 @@ const RETRY_DELAY_MS = 1_000;
 const ROOM_WAIT_MS = 5_000;
 /** Updates per bulkWrite; the raw inserts get a turn between chunks. */
 const CHUNK = 25;
+/** Longest a chunk waits for the raw inserts to pause: under sustained inserts it still writes a few times a second. */
+const MAX_TURN_WAIT_MS = 250;
 
 /** What is left of one round; a failed round resumes where it stopped, so no counter is incremented twice. */
 interface Round {
@@ -312,7 +314,7 @@ export class TrackingProjector implements OnApplicationBootstrap, OnApplicationS
     await this.inChunks(round.usage, (chunk) => this.repository.incrementUsage(appId, round.id, chunk));
     await this.inChunks(round.usageDays, (chunk) => this.repository.addUsageDays(appId, chunk));
     if (round.days.size > 0) {
-      await this.priority.turn();
+      await this.priority.turn(MAX_TURN_WAIT_MS);
       const stored = await this.repository.companyAttributes(appId, [...round.days.keys()]);
       await this.repository.setCompanyAttributesDaily(appId, companyAttributeRows(round.days, stored));
       round.days.clear();
@@ -323,7 +325,7 @@ export class TrackingProjector implements OnApplicationBootstrap, OnApplicationS
   /** Writes `items` a chunk at a time, removing each chunk once written. */
   private async inChunks<T>(items: T[], write: (chunk: T[]) => Promise<void>): Promise<void> {
     while (items.length > 0) {
-      await this.priority.turn();
+      await this.priority.turn(MAX_TURN_WAIT_MS);
       const chunk = items.slice(0, CHUNK);
       await write(chunk);
       items.splice(0, chunk.length);
