@@ -19,6 +19,7 @@
  * Exits 1 when a check fails. Knobs: --duration (180), --kill-every (20, seconds), --trackers (6).
  */
 import {
+  platformEnv,
   ProcessName,
   RunningPlatform,
   RunningS3,
@@ -124,17 +125,7 @@ async function main(): Promise<void> {
   const platform: RunningPlatform = await startPlatform({
     logDir,
     env: {
-      NODE_ENV: 'production',
-      ADMIN_TOKEN: adminToken,
-      INTERNAL_TOKEN: randomBytes(16).toString('hex'),
-      MONGO_URL: mongoUrl,
-      S3_ENDPOINT: s3.endpoint,
-      S3_REGION: 'us-east-1',
-      S3_ACCESS_KEY_ID: s3Credentials.accessKeyId,
-      S3_SECRET_ACCESS_KEY: s3Credentials.secretAccessKey,
-      S3_BUCKET: 'chaos',
-      SMTP_URL: smtp.url,
-      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      ...platformEnv({ adminToken, mongoUrl, s3Endpoint: s3.endpoint, s3Credentials, bucket: 'chaos', smtpUrl: smtp.url }),
       // The webhook receiver listens on loopback.
       OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
       TRACKING_RATE_LIMIT: '0',

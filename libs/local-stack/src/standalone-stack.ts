@@ -17,6 +17,33 @@ export interface StandaloneStack {
   stop(): Promise<void>;
 }
 
+/** Where a standalone platform's servers are, and its admin token. */
+export interface PlatformServers {
+  adminToken: string;
+  mongoUrl: string;
+  s3Endpoint: string;
+  s3Credentials: { accessKeyId: string; secretAccessKey: string };
+  bucket: string;
+  smtpUrl: string;
+}
+
+/** The env of every process of a platform on these servers, with fresh internal token and encryption key. */
+export function platformEnv(servers: PlatformServers): NodeJS.ProcessEnv {
+  return {
+    NODE_ENV: 'production',
+    ADMIN_TOKEN: servers.adminToken,
+    INTERNAL_TOKEN: randomBytes(16).toString('hex'),
+    MONGO_URL: servers.mongoUrl,
+    S3_ENDPOINT: servers.s3Endpoint,
+    S3_REGION: 'us-east-1',
+    S3_ACCESS_KEY_ID: servers.s3Credentials.accessKeyId,
+    S3_SECRET_ACCESS_KEY: servers.s3Credentials.secretAccessKey,
+    S3_BUCKET: servers.bucket,
+    SMTP_URL: servers.smtpUrl,
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  };
+}
+
 /**
  * The whole platform on its own servers (FerretDB, versitygw with a bucket, SMTP capture) under `dataDir`,
  * on free ports, with fresh secrets: what the benchmarks run against.
@@ -55,17 +82,7 @@ export async function startStandaloneStack(
       logDir,
       ...processes,
       env: {
-        NODE_ENV: 'production',
-        ADMIN_TOKEN: adminToken,
-        INTERNAL_TOKEN: randomBytes(16).toString('hex'),
-        MONGO_URL: mongoUrl,
-        S3_ENDPOINT: s3.endpoint,
-        S3_REGION: 'us-east-1',
-        S3_ACCESS_KEY_ID: credentials.accessKeyId,
-        S3_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-        S3_BUCKET: bucket,
-        SMTP_URL: smtp.url,
-        ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        ...platformEnv({ adminToken, mongoUrl, s3Endpoint: s3.endpoint, s3Credentials: credentials, bucket, smtpUrl: smtp.url }),
         ...env,
       },
     });
