@@ -233,9 +233,12 @@ export class ExportJobsService {
   async list(appId: string, api: ExportApi): Promise<ExportJobView[]> {
     await this.preconditions.assertPlanIncludesExports(appId);
     const listed = await this.repo.listJobs(appId, api, this.clock.now());
-    const deleted = await lookUpEach(listed, (job) => this.repo.isDeleted(appId, job._id));
-    const jobs = listed.filter((_, i) => !deleted[i]);
-    return Promise.all((await this.loadStates(appId, jobs)).map((state) => this.view(state)));
+    // Each job's deletion is looked up beside its state, in one round of lookups per job, not two.
+    const states = await lookUpEach(listed, async (job) => {
+      const [deleted, state] = await Promise.all([this.repo.isDeleted(appId, job._id), this.loadState(appId, job)]);
+      return deleted ? [] : [state];
+    });
+    return Promise.all(states.flat().map((state) => this.view(state)));
   }
 
   /**
@@ -258,26 +261,23 @@ export class ExportJobsService {
   }
 
   async viewOf(job: ExportJobRecord): Promise<ExportJobView> {
-    const [state] = await this.loadStates(job.appId, [job]);
-    return this.view(state as ExportJobState);
+    return this.view(await this.loadState(job.appId, job));
   }
 
   /**
-   * The records each job's state is folded from, read one job at a time (a few jobs at once): its end by
+   * The records a job's state is folded from, read per job (a listing reads a few jobs at once): its end by
    * `{_id, appId}`, its partitions and results by `{appId, jobId}`, equalities FerretDB pushes down to its
    * database where an index serves them. (An `$in` of the job ids is filtered in FerretDB, after reading every
    * end, partition and result the app ever had.)
    */
-  private loadStates(appId: string, jobs: ExportJobRecord[]): Promise<ExportJobState[]> {
-    return lookUpEach(jobs, async (job) => {
-      const [end, partitions, results, revisions] = await Promise.all([
-        this.repo.findEnd(appId, job._id),
-        this.queue.listPartitions(appId, job._id),
-        this.queue.listResults(appId, job._id),
-        this.repo.listFileRevisions(appId, job._id),
-      ]);
-      return { job, end, partitions, results, revisions };
-    });
+  private async loadState(appId: string, job: ExportJobRecord): Promise<ExportJobState> {
+    const [end, partitions, results, revisions] = await Promise.all([
+      this.repo.findEnd(appId, job._id),
+      this.queue.listPartitions(appId, job._id),
+      this.queue.listResults(appId, job._id),
+      this.repo.listFileRevisions(appId, job._id),
+    ]);
+    return { job, end, partitions, results, revisions };
   }
 
   /** Unique-insert claim of the end: a cancel and a completion cannot both win. */
