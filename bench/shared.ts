@@ -183,3 +183,29 @@ export function cpuSeconds(pid: number | undefined, children = false): number {
   }
   return total / CLOCK_TICKS_PER_SECOND;
 }
+
+/**
+ * CPU seconds used so far by each process of a standalone stack (the five services, FerretDB, PostgreSQL with
+ * its backends) and by this benchmark process.
+ */
+export function stackCpuSeconds(stack: StandaloneStack): Record<string, number> {
+  const services = [...stack.platform.processes].map(([name, proc]) => [name, cpuSeconds(proc.child.pid)] as const);
+  const own = process.cpuUsage();
+  return {
+    ...Object.fromEntries(services),
+    ferretdb: cpuSeconds(stack.mongo.processes[0]?.child.pid),
+    postgresql: cpuSeconds(stack.mongo.processes[1]?.child.pid, true),
+    benchmark: (own.user + own.system) / 1e6,
+  };
+}
+
+/** What each process spent on CPU between two readings, beside the most 2 cores give in `seconds`. */
+export function cpuUsedLine(
+  phase: string,
+  seconds: number,
+  before: Record<string, number>,
+  after: Record<string, number>,
+): string {
+  const used = Object.entries(after).map(([name, total]) => `${name} ${(total - (before[name] ?? 0)).toFixed(1)}`);
+  return `CPU seconds during ${phase} (2 cores: at most ${(2 * seconds).toFixed(1)}): ${used.join(', ')}`;
+}

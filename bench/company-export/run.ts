@@ -13,6 +13,7 @@ import { peakRssMb, startStandaloneStack } from '@exportd/local-stack';
 import {
   CompanyAttributesDailyRecord,
   CompanyProfileRecord,
+  CompanyUsageDaysCompleteRecord,
   companyUsageDaysId,
   CompanyUsageDaysRecord,
   RAW_COLLECTIONS,
@@ -28,7 +29,7 @@ import { Client } from 'pg';
 import { analytics, rowFilter } from '@exportd/contracts';
 import { createGrpcClient } from '@exportd/grpc';
 import { cpuProfileFlags, nameProfiles, summarizeProfiles } from '../profile';
-import { cpuSeconds } from '../shared';
+import { cpuUsedLine, stackCpuSeconds } from '../shared';
 
 const DAY_MS = 86_400_000;
 const INSERT_BATCH = 5_000;
@@ -191,7 +192,7 @@ async function main(): Promise<void> {
     }
     await flush(true);
     await db
-      .collection<{ _id: string; at: Date }>(RAW_COLLECTIONS.companyUsageDaysComplete)
+      .collection<CompanyUsageDaysCompleteRecord>(RAW_COLLECTIONS.companyUsageDaysComplete)
       .updateOne({ _id: app.id }, { $setOnInsert: { at: new Date() } }, { upsert: true });
     await connection.close();
     // PostgreSQL's planner needs statistics to pick the company id index over the app's for the per-company
@@ -230,14 +231,7 @@ async function main(): Promise<void> {
     }
 
     // Download the 6-month weekly CSV through the gateway, reading it as a stream.
-    const cpuOf = () => ({
-      gateway: cpuSeconds(platform.processes.get('gateway')?.child.pid),
-      aggregation: cpuSeconds(platform.processes.get('aggregation')?.child.pid),
-      ferretdb: cpuSeconds(mongo.processes[0]?.child.pid),
-      postgresql: cpuSeconds(mongo.processes[1]?.child.pid, true),
-      benchmark: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
-    });
-    const cpuBefore = cpuOf();
+    const cpuBefore = stackCpuSeconds(stack);
     const started = Date.now();
     const response = await fetch(`${platform.gatewayUrl}/api/v1/data-export/companies?history=6m-weekly`, {
       headers: { authorization: `Bearer ${app.apiKey}` },
@@ -257,13 +251,7 @@ async function main(): Promise<void> {
       `6m-weekly: ${rows} rows, ${(bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(1)} s (first byte after ${(firstByteMs / 1000).toFixed(1)} s)`,
     );
     say(`rows/s end to end: ${Math.round(rows / seconds)}`);
-    const cpuAfter = cpuOf();
-    say(
-      `CPU seconds during the download (2 cores: at most ${(2 * seconds).toFixed(0)}): ` +
-        Object.entries(cpuAfter)
-          .map(([name, after]) => `${name} ${(after - cpuBefore[name as keyof typeof cpuBefore]).toFixed(1)}`)
-          .join(', '),
-    );
+    say(cpuUsedLine('the download', seconds, cpuBefore, stackCpuSeconds(stack)));
     say(
       `peak RSS: gateway ${peakRssMb(platform.processes.get('gateway')?.child.pid).toFixed(0)} MB, aggregation ${peakRssMb(platform.processes.get('aggregation')?.child.pid).toFixed(0)} MB, ferretdb ${peakRssMb(mongo.processes[0]?.child.pid).toFixed(0)} MB (${mongo.backend} backend)`,
     );

@@ -14,7 +14,7 @@
  */
 import { REPO_ROOT, startStandaloneStack } from '@exportd/local-stack';
 import { cpuProfileFlags, nameProfiles, summarizeProfiles } from '../profile';
-import { cpuSeconds, say } from '../shared';
+import { cpuUsedLine, say, stackCpuSeconds } from '../shared';
 import { RAW_COLLECTIONS, TrackingCallRecord, utcDay } from '@exportd/records';
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
@@ -66,15 +66,7 @@ async function startTarget(): Promise<Target> {
     gatewayUrl: stack.platform.gatewayUrl,
     adminToken: stack.adminToken,
     mongoUrl: stack.mongoUrl,
-    cpu: () => {
-      const used = Object.fromEntries([...stack.platform.processes].map(([name, proc]) => [name, cpuSeconds(proc.child.pid)]));
-      return {
-        ...used,
-        ferretdb: cpuSeconds(stack.mongo.processes[0]?.child.pid),
-        postgresql: cpuSeconds(stack.mongo.processes[1]?.child.pid, true),
-        'load generator': (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
-      };
-    },
+    cpu: () => stackCpuSeconds(stack),
     async stop() {
       const pids = new Map([...stack.platform.processes].map(([name, proc]) => [proc.child.pid ?? 0, name]));
       await stack.stop();
@@ -159,10 +151,9 @@ async function runPhase(
   return { requests: total, accepted, events, seconds, latencies };
 }
 
-/** What each process spent on CPU between two readings of Target.cpu. */
-function reportCpu(name: string, seconds: number, before: Record<string, number>, after: Record<string, number>): void {
-  const used = Object.entries(after).map(([process, total]) => `${process} ${(total - (before[process] ?? 0)).toFixed(1)}`);
-  if (used.length > 0) say(`  CPU seconds during ${name} (2 cores: at most ${(2 * seconds).toFixed(1)}): ${used.join(', ')}`);
+/** What each process spent on CPU in a phase (nothing for a platform given by GATEWAY_URL). */
+function reportCpu(phase: string, seconds: number, before: Record<string, number>, after: Record<string, number>): void {
+  if (Object.keys(after).length > 0) say(`  ${cpuUsedLine(phase, seconds, before, after)}`);
 }
 
 function report(name: string, phase: Phase): void {

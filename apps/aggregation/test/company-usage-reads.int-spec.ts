@@ -1,4 +1,4 @@
-import { RAW_COLLECTIONS } from '@exportd/records';
+import { CompanyUsageDaysCompleteRecord, RAW_COLLECTIONS } from '@exportd/records';
 import { testMongoUrl, usageRecords } from '@exportd/testing';
 import mongoose, { Connection } from 'mongoose';
 import {
@@ -88,7 +88,7 @@ describe(CompanyUsageRepository.name, () => {
   });
 
   it("gives the same from the daily counters while the app's usage days are not marked complete", async () => {
-    const markers = connection.collection<{ _id: string; at: Date }>(RAW_COLLECTIONS.companyUsageDaysComplete);
+    const markers = connection.collection<CompanyUsageDaysCompleteRecord>(RAW_COLLECTIONS.companyUsageDaysComplete);
     await markers.deleteOne({ _id: appId });
     try {
       for (const lastDay of ['2026-12-31', '2026-01-20']) {

@@ -1,6 +1,6 @@
 import { NamedFilterRepository } from '../src/named-filters/named-filter.repository';
 import { NamedFiltersService } from '../src/named-filters/named-filters.service';
-import { RAW_COLLECTIONS } from '@exportd/records';
+import { CompanyUsageDaysCompleteRecord, RAW_COLLECTIONS } from '@exportd/records';
 import { ManualClock } from '@exportd/runtime';
 import { testMongoUrl, usageRecords } from '@exportd/testing';
 import mongoose, { Connection } from 'mongoose';
@@ -205,7 +205,7 @@ describe(CompanyUsageService.name, () => {
   });
 
   describe('usage days', () => {
-    const markers = () => connection.collection<{ _id: string; at: Date }>(RAW_COLLECTIONS.companyUsageDaysComplete);
+    const markers = () => connection.collection<CompanyUsageDaysCompleteRecord>(RAW_COLLECTIONS.companyUsageDaysComplete);
 
     it("reads the same rows from the daily counters while the app's usage days are not marked complete", async () => {
       const fromUsageDays = await rows('6m-weekly');

@@ -151,6 +151,13 @@ export interface CompanyUsageDaysRecord {
   days: string[];
 }
 
+/** `company_usage_days_complete`: the app's usage days documents hold every counter of usage_daily since `at`. */
+export interface CompanyUsageDaysCompleteRecord {
+  /** The app id. */
+  _id: string;
+  at: Date;
+}
+
 export function companyUsageDaysId(appId: string, companyId: string): string {
   return `${appId}:${companyId}`;
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import {
   CompanyAttributesDailyRecord,
   CompanyProfileRecord,
+  CompanyUsageDaysCompleteRecord,
   companyUsageDaysId,
   CompanyUsageDaysRecord,
   parseUsageDayEntry,
@@ -99,7 +100,9 @@ export class CompanyUsageRepository {
       .sort({ companyId: 1 });
     const usage = db.collection<UsageDailyRecord>(RAW_COLLECTIONS.usageDaily);
     const usageDays = db.collection<CompanyUsageDaysRecord>(RAW_COLLECTIONS.companyUsageDays);
-    const complete = await db.collection<{ _id: string }>(RAW_COLLECTIONS.companyUsageDaysComplete).findOne({ _id: appId });
+    const complete = await db
+      .collection<CompanyUsageDaysCompleteRecord>(RAW_COLLECTIONS.companyUsageDaysComplete)
+      .findOne({ _id: appId });
     const usageOf = async (companyId: string): Promise<UsageRow[]> => {
       if (!complete) {
         return usage

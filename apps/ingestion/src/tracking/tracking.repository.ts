@@ -2,12 +2,13 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import {
   CompanyAttributesDailyRecord,
   CompanyProfileRecord,
+  CompanyUsageDaysCompleteRecord,
   companyUsageDaysId,
   CompanyUsageDaysRecord,
   RAW_COLLECTIONS,
   TrackingCallRecord,
-  usageDayEntry,
   UsageDailyRecord,
+  usageDayEntry,
   UserProfileRecord,
 } from '@exportd/records';
 import { InjectConnection } from '@exportd/runtime';
@@ -89,7 +90,7 @@ export class TrackingRepository implements OnModuleInit {
   private readonly usage: Collection<UsageDailyRecord>;
   private readonly companyDays: Collection<CompanyAttributesDailyRecord>;
   private readonly usageDays: Collection<CompanyUsageDaysRecord>;
-  private readonly usageDaysComplete: Collection<{ _id: string; at: Date }>;
+  private readonly usageDaysComplete: Collection<CompanyUsageDaysCompleteRecord>;
   private readonly journal: Collection<ProjectionJournalRecord>;
   private readonly rounds: Collection<ProjectionRoundRecord>;
 
@@ -102,7 +103,7 @@ export class TrackingRepository implements OnModuleInit {
     this.usage = db.collection<UsageDailyRecord>(RAW_COLLECTIONS.usageDaily);
     this.companyDays = db.collection<CompanyAttributesDailyRecord>(RAW_COLLECTIONS.companyAttributesDaily);
     this.usageDays = db.collection<CompanyUsageDaysRecord>(RAW_COLLECTIONS.companyUsageDays);
-    this.usageDaysComplete = db.collection<{ _id: string; at: Date }>(RAW_COLLECTIONS.companyUsageDaysComplete);
+    this.usageDaysComplete = db.collection<CompanyUsageDaysCompleteRecord>(RAW_COLLECTIONS.companyUsageDaysComplete);
     this.journal = db.collection<ProjectionJournalRecord>('tracking_projection_journal');
     this.rounds = db.collection<ProjectionRoundRecord>('tracking_projection_rounds');
   }

@@ -1,6 +1,7 @@
 import {
   CompanyAttributesDailyRecord,
   CompanyProfileRecord,
+  CompanyUsageDaysCompleteRecord,
   companyUsageDaysId,
   CompanyUsageDaysRecord,
   escapeAttributeKey,
@@ -156,7 +157,7 @@ export class UsageRecordsBuilder {
         }));
         if (days.length > 0) await db.collection<CompanyUsageDaysRecord>(RAW_COLLECTIONS.companyUsageDays).bulkWrite(days);
         await db
-          .collection<{ _id: string; at: Date }>(RAW_COLLECTIONS.companyUsageDaysComplete)
+          .collection<CompanyUsageDaysCompleteRecord>(RAW_COLLECTIONS.companyUsageDaysComplete)
           .updateOne({ _id: this.appId }, { $setOnInsert: { at: new Date() } }, { upsert: true });
       }
       await insert(RAW_COLLECTIONS.companyAttributesDaily, [...this.attributesDaily.values()]);
